@@ -1,0 +1,33 @@
+"""Agent-based simulation of a breast tumor and its immune micro-environment (Mesa 3).
+
+Public API::
+
+    from model import TumorImmuneModel, Parameters
+    m = TumorImmuneModel(rng=1)
+    m.run_days(10)
+    m.datacollector.get_model_vars_dataframe()
+"""
+
+from .agents import CD8TCell, LatticeCell, Macrophage, Neutrophil, RegulatoryTCell, TumorCell
+from .fields import DiffusionField
+from .model import CELL_TYPES, FIELD_NAMES, TumorImmuneModel
+from .parameters import ParameterError, Parameters, hill, rate_to_probability
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "TumorImmuneModel",
+    "Parameters",
+    "ParameterError",
+    "DiffusionField",
+    "TumorCell",
+    "CD8TCell",
+    "RegulatoryTCell",
+    "Neutrophil",
+    "Macrophage",
+    "LatticeCell",
+    "CELL_TYPES",
+    "FIELD_NAMES",
+    "hill",
+    "rate_to_probability",
+]
