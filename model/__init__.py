@@ -12,6 +12,18 @@ from .agents import CD8TCell, LatticeCell, Macrophage, Neutrophil, RegulatoryTCe
 from .fields import DiffusionField
 from .model import CELL_TYPES, FIELD_NAMES, TumorImmuneModel
 from .parameters import ParameterError, Parameters, hill, rate_to_probability
+from .scenarios import (
+    PROFILES,
+    ScenarioError,
+    TherapyScenario,
+    get_scenario,
+    list_profiles,
+    list_scenarios,
+    load_scenario,
+    register_scenario,
+    sample_virtual_patient,
+)
+from .treatments import TREATMENTS, Treatment, TreatmentError, make_treatment
 
 __version__ = "0.1.0"
 
@@ -29,5 +41,18 @@ __all__ = [
     "CELL_TYPES",
     "FIELD_NAMES",
     "hill",
+    "TherapyScenario",
+    "ScenarioError",
+    "get_scenario",
+    "load_scenario",
+    "list_scenarios",
+    "list_profiles",
+    "register_scenario",
+    "sample_virtual_patient",
+    "PROFILES",
+    "TREATMENTS",
+    "Treatment",
+    "TreatmentError",
+    "make_treatment",
     "rate_to_probability",
 ]

@@ -80,7 +80,7 @@ class LatticeParameters:
 class TumorParameters:
     """Tumor cell growth, immunogenicity and spread."""
 
-    initial_radius_sites: float = param(10.0, "sites", 0.0, 2000.0, "choice: a 0.4 mm lesion (~300 cells)")
+    initial_radius_sites: float = param(12.0, "sites", 0.0, 2000.0, "choice: a 0.5 mm lesion (~450 cells)")
     division_rate_per_hour: float = param(0.03, "1/h", 0.0, 1.0, "4T1 doubling ~14 h in vitro, slower in vivo (Tao et al. 2008): 1/33 h")
     mean_antigenicity: float = param(0.6, "0-1", 0.0, 1.0, "choice: mid-range immunogenicity; Kather et al. 2017 use a per-cell immunogenicity")
     antigenicity_sd: float = param(0.1, "0-1", 0.0, 0.5, "choice: clonal heterogeneity at start")
@@ -95,6 +95,8 @@ class TumorParameters:
     osm_division_boost_max: float = param(0.6, "fold increase", 0.0, 10.0, "Queen et al. 2005: OSM raises proliferation signalling (in vivo); choice of size")
     m2_division_boost_max: float = param(0.3, "fold increase", 0.0, 10.0, "choice: M2 trophic support (Qian & Pollard 2010)")
     interferon_division_inhibition_max: float = param(0.3, "fraction", 0.0, 1.0, "QSPIO: IFN-gamma slows tumor division")
+    er_expression: float = param(0.0, "0-1", 0.0, 1.0, "profile: estrogen-receptor level; sets how much endocrine therapy brakes division")
+    her2_expression: float = param(0.0, "0-1", 0.0, 1.0, "profile: HER2 amplification level; sets how much HER2 blockade brakes division")
     dissemination_rate_per_hour: float = param(0.002, "1/h per cell on a vessel site", 0.0, 1.0, "choice: intravasation hazard; tuned to tens of CTCs per week")
     osm_invasion_boost_max: float = param(3.0, "fold increase", 0.0, 50.0, "Queen et al. 2005 / Tawara et al. 2018: OSM raises detachment and invasion")
     seeding_probability: float = param(0.1, "per disseminated cell", 0.0, 1.0, "choice: fraction of CTCs that seed (most die in circulation)")
@@ -111,7 +113,7 @@ class CD8Parameters:
     antigen_priming_ec50: float = param(200.0, "tumor cells", 1.0, 1e7, "choice: priming needs antigen load in the draining node")
     speed_um_per_min: float = param(5.0, "um/min", 0.0, 30.0, "Boissonnas et al. 2007: ~5 um/min PD-1+, ~10 um/min PD-1-")
     chemotaxis_bias: float = param(0.5, "0-1", 0.0, 1.0, "choice: fraction of moves up the interferon gradient")
-    kill_rate_per_hour: float = param(0.5, "1/h on contact, full antigen", 0.0, 60.0, "PhysiCell cancer_immune: kill attempt 1/15 min; Kather 2017 p=0.3/step; Weigelin 2021 additive hits")
+    kill_rate_per_hour: float = param(0.3, "1/h on contact, full antigen", 0.0, 60.0, "PhysiCell cancer_immune: kill attempt 1/15 min; Kather 2017 p=0.3/step; Weigelin 2021 additive hits")
     pd1_inhibition_max: float = param(0.8, "fraction", 0.0, 1.0, "choice: PD-1 ligation abolishes most killing (Gong et al. 2017)")
     treg_suppression_max: float = param(0.6, "fraction", 0.0, 1.0, "QSPIO: Treg inhibition of effector killing")
     cytokine_suppression_max: float = param(0.5, "fraction", 0.0, 1.0, "QSPIO: TGF-beta EC50 inhibition of killing")
