@@ -1,0 +1,38 @@
+"""The benchmark script still runs (tiny sizes, in-process); it is not a timed test."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_core.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_core", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quarter_radius_covers_a_quarter(bench):
+    r = bench.quarter_radius(200, 200)
+    assert math.pi * r**2 == pytest.approx(0.25 * 200 * 200)
+
+
+def test_model_case_reports_all_columns(bench):
+    row = bench.bench_model(40, 0.25)
+    for key in ("setup_s", "grid_build_s", "s_per_day", "cpu_s_per_day", "agent_steps_per_s", "peak_rss_mib"):
+        assert row[key] > 0, key
+    assert row["steps"] == 12 and row["tumor_start"] == pytest.approx(0.25 * 40 * 40, rel=0.05)
+    assert bench.fmt_row(row).startswith("model 40^2")
+
+
+@pytest.mark.parametrize("scan_first", [False, True])
+def test_plain_mesa_baseline_runs(bench, scan_first):
+    row = bench.bench_baseline(30, 0.1, n_tcells=5, scan_first=scan_first)
+    assert row["agent_steps_per_s"] > 0 and row["immune_end"] <= 5 and row["tumor_start"] > 0

@@ -1,0 +1,228 @@
+"""DiffusionField against analytic solutions and its numerical guarantees.
+
+Units used below: ``site_size_um = 10`` and ``D = 100/60 um^2/min`` give a
+lattice diffusion coefficient of exactly 1 site^2/h, so ``D t`` in site^2 is
+simply the time in hours.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy.special import ive, k0
+
+from model import DiffusionField
+
+SITE_UM = 10.0
+D_ONE = 100.0 / 60.0  # um^2/min -> exactly 1 site^2/h at 10 um sites
+
+
+def make_field(n: int | tuple[int, int], decay: float = 0.0, d: float = D_ONE, uptake: float = 0.0) -> DiffusionField:
+    shape = (n, n) if isinstance(n, int) else n
+    f = DiffusionField("test", shape, SITE_UM, d, decay, uptake)
+    assert f.diffusion_sites2_per_hour == pytest.approx(d * 60.0 / SITE_UM**2)
+    return f
+
+
+def centred_coordinates(n: int, c: int):
+    x = np.arange(n) - c
+    return np.meshgrid(x, x, indexing="ij")
+
+
+# --------------------------------------------------------------------------- point source
+
+
+@pytest.fixture(scope="module")
+def spread_point_mass():
+    """Mass M at the centre of a 161^2 lattice, spread for D t = 50 site^2 (sigma = 10 sites).
+
+    The walls are 80 sites = 8 sigma away, so the no-flux images carry a
+    relative weight below exp(-32) and the field equals the free-space solution.
+    """
+    n, c, mass, dt_total = 161, 80, 1000.0, 50.0
+    f = make_field(n)
+    f.values[c, c] = mass
+    f.step(dt_total)
+    x, y = centred_coordinates(n, c)
+    return f, x, y, mass, dt_total
+
+
+def test_point_source_matches_continuum_gaussian(spread_point_mass):
+    f, x, y, mass, dt = spread_point_mass
+    r2 = x**2 + y**2
+    gaussian = mass / (4 * np.pi * dt) * np.exp(-r2 / (4 * dt))
+    # Tolerance: the 5-point lattice heat kernel differs from the continuum
+    # Gaussian by the Edgeworth (excess-kurtosis) correction of a lattice random
+    # walk, whose size relative to the peak is ~1/(8 D t) = 0.25 % at D t = 50.
+    # We allow twice that: a wrong D (or dt in minutes instead of hours) would
+    # move the peak by tens of per cent.
+    tol = 2.0 / (8.0 * dt)
+    err = np.abs(f.values - gaussian).max() / gaussian.max()
+    assert err < tol, f"max error {err:.4%} of the peak (allowed {tol:.2%})"
+
+
+def test_point_source_matches_exact_lattice_kernel(spread_point_mass):
+    """The semi-discrete solution is M * e^{-2Dt} I_x(2Dt) * e^{-2Dt} I_y(2Dt) (modified Bessel)."""
+    f, x, y, mass, dt = spread_point_mass
+    exact = mass * ive(x, 2 * dt) * ive(y, 2 * dt)
+    np.testing.assert_allclose(f.values, exact, rtol=0, atol=1e-10 * exact.max())
+
+
+def test_point_source_moments(spread_point_mass):
+    """Mass is conserved and the mean squared displacement is exactly 4 D t (2 D t per axis)."""
+    f, x, y, mass, dt = spread_point_mass
+    assert f.total() == pytest.approx(mass, rel=1e-12)
+    msd = float((f.values * (x**2 + y**2)).sum() / mass)
+    assert msd == pytest.approx(4.0 * dt, rel=1e-9)
+
+
+def test_many_small_steps_equal_one_big_step():
+    """The integrator is exact in time: 10 steps of 5 h give the same field as one of 50 h."""
+    n, c = 81, 40
+    a, b = make_field(n, decay=0.05), make_field(n, decay=0.05)
+    a.values[c, c] = b.values[c, c] = 100.0
+    a.step(50.0)
+    for _ in range(10):
+        b.step(5.0)
+    np.testing.assert_allclose(b.values, a.values, rtol=1e-10, atol=1e-13)
+
+
+def test_decay_removes_mass_exponentially():
+    n, c, k, t = 81, 40, 0.3, 7.0
+    f = make_field(n, decay=k)
+    f.values[c, c] = 10.0
+    f.step(t)
+    assert f.total() == pytest.approx(10.0 * np.exp(-k * t), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- steady states
+
+
+@pytest.mark.parametrize("s,k", [(1.0, 0.3), (0.05, 14.3 / 24), (40.0, 2.0)])
+def test_uniform_source_relaxes_to_s_over_k(s, k):
+    """du/dt = s - k u from 0 gives u(t) = s/k (1 - e^{-kt}) at every site, exactly."""
+    f = make_field((30, 17), decay=k, d=1000.0)
+    source = np.full(f.shape, s)
+    f.step(2.0, source)
+    np.testing.assert_allclose(f.values, s / k * -np.expm1(-k * 2.0), rtol=1e-12)
+    for _ in range(40):
+        f.step(5.0, source)
+    np.testing.assert_allclose(f.values, s / k, rtol=1e-12)
+
+
+def test_point_source_with_decay_reaches_k0_profile():
+    """Steady state of a point source q with decay k in 2D: u(r) = q / (2 pi D) K0(r / lambda), lambda = sqrt(D/k).
+
+    Tolerance: the lattice Green's function differs from K0 near the source by
+    O(1/r^2) of its value (about 0.8 % at r = 3 sites here); we compare
+    3 <= r <= 40 sites (lambda = 10 sites, walls 10 lambda away) and allow 2 %.
+    """
+    n, c, q, k = 201, 100, 100.0, 0.01
+    f = make_field(n, decay=k)
+    source = np.zeros((n, n))
+    source[c, c] = q
+    f.step(3000.0, source)  # k t = 30: transient below e^-30
+    x, y = centred_coordinates(n, c)
+    r = np.hypot(x, y)
+    lam = np.sqrt(1.0 / k)
+    theory = q / (2 * np.pi * 1.0) * k0(np.where(r > 0, r, 1.0) / lam)
+    ring = (r >= 3) & (r <= 40)
+    rel = np.abs(f.values[ring] - theory[ring]) / theory[ring]
+    assert rel.max() < 0.02, f"max relative error {rel.max():.3%}"
+    assert f.total() == pytest.approx(q / k, rel=1e-9)  # total mass balance: source = decay
+
+
+# --------------------------------------------------------------------------- conservation
+
+
+@pytest.mark.parametrize("shape", [(40, 40), (33, 57), (8, 200)])
+def test_mass_conserved_without_decay(shape):
+    """No decay and no-flux walls: total changes only by what the sources add."""
+    rng = np.random.default_rng(11)
+    f = make_field(shape, decay=0.0, d=1000.0)
+    f.values[...] = rng.random(shape) * 5.0
+    total = f.total()
+    for step in range(20):
+        src = rng.random(shape) * (rng.random(shape) < 0.1) * 3.0
+        f.step(0.5, src)
+        total += src.sum() * 0.5
+        assert f.total() == pytest.approx(total, rel=1e-12), f"step {step}"
+    # with no source at all the mass stays put and the field flattens to its mean
+    f.step(1e6)
+    np.testing.assert_allclose(f.values, total / f.values.size, rtol=1e-9)
+
+
+def test_uptake_is_local_first_order_loss():
+    f = make_field((20, 20), decay=0.0, d=0.0, uptake=2.0)
+    f.values[...] = 1.0
+    mask = np.zeros((20, 20), dtype=bool)
+    mask[5:10, 5:10] = True
+    f.step(0.5, None, mask)
+    np.testing.assert_allclose(f.values[mask], np.exp(-1.0))
+    np.testing.assert_allclose(f.values[~mask], 1.0)
+
+
+# --------------------------------------------------------------------------- robustness
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    shape=st.tuples(st.integers(1, 24), st.integers(1, 24)),
+    d=st.floats(0.0, 1e5),
+    decay=st.floats(0.0, 100.0),
+    uptake=st.floats(0.0, 100.0),
+    dt=st.floats(1e-3, 100.0),
+    seed=st.integers(0, 2**32 - 1),
+    scale=st.sampled_from([1e-12, 1.0, 1e6]),
+    sinks=st.booleans(),
+)
+def test_never_negative_never_nan(shape, d, decay, uptake, dt, seed, scale, sinks):
+    rng = np.random.default_rng(seed)
+    f = DiffusionField("p", shape, 20.0, d, decay, uptake)
+    f.values[...] = rng.random(shape) * scale
+    for _ in range(3):
+        sparse = rng.random(shape) < 0.3
+        src = np.where(sparse, rng.random(shape) * scale, 0.0)
+        if sinks:
+            src -= (rng.random(shape) < 0.2) * scale  # sinks may exceed what is there
+        f.step(dt, src, rng.random(shape) < 0.5)
+        assert np.isfinite(f.values).all()
+        assert (f.values >= 0).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    shape=st.tuples(st.integers(2, 30), st.integers(2, 30)),
+    d=st.floats(1.0, 5000.0),
+    decay=st.floats(0.0, 5.0),
+    dt=st.floats(0.01, 4.0),
+    seed=st.integers(0, 2**32 - 1),
+    with_source=st.booleans(),
+)
+def test_one_step_equals_two_half_steps(shape, d, decay, dt, seed, with_source):
+    """Exact integrator: stepping dt once equals stepping dt/2 twice (source held constant)."""
+    rng = np.random.default_rng(seed)
+    init = rng.random(shape)
+    src = rng.random(shape) if with_source else None
+    one = DiffusionField("a", shape, 20.0, d, decay)
+    two = DiffusionField("b", shape, 20.0, d, decay)
+    one.values[...] = init
+    two.values[...] = init
+    one.step(dt, src)
+    two.step(dt / 2, src)
+    two.step(dt / 2, src)
+    np.testing.assert_allclose(two.values, one.values, rtol=1e-9, atol=1e-12 * max(1.0, one.values.max()))
+
+
+def test_storage_is_shared_and_validated():
+    buf = np.zeros((6, 7))
+    f = DiffusionField("s", (6, 7), 20.0, 100.0, 0.1, storage=buf)
+    f.step(1.0, np.ones((6, 7)))
+    assert np.shares_memory(f.values, buf) and buf.sum() > 0
+    with pytest.raises(ValueError, match="storage"):
+        DiffusionField("s", (6, 7), 20.0, 100.0, 0.1, storage=np.zeros((7, 6)))
+    with pytest.raises(ValueError, match=">= 0"):
+        DiffusionField("s", (6, 7), 20.0, -1.0, 0.1)
