@@ -36,10 +36,11 @@ class LatticeCell(CellAgent):
     site = Column()
 
     def __init__(self, model: "TumorImmuneModel", site: int, **state) -> None:
+        # claim the site first: a refused placement must leave no half-registered agent behind
+        model._occupy(self.layer, int(site), self.code)
         super().__init__(model)
         self._population: Population = model.populations[type(self)]
         self._row = self._population.add(self, int(site), state)
-        model._occupy(self.layer, int(site), self.code)
         self.cell = model.grid_cells[int(site)]
 
     def remove(self) -> None:

@@ -499,3 +499,18 @@ def test_layer_invariants_after_five_days(overrides):
     for name, f in model.fields.items():
         assert np.shares_memory(getattr(model.grid, name).data, f.values)
         assert getattr(cell, name) == f.values.ravel()[site]
+
+
+def test_refused_placement_leaves_the_model_unchanged():
+    """Placing a second cell of the same layer on a site raises and registers nothing."""
+    model = quiet_model(0, 10, 10)
+    first = tumor(model, 3, 3)
+    place(model, CD8TCell, 3, 3)  # the immune layer is separate: allowed
+    with pytest.raises(RuntimeError, match="already holds a tumor cell"):
+        tumor(model, 3, 3)
+    with pytest.raises(RuntimeError, match="already holds a immune cell|already holds an immune cell"):
+        place(model, Neutrophil, 3, 3)
+    pop = model.populations[TumorCell]
+    assert len(pop) == 1 and len(model.agents) == 2
+    assert pop.agents[pop.row_at[model.lattice.site(3, 3)]] is first
+    check_layer_invariants(model)
