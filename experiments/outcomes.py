@@ -1,0 +1,245 @@
+"""Per-run outcomes computed from one run's time series.
+
+Every run of an experiment becomes one row of ``outcomes.parquet``. The
+definitions follow clinical trial read-outs where one exists, adapted to a 2D
+tissue window:
+
+**Tumor size.** The lattice is 2D, so the tumor's area is proportional to its
+cell count ``N`` and an *equivalent diameter* to ``sqrt(N)``. RECIST 1.1 measures
+diameters, so RECIST-like quantities use ``100 * (sqrt(N / N0) - 1)`` (percent
+change of equivalent diameter from the baseline ``N0`` at day 0).
+
+``best_response_pct``
+    RECIST-like best response: the minimum percent change in equivalent diameter
+    from baseline over all recorded times from the *first assessment* on
+    (``FIRST_ASSESSMENT_DAY`` = day 7, or the end of a shorter run); -100 means
+    eradicated. Trials scan every 6-9 weeks; with a 30-day tissue window we
+    assess continuously after a first week, so a tumor that only grows shows its
+    growth (a positive bar in the waterfall) rather than its size in the first
+    hour. This is the number shown in waterfall plots.
+``best_burden_change_pct``
+    The same minimum on cell count (tumor burden) instead of diameter.
+``response_category``
+    RECIST-like best overall response: ``CR`` if the tumor was eradicated (0
+    cells at any time); ``PR`` if ``best_response_pct <= -30``; ``PD`` if
+    ``best_response_pct >= +20`` (larger than baseline by 20% at every
+    assessment); ``SD`` otherwise. ``responder`` is CR or PR.
+``progressed`` / ``time_to_progression_days``
+    RECIST-like progression: the first time the equivalent diameter is at least
+    20% above its *nadir so far* (the smallest size since day 0, baseline
+    included) -- i.e. ``N(t) >= 1.44 * min_{s<=t} N(s)`` -- and the tumor has
+    gained at least ``MIN_PROGRESSION_CELLS`` cells over that nadir (RECIST's
+    5 mm absolute minimum, which keeps noise at tiny sizes from counting). An
+    eradicated tumor cannot progress. Runs that never progress are censored at
+    the end of the run: ``progressed = False`` and the time is the run's duration.
+    These two columns feed the Kaplan-Meier curves.
+
+Other outcomes are end-of-run counts (``disseminated_cells``, ``metastatic_seeds``,
+``kills_*``, immune composition), time averages (``mean_relative_burden``,
+``mean_interferon``, ``mean_osm_effective``) or extremes (``peak_cd8_t_cells``,
+``marrow_*_nadir`` for myelosuppression).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "PR_THRESHOLD_PCT",
+    "PD_THRESHOLD_PCT",
+    "MIN_PROGRESSION_CELLS",
+    "FIRST_ASSESSMENT_DAY",
+    "OUTCOME_DESCRIPTIONS",
+    "HEADLINE_OUTCOMES",
+    "compute_outcomes",
+    "diameter_change_pct",
+    "time_to_progression",
+]
+
+PR_THRESHOLD_PCT = -30.0  # RECIST 1.1 partial response: >= 30% decrease in diameter
+PD_THRESHOLD_PCT = 20.0  # RECIST 1.1 progression: >= 20% increase over the nadir
+MIN_PROGRESSION_CELLS = 20  # absolute minimum growth over the nadir (RECIST's 5 mm rule)
+FIRST_ASSESSMENT_DAY = 7.0  # choice: first "scan" after one week (trials: 6-9 weeks; our window is 30 days)
+
+OUTCOME_DESCRIPTIONS: dict[str, str] = {
+    "baseline_tumor_cells": "tumor cells at day 0",
+    "final_tumor_cells": "tumor cells at the end of the run",
+    "final_relative_burden": "final tumor cells / baseline",
+    "min_tumor_cells": "smallest tumor size during the run (cells)",
+    "nadir_day": "day of the smallest tumor size",
+    "mean_relative_burden": "time-averaged tumor cells / baseline",
+    "best_response_pct": "RECIST-like best response: min % change of equivalent diameter from baseline, from day 7 on",
+    "best_burden_change_pct": "min % change of tumor cell count from baseline, from day 7 on",
+    "final_response_pct": "% change of equivalent diameter from baseline at the end",
+    "response_category": "CR (eradicated), PR (best <= -30%), PD (best >= +20%), else SD",
+    "responder": "1 if CR or PR",
+    "eradicated": "1 if the tumor reached 0 cells",
+    "eradication_day": "first day with 0 tumor cells (NaN if never)",
+    "progressed": "1 if RECIST-like progression (diameter >= 1.2 x nadir so far) happened",
+    "time_to_progression_days": "day of progression, or the run's duration if censored",
+    "disseminated_cells": "tumor cells that left through vessels (cumulative)",
+    "metastatic_seeds": "disseminated cells that seeded a metastasis (cumulative)",
+    "kills_cd8": "tumor cells killed by CD8 T-cells",
+    "kills_macrophage": "tumor cells killed by M1 macrophages",
+    "kills_chemotherapy": "tumor cells killed by chemotherapy",
+    "kills_radiotherapy": "tumor cells killed by radiotherapy",
+    "kills_surgery": "tumor cells removed by surgery",
+    "kills_immune": "kills by CD8 T-cells and macrophages",
+    "kills_total": "all tumor cell deaths counted by cause",
+    "divisions": "tumor cell divisions",
+    "final_cd8_t_cells": "CD8 T-cells at the end",
+    "final_cd8_exhausted_fraction": "fraction of CD8 T-cells exhausted at the end",
+    "final_regulatory_t_cells": "regulatory T-cells at the end",
+    "final_neutrophils": "neutrophils at the end",
+    "final_macrophages_m1": "M1 macrophages at the end",
+    "final_macrophages_m2": "M2 macrophages at the end",
+    "final_cd8_treg_ratio": "CD8 / max(Treg, 1) at the end",
+    "peak_cd8_t_cells": "largest CD8 T-cell count during the run",
+    "final_mean_antigenicity": "mean tumor antigenicity at the end (NaN if eradicated)",
+    "final_mean_pd_l1": "mean tumor PD-L1 engagement at the end (NaN if eradicated)",
+    "marrow_myeloid_nadir": "lowest myeloid marrow output (1 = healthy): myelosuppression",
+    "marrow_lymphoid_nadir": "lowest lymphoid marrow output (1 = healthy)",
+    "mean_interferon": "time-averaged mean interferon field",
+    "mean_osm_effective": "time-averaged mean un-neutralized oncostatin M",
+    "duration_days": "simulated days",
+}
+
+# outcomes printed in the summary and drawn in the box/strip figure
+HEADLINE_OUTCOMES = (
+    "final_tumor_cells",
+    "best_response_pct",
+    "time_to_progression_days",
+    "disseminated_cells",
+    "metastatic_seeds",
+    "kills_cd8",
+)
+
+
+def diameter_change_pct(cells: np.ndarray | float, baseline: float) -> np.ndarray:
+    """Percent change of the equivalent diameter (``sqrt`` of the cell count) from ``baseline``."""
+    cells = np.asarray(cells, dtype=float)
+    if baseline <= 0:
+        return np.full_like(cells, np.nan)
+    return 100.0 * (np.sqrt(cells / baseline) - 1.0)
+
+
+def time_to_progression(
+    days: np.ndarray,
+    cells: np.ndarray,
+    threshold_pct: float = PD_THRESHOLD_PCT,
+    min_cells: float = MIN_PROGRESSION_CELLS,
+) -> tuple[bool, float]:
+    """RECIST-like progression: ``(progressed, day)``; censored at ``days[-1]``.
+
+    Progression is the first time the equivalent diameter is ``threshold_pct``
+    percent above the nadir so far (baseline included) and the tumor has gained
+    at least ``min_cells`` cells over that nadir. A nadir of 0 (eradication) never
+    progresses.
+    """
+    days = np.asarray(days, dtype=float)
+    cells = np.asarray(cells, dtype=float)
+    if cells.size == 0:
+        return False, float("nan")
+    nadir = np.minimum.accumulate(cells)
+    factor = (1.0 + threshold_pct / 100.0) ** 2  # diameter -> area (cell count)
+    hit = (nadir > 0) & (cells >= factor * nadir) & (cells - nadir >= min_cells)
+    idx = np.flatnonzero(hit)
+    if idx.size:
+        return True, float(days[idx[0]])
+    return False, float(days[-1])
+
+
+def _f(x: Any) -> float:
+    return float(x) if x is not None else float("nan")
+
+
+def compute_outcomes(ts: pd.DataFrame, first_assessment_day: float = FIRST_ASSESSMENT_DAY) -> dict[str, Any]:
+    """One run's outcomes from its (full-resolution) model time series.
+
+    Args:
+        ts: the data collector's table (columns ``days``, ``tumor_cells``, ...).
+        first_assessment_day: best response is taken over times from this day on
+            (or the last time point, for shorter runs).
+
+    Returns:
+        ``{outcome_name: value}``; see :data:`OUTCOME_DESCRIPTIONS` and the module docstring.
+    """
+    days = ts["days"].to_numpy(dtype=float)
+    n = ts["tumor_cells"].to_numpy(dtype=float)
+    n0 = float(n[0])
+    last = ts.iloc[-1]
+    assessed = days >= min(first_assessment_day, days[-1]) - 1e-9
+    n_after = n[assessed]
+
+    out: dict[str, Any] = {
+        "duration_days": float(days[-1]),
+        "baseline_tumor_cells": n0,
+        "final_tumor_cells": float(n[-1]),
+        "final_relative_burden": float(n[-1] / n0) if n0 > 0 else float("nan"),
+        "min_tumor_cells": float(n.min()),
+        "nadir_day": float(days[int(np.argmin(n))]),
+    }
+    if days.size > 1 and days[-1] > days[0] and n0 > 0:
+        out["mean_relative_burden"] = float(np.trapezoid(n / n0, days) / (days[-1] - days[0]))
+    else:
+        out["mean_relative_burden"] = out["final_relative_burden"]
+
+    best = float(np.min(diameter_change_pct(n_after, n0)))
+    final_pct = float(diameter_change_pct(n[-1], n0))
+    eradicated = bool((n == 0).any())
+    if eradicated:
+        category = "CR"
+    elif best <= PR_THRESHOLD_PCT:
+        category = "PR"
+    elif best >= PD_THRESHOLD_PCT:
+        category = "PD"
+    else:
+        category = "SD"
+    progressed, ttp = time_to_progression(days, n)
+    out.update(
+        {
+            "best_response_pct": best,
+            "best_burden_change_pct": float(100.0 * (n_after.min() / n0 - 1.0)) if n0 > 0 else float("nan"),
+            "final_response_pct": final_pct,
+            "response_category": category,
+            "responder": category in ("CR", "PR"),
+            "eradicated": eradicated,
+            "eradication_day": float(days[int(np.flatnonzero(n == 0)[0])]) if eradicated else float("nan"),
+            "progressed": progressed,
+            "time_to_progression_days": ttp,
+        }
+    )
+
+    for col in ("disseminated_cells", "metastatic_seeds", "divisions"):
+        out[col] = _f(last.get(col))
+    kill_cols = [c for c in ts.columns if c.startswith("kills_")]
+    for col in kill_cols:
+        out[col] = _f(last[col])
+    out["kills_immune"] = _f(last.get("kills_cd8", 0.0)) + _f(last.get("kills_macrophage", 0.0))
+    out["kills_total"] = float(sum(_f(last[c]) for c in kill_cols))
+
+    cd8 = _f(last.get("cd8_t_cells"))
+    treg = _f(last.get("regulatory_t_cells"))
+    out.update(
+        {
+            "final_cd8_t_cells": cd8,
+            "final_cd8_exhausted_fraction": _f(last.get("cd8_exhausted")) / cd8 if cd8 > 0 else float("nan"),
+            "final_regulatory_t_cells": treg,
+            "final_neutrophils": _f(last.get("neutrophils")),
+            "final_macrophages_m1": _f(last.get("macrophages_m1")),
+            "final_macrophages_m2": _f(last.get("macrophages_m2")),
+            "final_cd8_treg_ratio": cd8 / max(treg, 1.0),
+            "peak_cd8_t_cells": float(ts["cd8_t_cells"].max()) if "cd8_t_cells" in ts else float("nan"),
+            "final_mean_antigenicity": _f(last.get("mean_antigenicity")),
+            "final_mean_pd_l1": _f(last.get("mean_pd_l1")),
+            "marrow_myeloid_nadir": float(ts["marrow_myeloid"].min()) if "marrow_myeloid" in ts else float("nan"),
+            "marrow_lymphoid_nadir": float(ts["marrow_lymphoid"].min()) if "marrow_lymphoid" in ts else float("nan"),
+            "mean_interferon": float(ts["interferon_mean"].mean()) if "interferon_mean" in ts else float("nan"),
+            "mean_osm_effective": float(ts["osm_effective_mean"].mean()) if "osm_effective_mean" in ts else float("nan"),
+        }
+    )
+    # plain Python types (JSON-friendly)
+    return {k: (bool(v) if isinstance(v, (bool, np.bool_)) else v) for k, v in out.items()}
