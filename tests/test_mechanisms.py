@@ -10,6 +10,8 @@ are independent Bernoulli draws.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -93,18 +95,24 @@ KILL_CASES = {
 }
 
 
+@functools.lru_cache(maxsize=None)
+def kill_trials_for(case: str) -> tuple[int, int, float]:
+    """Deterministic (fixed seeds), so memoising within a worker process is safe."""
+    return run_kill_trials(**KILL_CASES[case][0])
+
+
 @pytest.mark.parametrize("case", list(KILL_CASES))
 def test_cd8_kill_probability_matches_rate(case):
-    setup, rate = KILL_CASES[case]
-    kills, trials, dt = run_kill_trials(**setup)
+    _, rate = KILL_CASES[case]
+    kills, trials, dt = kill_trials_for(case)
     assert_binomial(kills, trials, p_step(rate, dt), what=case)
 
 
 @pytest.mark.parametrize("suppressed", ["PD-L1 engaged (baseline 1)", "Treg within radius"])
 def test_suppression_lowers_killing(suppressed):
     """Not only the right value: clearly (non-overlapping 99 % CIs) below the unsuppressed kill rate."""
-    k0, n0, _ = run_kill_trials(**KILL_CASES["full antigen, no PD-L1"][0])
-    k1, n1, _ = run_kill_trials(**KILL_CASES[suppressed][0])
+    k0, n0, _ = kill_trials_for("full antigen, no PD-L1")
+    k1, n1, _ = kill_trials_for(suppressed)
     assert binomial_ci(k1, n1).high < binomial_ci(k0, n0).low
 
 
