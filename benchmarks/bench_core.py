@@ -303,10 +303,10 @@ def main(argv=None) -> int:
                   f"{base['cpu_s_per_day'] / ours['cpu_s_per_day']:.1f}x in CPU seconds per simulated day", flush=True)
 
     if not args.quick and not args.no_target:
-        print("\ntarget run: default model (default initial lesion) on 200^2 for 30 simulated days")
+        print("\ntarget run: default model on 200^2 for 30 simulated days, tumor seeded at ~10,000 cells (a quarter of the lattice)")
         from model import Parameters
 
-        target = run_child("model", 200, 30.0, Parameters().tumor.initial_radius_sites)
+        target = run_child("model", 200, 30.0, quarter_radius(200, 200))
         target["case"] = "target 200^2 x 30 d"
         rows.append(target)
         print(HEADER)
