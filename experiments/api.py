@@ -388,10 +388,7 @@ def _run_experiment(
         if out is not None:
             out_dir = prepare_out_dir(out, experiment, specs)
             store = RunStore(out_dir)
-            done_before = sum(1 for s in specs if store.run_path(s.run_id).exists())
-        else:
-            done_before = 0
-        memory = run_all(
+        memory, done_before = run_all(
             specs, store, workers=workers, client=client, progress=progress, desc=kind, stop_after=stop_after
         )
     finally:
@@ -427,7 +424,7 @@ def _write_outputs(result: ExperimentResult, tables: Mapping[str, pd.DataFrame],
     return paths
 
 
-def _figures_common(result: ExperimentResult, snapshot_field: str) -> list[Path]:
+def _figures_common(result: ExperimentResult, snapshot_field: str, formats: Sequence[str]) -> list[Path]:
     from . import figures as F
 
     fig_dir = result.out_dir / "figures"
@@ -442,10 +439,10 @@ def _figures_common(result: ExperimentResult, snapshot_field: str) -> list[Path]
         ("outcomes", F.plot_outcome_distributions(oc, HEADLINE_OUTCOMES, g)),
     ):
         if fig is not None:
-            paths += F.save_figure(fig, fig_dir, name)
+            paths += F.save_figure(fig, fig_dir, name, formats)
     for run_id, snap in result.snapshots.items():
         fld = snapshot_field if snapshot_field in snap else "interferon"
-        paths += F.save_figure(F.plot_snapshots(snap, fld, title=run_id), fig_dir, f"snapshots_{run_id}")
+        paths += F.save_figure(F.plot_snapshots(snap, fld, title=run_id), fig_dir, f"snapshots_{run_id}", formats)
     return paths
 
 
@@ -475,11 +472,26 @@ def _report(result: ExperimentResult, info: Mapping, files: Sequence[Path], extr
     return "\n".join(lines)
 
 
+def _figure_formats(figures: bool | str | Sequence[str]) -> tuple[str, ...]:
+    """``True`` -> PNG + SVG; ``False`` -> none; or a list/comma string of png, svg, pdf."""
+    if figures is True:
+        return ("png", "svg")
+    if figures is False or figures is None:
+        return ()
+    items = figures.split(",") if isinstance(figures, str) else list(figures)
+    formats = tuple(str(f).strip().lower().lstrip(".") for f in items if str(f).strip())
+    bad = [f for f in formats if f not in ("png", "svg", "pdf")]
+    if bad:
+        raise ExperimentError(f"figure format(s) {', '.join(bad)} not supported (use png, svg, pdf)")
+    return formats
+
+
 def _finish(result: ExperimentResult, info: Mapping, tables: Mapping[str, pd.DataFrame], csv: bool,
-            figures: bool, figure_fn, extra: str = "") -> None:
+            figures: bool | Sequence[str], figure_fn, extra: str = "") -> None:
     files = _write_outputs(result, tables, csv, info)
-    if result.out_dir is not None and figures:
-        result.figures = figure_fn(result)
+    formats = _figure_formats(figures)
+    if result.out_dir is not None and formats:
+        result.figures = figure_fn(result, formats)
         files += result.figures
     result.report = _report(result, info, files, extra)
     if result.out_dir is not None:
@@ -513,7 +525,7 @@ def compare(
     snapshot_days: Sequence[float] | None = None,
     snapshot_field: str = "interferon",
     csv: bool = False,
-    figures: bool = True,
+    figures: bool | Sequence[str] = True,
     progress: bool = True,
     stop_after: int | None = None,
 ) -> ComparisonResult:
@@ -540,7 +552,8 @@ def compare(
             (default: start, middle, end; ``[]`` for none).
         snapshot_field: field drawn under the cell-type map.
         csv: also write CSV copies of the tables.
-        figures: write figures (PNG + SVG) when ``out`` is set.
+        figures: write figures when ``out`` is set: True (PNG + SVG), False, or formats
+            such as ``["png", "pdf"]``.
         progress: show a progress bar.
         stop_after: testing hook: stop after this many new runs (raises
             :class:`ExperimentInterrupted`).
@@ -550,6 +563,7 @@ def compare(
     """
     replicates = _check_count("replicates", replicates)
     _check_common(seed, workers, sample_hours)
+    _figure_formats(figures)
     scs, notes = resolve_scenarios(scenarios, days, overrides, lattice_size)
     names = [sc.name for sc in scs]
     if reference is not None and reference not in names:
@@ -592,7 +606,7 @@ def compare(
     result = ComparisonResult("compare", ts, oc, stats, out_dir, manifest, [], snapshots, "", notes)
     _finish(
         result, info, {"timeseries": ts, "outcomes": oc, "statistics": stats}, csv, figures,
-        lambda r: _figures_common(r, snapshot_field),
+        lambda r, formats: _figures_common(r, snapshot_field, formats),
     )
     return result
 
@@ -676,7 +690,7 @@ def cohort(
     snapshot_days: Sequence[float] | None = (),
     snapshot_field: str = "interferon",
     csv: bool = False,
-    figures: bool = True,
+    figures: bool | Sequence[str] = True,
     progress: bool = True,
     stop_after: int | None = None,
 ) -> CohortResult:
@@ -698,6 +712,7 @@ def cohort(
 
     patients = _check_count("patients", patients)
     _check_common(seed, workers, sample_hours)
+    _figure_formats(figures)
     scs, notes = resolve_scenarios(scenarios, days, overrides, lattice_size)
     names = [sc.name for sc in scs]
     if reference is not None and reference not in names:
@@ -751,12 +766,12 @@ def cohort(
     summary = _cohort_summary(oc, reference)
     result = CohortResult("cohort", ts, oc, stats, out_dir, manifest, [], snapshots, "", notes, summary=summary)
 
-    def figs(r: CohortResult) -> list[Path]:
+    def figs(r: CohortResult, formats: Sequence[str]) -> list[Path]:
         from . import figures as F
 
-        paths = _figures_common(r, snapshot_field)
-        paths += F.save_figure(F.plot_waterfall(r.outcomes), r.out_dir / "figures", "waterfall")
-        paths += F.save_figure(F.plot_kaplan_meier(r.outcomes), r.out_dir / "figures", "kaplan_meier")
+        paths = _figures_common(r, snapshot_field, formats)
+        paths += F.save_figure(F.plot_waterfall(r.outcomes), r.out_dir / "figures", "waterfall", formats)
+        paths += F.save_figure(F.plot_kaplan_meier(r.outcomes), r.out_dir / "figures", "kaplan_meier", formats)
         return paths
 
     _finish(
@@ -886,7 +901,7 @@ def sweep(
     snapshot_days: Sequence[float] | None = (),
     snapshot_field: str = "interferon",
     csv: bool = False,
-    figures: bool = True,
+    figures: bool | Sequence[str] = True,
     progress: bool = True,
     stop_after: int | None = None,
 ) -> SweepResult:
@@ -912,6 +927,7 @@ def sweep(
     """
     replicates = _check_count("replicates", replicates)
     _check_common(seed, workers, sample_hours)
+    _figure_formats(figures)
     if not isinstance(parameters, Mapping):
         parameters = dict(parse_sweep_parameter(p) for p in parameters)
     if not parameters:
@@ -930,13 +946,16 @@ def sweep(
     from model import TherapyScenario, get_scenario
 
     raw = get_scenario(scenario) if not isinstance(scenario, TherapyScenario) else scenario
-    (base,), notes = resolve_scenarios([raw], days, overrides, lattice_size)
+    # the base (for current values and the manifest) keeps the scenario's own duration, so
+    # a sweep over e.g. start_day is not refused because the *default* start misses --days
+    (base,), _ = resolve_scenarios([raw], None, overrides, lattice_size)
     current = {n: _current_value(base, n) for n in parameters}
     points = _design(parameters, design, samples, int(seed), current)
 
     names = list(parameters)
     fixed = parse_overrides(overrides)
-    snaps = _snapshot_days(snapshot_days, [base])[base.name]
+    timed = dataclasses.replace(base, duration_days=float(days)) if days is not None else base
+    snaps = _snapshot_days(snapshot_days, [timed])[base.name]
     specs = []
     notes = []
     for i, pt in enumerate(points):
@@ -993,16 +1012,17 @@ def sweep(
         surface=surface, parameters=names, response=responses,
     )
 
-    def figs(r: SweepResult) -> list[Path]:
+    def figs(r: SweepResult, formats: Sequence[str]) -> list[Path]:
         from . import figures as F
 
         paths = []
         for resp in r.response:
             paths += F.save_figure(F.plot_response_surface(r.surface, r.parameters, resp), r.out_dir / "figures",
-                                   f"response_surface_{resp}")
+                                   f"response_surface_{resp}", formats)
         for run_id, snap in r.snapshots.items():
             fld = snapshot_field if snapshot_field in snap else "interferon"
-            paths += F.save_figure(F.plot_snapshots(snap, fld, title=run_id), r.out_dir / "figures", f"snapshots_{run_id}")
+            paths += F.save_figure(F.plot_snapshots(snap, fld, title=run_id), r.out_dir / "figures",
+                                   f"snapshots_{run_id}", formats)
         return paths
 
     show = surface[["point", *names, *[f"{x}_mean" for x in responses]]]

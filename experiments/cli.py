@@ -56,6 +56,8 @@ def _common(p: argparse.ArgumentParser, *, out_default: str, snapshots_default: 
     o = p.add_argument_group("output")
     o.add_argument("--csv", action="store_true", help="also write CSV copies of the tables")
     o.add_argument("--no-figures", action="store_true", help="skip figures")
+    o.add_argument("--figure-formats", default="png,svg", metavar="FMT,...",
+                   help="figure file formats: png, svg, pdf (default png,svg)")
     p.add_argument("--stop-after", type=int, default=None, help=argparse.SUPPRESS)  # test hook
 
 
@@ -184,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             snapshot_days=args.snapshot_days,
             snapshot_field=args.snapshot_field,
             csv=args.csv,
-            figures=not args.no_figures,
+            figures=False if args.no_figures else args.figure_formats,
             progress=not args.no_progress,
             stop_after=args.stop_after,
         )

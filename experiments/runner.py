@@ -517,7 +517,7 @@ def run_all(
     progress: bool = True,
     desc: str = "runs",
     stop_after: int | None = None,
-) -> dict[str, RunResult] | None:
+) -> tuple[dict[str, RunResult] | None, int]:
     """Run every spec not yet finished; write each result as it arrives.
 
     Args:
@@ -530,7 +530,7 @@ def run_all(
             many new runs have been written.
 
     Returns:
-        ``{run_id: RunResult}`` when ``store`` is None, else None.
+        ``({run_id: RunResult} when store is None else None, number of runs already finished)``.
     """
     from tqdm.auto import tqdm
 
@@ -548,7 +548,7 @@ def run_all(
     state: dict[str, Any] = {}
     if not pending:
         bar.close()
-        return memory if store is None else None
+        return (memory if store is None else None), done_before
     if client is not None:
         it = _iter_dask(pending, client, state)
     elif workers == 1 or len(pending) == 1:
@@ -577,7 +577,7 @@ def run_all(
         if close:
             close()
         bar.close()
-    return memory if store is None else None
+    return (memory if store is None else None), done_before
 
 
 # =========================================================================== combining

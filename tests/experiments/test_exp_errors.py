@@ -1,0 +1,142 @@
+"""Bad input gets one clear message, before any run starts and before anything is written."""
+
+from __future__ import annotations
+
+import pytest
+
+import experiments.runner as runner
+from experiments import ExperimentError, cohort, compare, sweep
+from experiments.cli import main
+from model import ParameterError
+from exp_settings import SCENARIOS, SMALL, SMALL_CLI
+
+KW = dict(days=2, progress=False, figures=False, snapshot_days=[], workers=1)
+
+
+@pytest.fixture
+def no_runs(monkeypatch):
+    """Fail the test if any simulation starts."""
+
+    def boom(*_a, **_k):
+        raise AssertionError("a run started despite bad input")
+
+    monkeypatch.setattr(runner, "execute_run", boom)
+
+
+def _cli_error(capsys, *args) -> str:
+    assert main(list(args)) == 2
+    return capsys.readouterr().err
+
+
+def test_unknown_scenario_suggests_a_name(tmp_path, capsys, no_runs):
+    out = tmp_path / "x"
+    err = _cli_error(capsys, "compare", "untreated", "checkpoint_blokade", "--out", str(out), *SMALL_CLI)
+    assert "unknown scenario 'checkpoint_blokade'; did you mean 'checkpoint_blockade'?" in err
+    assert not out.exists()
+    with pytest.raises(ParameterError, match="did you mean 'untreated'"):
+        compare(["untreatd"], **KW)
+
+
+def test_duplicate_scenarios(no_runs):
+    with pytest.raises(ExperimentError, match="listed twice"):
+        compare(["untreated", "untreated"], **KW)
+
+
+@pytest.mark.parametrize("value", [0, -2, 1.5, True])
+def test_replicates_must_be_positive_whole_numbers(value, no_runs):
+    with pytest.raises(ExperimentError, match=r"replicates = .* must be a whole number >= 1"):
+        compare(["untreated"], replicates=value, **KW)
+
+
+def test_counts_in_cli_and_cohort(capsys, tmp_path, no_runs):
+    assert "replicates = 0 must be a whole number >= 1" in _cli_error(
+        capsys, "compare", "untreated", "--replicates", "0", "--out", str(tmp_path / "r"))
+    with pytest.raises(ExperimentError, match="patients = 0"):
+        cohort(["untreated"], patients=0, **KW)
+    with pytest.raises(ExperimentError, match="workers = 0"):
+        compare(["untreated"], **{**KW, "workers": 0})
+    assert not (tmp_path / "r").exists()
+
+
+def test_unwritable_output_directory(tmp_path, capsys, no_runs):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    err = _cli_error(capsys, "compare", "untreated", "--out", str(blocker / "sub"), *SMALL_CLI)
+    assert "is not writable" in err and str(blocker / "sub") in err
+    with pytest.raises(ExperimentError, match="exists and is a file"):
+        compare(["untreated"], out=blocker, **KW)
+
+
+def test_out_dir_of_a_different_experiment_is_refused(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "exp"
+    compare(["untreated"], replicates=1, out=out, overrides=SMALL_lattice(), **KW)
+    before = sorted(p.name for p in (out / "runs").iterdir())
+    manifest = (out / "manifest.json").read_text()
+    monkeypatch.setattr(runner, "execute_run", lambda *_: (_ for _ in ()).throw(AssertionError("ran")))
+    with pytest.raises(ExperimentError, match=r"holds a different experiment \(differs in: replicates: 1 -> 2"):
+        compare(["untreated"], replicates=2, out=out, overrides=SMALL_lattice(), **KW)
+    with pytest.raises(ExperimentError, match="different experiment.*seed"):
+        compare(["untreated"], replicates=1, seed=9, out=out, overrides=SMALL_lattice(), **KW)
+    err = _cli_error(capsys, "compare", "untreated", "anti_osm", "--replicates", "1", "--out", str(out), *SMALL_CLI)
+    assert "holds a different experiment" in err and "choose a new --out" in err
+    assert sorted(p.name for p in (out / "runs").iterdir()) == before
+    assert (out / "manifest.json").read_text() == manifest
+
+
+def SMALL_lattice():
+    return {k: v for k, v in SMALL.items() if k.startswith("lattice.")}
+
+
+def test_non_empty_directory_without_manifest(tmp_path, no_runs):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ExperimentError, match="not empty and holds no manifest.json"):
+        compare(["untreated"], out=tmp_path, **KW)
+
+
+def test_bad_overrides(capsys, tmp_path, no_runs):
+    err = _cli_error(capsys, "compare", "untreated", "--set", "tumor.divison_rate_per_hour=0.1", "--out", str(tmp_path / "o"))
+    assert "did you mean 'tumor.division_rate_per_hour'" in err
+    err = _cli_error(capsys, "compare", "untreated", "--set", "tumor.division_rate_per_hour=7", "--out", str(tmp_path / "o"))
+    assert "tumor.division_rate_per_hour = 7 is outside the allowed range" in err
+    err = _cli_error(capsys, "compare", "untreated", "--set", "lattice.width_sites", "--out", str(tmp_path / "o"))
+    assert "expected KEY=VALUE" in err
+    with pytest.raises(ExperimentError, match="none of the scenarios .* has that treatment"):
+        compare(["untreated"], overrides={"checkpoint_blockade.dose": 5}, **KW)
+    with pytest.raises(ExperimentError, match="unknown field 'dos'; did you mean 'dose'"):
+        compare(["checkpoint_blockade"], overrides={"checkpoint_blockade.dos": 5}, **{**KW, "days": 30})
+    assert not (tmp_path / "o").exists()
+
+
+def test_schedule_that_cannot_fit_the_run(no_runs):
+    with pytest.raises(ExperimentError, match="'checkpoint_blockade' starts on day 5, not before the end of the run"):
+        compare(["checkpoint_blockade"], **KW)
+
+
+def test_bad_sweep_input(no_runs):
+    KW = {**globals()["KW"], "days": 5}
+    with pytest.raises(ExperimentError, match="did you mean 'chemotherapy.dose'"):
+        sweep("chemotherapy", {"chemotherapy.dos": [1, 2]}, **KW)
+    with pytest.raises(ExperimentError, match="has no anti_osm treatment"):
+        sweep("chemotherapy", {"anti_osm.dose": [1, 2]}, **KW)
+    with pytest.raises(ExperimentError, match="did you mean 'tumor.division_rate_per_hour'"):
+        sweep("untreated", {"tumor.division_rate": [0.1]}, **KW)
+    with pytest.raises(ExperimentError, match="unknown response outcome 'final_tumour_cells'; did you mean 'final_tumor_cells'"):
+        sweep("untreated", {"tumor.division_rate_per_hour": [0.1]}, response="final_tumour_cells", **KW)
+    with pytest.raises(ExperimentError, match="must be 'grid' or 'lhs'"):
+        sweep("untreated", {"tumor.division_rate_per_hour": [0.1]}, design="random", **KW)
+    with pytest.raises(ExperimentError, match="needs a range lo < hi"):
+        sweep("untreated", {"tumor.division_rate_per_hour": [0.1]}, design="lhs", **KW)
+    with pytest.raises(ExperimentError, match="sweep point 1"):
+        sweep("untreated", {"tumor.division_rate_per_hour": [0.1, 5.0]}, **KW)
+
+
+def test_bad_scheduler_and_snapshot_days(no_runs):
+    with pytest.raises(ExperimentError, match="scheduler must be an address"):
+        compare(["untreated"], scheduler=42, **KW)
+    with pytest.raises(ExperimentError, match="snapshot day 5 is outside"):
+        compare(["untreated"], **{**KW, "snapshot_days": [0, 5]})
+
+
+def test_bad_figure_format(no_runs):
+    with pytest.raises(ExperimentError, match="figure format.*jpeg.*not supported"):
+        compare(["untreated"], **{**KW, "figures": "png,jpeg"})

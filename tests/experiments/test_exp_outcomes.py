@@ -1,0 +1,81 @@
+"""Outcome definitions on hand-made time series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.outcomes import compute_outcomes, diameter_change_pct, time_to_progression
+
+
+def _ts(days, cells, **extra):
+    n = len(days)
+    base = {
+        "hours": np.asarray(days, float) * 24,
+        "days": np.asarray(days, float),
+        "tumor_cells": np.asarray(cells, float),
+        "cd8_t_cells": np.linspace(0, 10, n),
+        "cd8_exhausted": np.zeros(n),
+        "regulatory_t_cells": np.full(n, 2.0),
+        "disseminated_cells": np.arange(n),
+        "metastatic_seeds": np.zeros(n),
+        "kills_cd8": np.arange(n) * 2.0,
+        "kills_chemotherapy": np.zeros(n),
+        "marrow_myeloid": np.linspace(1.0, 0.5, n),
+    }
+    base.update(extra)
+    return pd.DataFrame(base)
+
+
+def test_diameter_change():
+    assert diameter_change_pct(400, 100) == pytest.approx(100.0)
+    assert diameter_change_pct(0, 100) == pytest.approx(-100.0)
+
+
+def test_growing_tumor_progresses_and_is_pd():
+    days = np.arange(0, 11)
+    cells = 100 * 1.2 ** days  # x1.44 at day 2
+    out = compute_outcomes(_ts(days, cells))
+    assert out["progressed"] is True
+    assert out["time_to_progression_days"] == 2.0
+    assert out["response_category"] == "PD" and out["responder"] is False
+    assert out["best_response_pct"] == pytest.approx(diameter_change_pct(cells[7], 100))  # first assessment: day 7
+    assert out["final_tumor_cells"] == pytest.approx(cells[-1])
+    assert out["disseminated_cells"] == 10
+    assert out["kills_total"] == 20 and out["kills_immune"] == 20
+    assert out["final_cd8_treg_ratio"] == pytest.approx(5.0)
+    assert out["marrow_myeloid_nadir"] == pytest.approx(0.5)
+
+
+def test_eradication_is_cr_and_censored():
+    days = np.arange(0, 11)
+    cells = [100, 80, 50, 20, 5, 0, 0, 0, 0, 0, 0]
+    out = compute_outcomes(_ts(days, cells))
+    assert out["response_category"] == "CR" and out["responder"] is True
+    assert out["eradicated"] is True and out["eradication_day"] == 5.0
+    assert out["progressed"] is False and out["time_to_progression_days"] == 10.0
+    assert out["best_response_pct"] == -100.0
+    assert out["final_cd8_exhausted_fraction"] == 0.0
+
+
+def test_progression_is_measured_from_the_nadir():
+    days = np.arange(0, 11)
+    cells = [400, 300, 200, 100, 100, 120, 140, 143, 160, 300, 400]
+    ok, day = time_to_progression(days, cells)
+    # nadir 100: progression when >= 144 cells and >= 20 more: day 8 (160)
+    assert ok and day == 8.0
+    out = compute_outcomes(_ts(days, cells))
+    assert out["response_category"] == "PR"  # best (from day 7): 143 cells = -40% diameter
+    assert out["nadir_day"] == 3.0 and out["min_tumor_cells"] == 100
+
+
+def test_small_fluctuations_do_not_count_as_progression():
+    ok, _ = time_to_progression([0, 1, 2, 3], [10, 5, 9, 12])  # x2.4 but only +7 cells
+    assert not ok
+
+
+def test_short_run_assesses_at_the_end():
+    out = compute_outcomes(_ts([0, 1, 2], [100, 90, 95]))
+    assert out["best_response_pct"] == pytest.approx(diameter_change_pct(95, 100))
+    assert out["response_category"] == "SD"
