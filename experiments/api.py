@@ -35,7 +35,6 @@ from .outcomes import (
 )
 from .runner import (
     ExperimentError,
-    ExperimentInterrupted,
     RunSpec,
     RunStore,
     combine,
@@ -43,7 +42,6 @@ from .runner import (
     prepare_out_dir,
     run_all,
     safe_name,
-    write_json_atomic,
     write_table,
 )
 from .stats import format_statistics, numeric_outcomes, statistics_table, summarize_outcomes
@@ -590,7 +588,7 @@ def compare(
         "order": names,
         "replicates": replicates,
         "seed": int(seed),
-        "days": days,
+        "days": None if days is None else float(days),
         "overrides": parse_overrides(overrides),
         "lattice_size": lattice_size,
         "sample_hours": float(sample_hours),
@@ -750,7 +748,7 @@ def cohort(
         "patient_parameters": patient_records,
         "variability": {k: list(v) for k, v in (variability or {}).items()} or "model.scenarios.PATIENT_VARIABILITY",
         "seed": int(seed),
-        "days": days,
+        "days": None if days is None else float(days),
         "overrides": parse_overrides(overrides),
         "lattice_size": lattice_size,
         "sample_hours": float(sample_hours),
@@ -987,7 +985,7 @@ def sweep(
         "points": points,
         "replicates": replicates,
         "seed": int(seed),
-        "days": days,
+        "days": None if days is None else float(days),
         "overrides": parse_overrides(overrides),
         "lattice_size": lattice_size,
         "sample_hours": float(sample_hours),

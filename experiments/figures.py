@@ -61,6 +61,7 @@ LABELS = {
 }
 CELL_COLORS = ["#ffffff", "#7b3294", "#1a9641", "#fdae61", "#2c7bb6", "#d7191c"]
 CELL_NAMES = ["empty", "tumor", "CD8 T-cell", "Treg", "neutrophil", "macrophage"]
+LINESTYLES = ("-", "--", "-.", ":")
 CATEGORY_COLORS = {"CR": "#1a9641", "PR": "#a6d96a", "SD": "#fdae61", "PD": "#d7191c"}
 
 
@@ -93,6 +94,8 @@ def _band(df: pd.DataFrame, group: str, x: str, col: str, confidence: float = 0.
     half = np.where(g["count"] > 1, tq * g["std"].fillna(0.0) / np.sqrt(g["count"]), np.nan)
     g["low"] = g["mean"] - half
     g["high"] = g["mean"] + half
+    if (df[col].dropna() >= 0).all():  # counts and concentrations: the band stays >= 0
+        g["low"] = g["low"].clip(lower=0.0)
     return g
 
 
@@ -118,9 +121,10 @@ def plot_timecourse(
     colors = _colors(groups)
     for ax, col in zip(axes, columns):
         band = _band(ts, group, x, col)
-        for g in groups:
+        for i, g in enumerate(groups):
             b = band[band[group] == g]
-            ax.plot(b[x], b["mean"], color=colors[g], label=str(g), lw=1.6)
+            # line styles cycle too, so overlapping curves and grey-scale prints stay readable
+            ax.plot(b[x], b["mean"], color=colors[g], label=str(g), lw=1.6, ls=LINESTYLES[i % len(LINESTYLES)])
             if b["low"].notna().any():
                 ax.fill_between(b[x], b["low"], b["high"], color=colors[g], alpha=0.2, lw=0)
         ax.set_xlabel("time (days)" if x == "days" else x)
@@ -165,7 +169,11 @@ def plot_treatments(ts: pd.DataFrame, group: str = "scenario") -> Figure | None:
     if not cols:
         return None
     labels = {c: c.removesuffix("_concentration").replace("_", " ") + " (x EC50)" for c in cols}
-    return plot_timecourse(ts, cols, group, ncols=min(3, len(cols)), title="Treatment concentrations", ylabels=labels)
+    df = ts.copy()
+    for c in cols:  # draw each drug only for the groups that received it
+        given = df.groupby(group, sort=False)[c].transform(lambda v: bool((v > 0).any()))
+        df.loc[~given.astype(bool), c] = np.nan
+    return plot_timecourse(df, cols, group, ncols=min(3, len(cols)), title="Treatment concentrations", ylabels=labels)
 
 
 def plot_outcome_distributions(

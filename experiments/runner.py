@@ -35,9 +35,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -167,10 +167,11 @@ def execute_run(spec: RunSpec) -> RunResult:
 
     ts = full
     if spec.sample_hours and spec.sample_hours > 0:
-        q = full["hours"].to_numpy() / spec.sample_hours
-        keep = np.abs(q - np.round(q)) < 1e-6
-        keep[-1] = True
-        ts = full.loc[keep]
+        # the first recorded row at or after each multiple of sample_hours, plus the last row
+        hours = full["hours"].to_numpy(dtype=float)
+        grid = np.arange(0.0, hours[-1] + 1e-9, spec.sample_hours)
+        idx = np.unique(np.r_[np.searchsorted(hours, grid - 1e-6, side="left"), hours.size - 1])
+        ts = full.iloc[idx[idx < hours.size]]
     ts = ts.reset_index(drop=True)
     for i, (k, v) in enumerate(spec.labels.items()):
         ts.insert(i, k, v)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from experiments.cli import main
 from experiments.outcomes import HEADLINE_OUTCOMES

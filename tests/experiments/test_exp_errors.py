@@ -8,7 +8,7 @@ import experiments.runner as runner
 from experiments import ExperimentError, cohort, compare, sweep
 from experiments.cli import main
 from model import ParameterError
-from exp_settings import SCENARIOS, SMALL, SMALL_CLI
+from exp_settings import SMALL, SMALL_CLI
 
 KW = dict(days=2, progress=False, figures=False, snapshot_days=[], workers=1)
 
