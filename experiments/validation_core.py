@@ -50,7 +50,8 @@ class Budget:
     """How big the validation experiments are.
 
     ``TEST`` keeps ``pytest -n auto`` on a 2-core machine within minutes;
-    ``FULL`` (the report) uses more replicates for tighter intervals.
+    ``FULL`` (the report) uses the same tissue (lattice, days) with more replicates,
+    a larger cohort and more recruitment levels, for tighter intervals.
     """
 
     replicates: int = 8
@@ -71,8 +72,8 @@ class Budget:
 
 
 TEST = Budget()
-FULL = Budget(replicates=16, width=70, days=20.0, cohort_patients=40, growth_replicates=1440,
-              kuznetsov_replicates=10, workers=max(1, os.cpu_count() or 1))
+FULL = Budget(replicates=12, cohort_patients=40, growth_replicates=1440, kuznetsov_replicates=10,
+              workers=max(1, os.cpu_count() or 1))
 
 
 # =========================================================================== results
@@ -195,19 +196,6 @@ class RunResult:
         return float(np.trapezoid(y, h) / (h[-1] - h[0]))
 
 
-def _engaged_cd8(model) -> int:
-    from model import CD8TCell
-
-    pop = model.populations[CD8TCell]
-    if len(pop) == 0:
-        return 0
-    nb = model.lattice.neighbours[pop["site"]]
-    ok = nb >= 0
-    has = np.zeros(nb.shape, dtype=bool)
-    has[ok] = model.tumor_present[nb[ok]]
-    return int((has.any(axis=1) & ~pop["exhausted"]).sum())
-
-
 def _tumor_with_space(model) -> int:
     from model import TumorCell
 
@@ -256,33 +244,115 @@ def _sparse_layout(model, spacing: int) -> None:
         df[k] = df[k][-1:]
 
 
+EXPOSURE_KEYS = (
+    "cd8_engaged", "tumor_with_space", "treg_exposed", "treg_capacity_lost", "cytokine_capacity_lost",
+    "expected_kills", "vessel_tumor", "expected_disseminated", "expected_seeds", "ifn_seed_factor_sum",
+)
+
+
+def _exposures(model) -> dict[str, float]:
+    """Hazard-level read-outs of the current state (recorded before each step).
+
+    They mirror the rules in :meth:`model.agents.CD8TCell.step_population` (kill hazard of an
+    engaged T-cell: antigen, PD-L1, Treg proximity, cytokine) and
+    :meth:`model.agents.TumorCell._disseminate` (intravasation hazard and seeding probability
+    of a tumor cell on a vessel site). Summed over a run they give *expected* kills,
+    disseminated cells and seeds -- Rao-Blackwellised counts without the Poisson noise of the
+    events themselves. ``tests/validation/test_biology.py`` checks them against the counted
+    events, so a change of the rules that is not mirrored here fails loudly.
+    """
+    from scipy import ndimage
+
+    from model import CD8TCell, RegulatoryTCell, TumorCell, hill, rate_to_probability
+
+    p = model.p
+    dt = model.dt
+    out = dict.fromkeys(EXPOSURE_KEYS, 0.0)
+    out["tumor_with_space"] = float(_tumor_with_space(model))
+    cd8 = model.populations[CD8TCell]
+    tumor = model.populations[TumorCell]
+    if len(cd8) and len(tumor):
+        nb = model.lattice.neighbours[cd8["site"]]
+        ok = nb >= 0
+        has = np.zeros(nb.shape, dtype=bool)
+        has[ok] = model.tumor_present[nb[ok]]
+        engaged = has.any(axis=1) & ~cd8["exhausted"]
+        if engaged.any():
+            sites = cd8["site"][engaged]
+            shape = (model.lattice.width, model.lattice.height)
+            treg = model.populations[RegulatoryTCell]
+            if len(treg):
+                r = p.treg.suppression_radius_sites
+                mask = np.zeros(model.lattice.n_sites, dtype=bool)
+                mask[treg["site"]] = True
+                near = ndimage.maximum_filter(mask.reshape(shape), size=2 * r + 1).ravel()[sites].astype(float)
+            else:
+                near = np.zeros(sites.size)
+            cyt = hill(model.fields["cytokine"].values.ravel()[sites])
+            treg_sup = p.cd8.treg_suppression_max * near
+            cyt_sup = p.cd8.cytokine_suppression_max * cyt
+            # expected kill probability: mean over the adjacent tumor targets of each engaged T-cell
+            tnb = nb[engaged]
+            thas = has[engaged]
+            safe = np.where(thas, tnb, 0)
+            antigen = tumor["antigenicity"][np.maximum(tumor.row_at[safe], 0)]
+            antigen = np.where(cd8["car_t"][engaged][:, None], 1.0, antigen)
+            pd_l1 = model.tumor_pd_l1(safe.ravel()).reshape(safe.shape) * (1.0 - model.modifiers.pd1_blockade)
+            rate = (p.cd8.kill_rate_per_hour * antigen * (1.0 - p.cd8.pd1_inhibition_max * pd_l1)
+                    * ((1.0 - treg_sup) * (1.0 - cyt_sup))[:, None])
+            pk = np.where(thas, rate_to_probability(rate, dt), 0.0).sum(axis=1) / thas.sum(axis=1)
+            out.update(
+                cd8_engaged=float(engaged.sum()),
+                treg_exposed=float(near.sum()),
+                treg_capacity_lost=float(treg_sup.sum()),
+                cytokine_capacity_lost=float(((1.0 - treg_sup) * cyt_sup).sum()),
+                expected_kills=float(pk.sum()),
+            )
+    tp = p.tumor
+    if tp.dissemination_rate_per_hour > 0 and len(tumor):
+        vs = model.vessel_sites[model.tumor_present[model.vessel_sites]]
+        if vs.size:
+            osm = hill(model.effective_osm(vs))
+            ifn = hill(model.fields["interferon"].values.ravel()[vs])
+            leave = rate_to_probability(tp.dissemination_rate_per_hour * (1.0 + tp.osm_invasion_boost_max * osm), dt)
+            factor = 1.0 - tp.interferon_seeding_inhibition_max * ifn
+            p_seed = np.minimum(tp.seeding_probability * (1.0 + tp.osm_seeding_boost_max * osm) * factor, 1.0)
+            out.update(
+                vessel_tumor=float(vs.size),
+                expected_disseminated=float(leave.sum()),
+                expected_seeds=float((leave * p_seed).sum()),
+                ifn_seed_factor_sum=float(factor.sum()),
+            )
+    return out
+
+
 def simulate(spec: RunSpec) -> RunResult:
-    """Run one spec to its end; with ``track`` also record per-step extras (before each step)."""
+    """Run one spec to its end; with ``track`` also record per-step exposures (before each step)."""
     model = build_model(spec)
     n_steps = int(round(spec.days * 24.0 / model.dt))
-    engaged = np.zeros(n_steps + 1)
-    with_space = np.zeros(n_steps + 1)
+    tracked = {k: np.zeros(n_steps + 1) for k in EXPOSURE_KEYS} if spec.track else {}
     recruits: dict[str, list[int]] = {}
+    names = ("CD8TCell", "RegulatoryTCell", "Neutrophil", "Macrophage")
+
+    def record(i):
+        for k, v in _exposures(model).items():
+            tracked[k][i] = v
+        for name in names:
+            recruits.setdefault(name, []).append(model.counters[f"recruited_{name}"])
+
     for i in range(n_steps):
         if spec.track:
-            engaged[i] = _engaged_cd8(model)
-            with_space[i] = _tumor_with_space(model)
-            for name in ("CD8TCell", "RegulatoryTCell", "Neutrophil", "Macrophage"):
-                recruits.setdefault(name, []).append(model.counters[f"recruited_{name}"])
+            record(i)
         model.step()
     if spec.track:
-        engaged[n_steps] = _engaged_cd8(model)
-        with_space[n_steps] = _tumor_with_space(model)
-        for name in recruits:
-            recruits[name].append(model.counters[f"recruited_{name}"])
+        record(n_steps)
     df = model.datacollector.get_model_vars_dataframe()
     series = {c: df[c].to_numpy(dtype=float) for c in df.columns}
     if spec.track:
         # the data collector records every step (collect_every_steps = 1 is assumed here)
         if len(df) != n_steps + 1:
             raise RuntimeError("tracked runs need lattice.collect_every_steps = 1")
-        series["cd8_engaged"] = engaged
-        series["tumor_with_space"] = with_space
+        series.update(tracked)
         for name, vals in recruits.items():
             series[f"recruited_{name}"] = np.asarray(vals, dtype=float)
     return RunResult(spec, series, dict(model.counters))

@@ -212,25 +212,29 @@ def levels_for(budget: Budget) -> list[float]:
     return [0.0, 0.001, 0.002, 0.004]
 
 
-def run_agent_levels(budget: Budget, days: float | None = None) -> dict:
-    """Replicate agent runs at each CD8 recruitment level (shared by the checks)."""
-    days = days if days is not None else (30.0 if budget.kuznetsov_replicates >= 10 else 20.0)
-    levels = levels_for(budget)
-    specs = []
-    for i, rate in enumerate(levels):
-        over = {**WELL_MIXED, "cd8.recruitment_per_vessel_per_hour": rate, "lattice.collect_every_steps": 4}
-        for s in replicate_seeds(budget.root_seed, budget.kuznetsov_replicates, stream=300 + i):
-            specs.append(RunSpec.make(over, s, days))
+def kuznetsov_days(budget: Budget) -> float:
+    return 30.0 if budget.kuznetsov_replicates >= 10 else 20.0
+
+
+def run_level(budget: Budget, rate: float) -> dict:
+    """Replicate agent runs at one CD8 recruitment level: tumor and CD8 counts over time."""
+    days = kuznetsov_days(budget)
+    over = {**WELL_MIXED, "cd8.recruitment_per_vessel_per_hour": rate, "lattice.collect_every_steps": 4}
+    stream = 300 + int(round(rate * 1e5))
+    specs = [RunSpec.make(over, s, days) for s in replicate_seeds(budget.root_seed, budget.kuznetsov_replicates,
+                                                                  stream=stream)]
     res = simulate_many(specs, budget.workers)
-    n = budget.kuznetsov_replicates
-    out = {"levels": levels, "days": days, "hours": res[0]["hours"], "runs": {}}
-    for i, rate in enumerate(levels):
-        chunk = res[i * n:(i + 1) * n]
-        out["runs"][rate] = {
-            "T": np.array([r["tumor_cells"] for r in chunk]),
-            "E": np.array([r["cd8_t_cells"] for r in chunk]),
-        }
-    return out
+    return {"hours": res[0]["hours"], "T": np.array([r["tumor_cells"] for r in res]),
+            "E": np.array([r["cd8_t_cells"] for r in res])}
+
+
+def run_agent_levels(budget: Budget, level_runner=None) -> dict:
+    """Agent runs at every recruitment level of :func:`levels_for` (``level_runner(rate)`` may cache)."""
+    levels = levels_for(budget)
+    runner = level_runner or (lambda rate: run_level(budget, rate))
+    runs = {rate: runner(rate) for rate in levels}
+    return {"levels": levels, "days": kuznetsov_days(budget), "hours": runs[levels[0]]["hours"],
+            "runs": {r: {"T": v["T"], "E": v["E"]} for r, v in runs.items()}}
 
 
 def analyse(budget: Budget, agent: dict | None = None, fig_dir: Path | None = None) -> list[Check]:
