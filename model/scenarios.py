@@ -29,6 +29,7 @@ User scenarios live in TOML files::
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import math
@@ -152,10 +153,25 @@ PATIENT_VARIABILITY: dict[str, tuple[str, float]] = {
 
 
 def sample_virtual_patient(
-    base: Parameters, rng: np.random.Generator, variability: Mapping[str, tuple[str, float]] | None = None
+    base: Parameters,
+    rng: np.random.Generator | int | None,
+    variability: Mapping[str, tuple[str, float]] | None = None,
 ) -> dict[str, float]:
-    """Draw one virtual patient's parameter overrides around ``base`` (see ``PATIENT_VARIABILITY``)."""
+    """Draw one virtual patient's parameter overrides around ``base``.
+
+    Each entry of ``variability`` (default ``PATIENT_VARIABILITY``) is
+    ``name -> ("lognormal", sd)`` (the value is multiplied by ``exp(N(0, sd))``,
+    a median-preserving spread with CV ~ sd for small sd) or ``("normal", sd)``
+    (``N(0, sd)`` is added). Draws are clipped to the parameter's allowed range.
+    The same generator state (or integer seed) gives the same patient.
+
+    Returns:
+        ``{dotted_name: value}`` overrides, e.g. for
+        :meth:`TherapyScenario.with_virtual_patient` or ``Parameters.replace``.
+    """
     variability = PATIENT_VARIABILITY if variability is None else variability
+    if not isinstance(rng, np.random.Generator):
+        rng = np.random.default_rng(rng)
     flat = base.to_dict()
     ranges = {name: rng_ for name, _, _, rng_, _ in base.leaves()}
     out: dict[str, float] = {}
@@ -163,6 +179,8 @@ def sample_virtual_patient(
         if name not in flat:
             raise ScenarioError(_unknown("parameter", name, base.names()))
         v = float(flat[name])
+        if isinstance(sd, bool) or not isinstance(sd, (int, float)) or not sd >= 0:
+            raise ScenarioError(f"variability of '{name}': spread = {sd!r} must be a number >= 0")
         if dist == "lognormal":
             v *= math.exp(rng.normal(0.0, sd))
         elif dist == "normal":
@@ -170,7 +188,11 @@ def sample_virtual_patient(
         else:
             raise ScenarioError(f"variability of '{name}': distribution '{dist}' must be 'lognormal' or 'normal'")
         lo, hi = ranges[name]
-        out[name] = float(min(max(v, lo), hi))
+        if lo is not None:
+            v = max(v, lo)
+        if hi is not None:
+            v = min(v, hi)
+        out[name] = float(v)
     return out
 
 
@@ -208,9 +230,19 @@ class TherapyScenario:
         """Check profile names, overrides, duration and every treatment; raise :class:`ScenarioError`."""
         if not isinstance(self.name, str) or not self.name:
             raise ScenarioError("scenario 'name' must be a non-empty string")
-        if not (isinstance(self.duration_days, (int, float)) and self.duration_days > 0):
-            raise ScenarioError(f"scenario '{self.name}': duration_days = {self.duration_days!r} must be > 0")
+        if (
+            isinstance(self.duration_days, bool)
+            or not isinstance(self.duration_days, (int, float))
+            or not (math.isfinite(self.duration_days) and self.duration_days > 0)
+        ):
+            raise ScenarioError(f"scenario '{self.name}': duration_days = {self.duration_days!r} must be a number > 0 (days)")
+        if not isinstance(self.description, str):
+            raise ScenarioError(f"scenario '{self.name}': description = {self.description!r} must be a string")
         for p in self.profile:
+            if not isinstance(p, str):
+                raise ScenarioError(
+                    f"scenario '{self.name}': profile entry {p!r} must be a profile name (available: {', '.join(PROFILES)})"
+                )
             if p not in PROFILES:
                 raise ScenarioError(f"scenario '{self.name}': " + _unknown("profile", p, list(PROFILES)))
         try:
@@ -224,9 +256,26 @@ class TherapyScenario:
         """The parameter tree: defaults (or ``base``), then profiles, then overrides."""
         merged: dict[str, Any] = {}
         for p in self.profile:
+            if p not in PROFILES:
+                raise ScenarioError(f"scenario '{self.name}': " + _unknown("profile", str(p), list(PROFILES)))
             merged.update(PROFILES[p].overrides)
         merged.update(self.overrides)
         return (base or Parameters()).replace(merged)
+
+    def with_virtual_patient(
+        self,
+        rng: np.random.Generator | int | None,
+        variability: Mapping[str, tuple[str, float]] | None = None,
+        name: str | None = None,
+    ) -> "TherapyScenario":
+        """This scenario for one virtual patient.
+
+        The patient's parameters are drawn (see :func:`sample_virtual_patient`)
+        around this scenario's own parameters (profile + overrides) and added to
+        its overrides, so the result saves to TOML and rebuilds the same patient.
+        """
+        draw = sample_virtual_patient(self.parameters(), rng, variability)
+        return dataclasses.replace(self, name=name or self.name, overrides={**self.overrides, **draw})
 
     def build_treatments(self) -> list[Treatment]:
         """Fresh treatment objects (each model needs its own PK state)."""
@@ -268,7 +317,13 @@ class TherapyScenario:
         params = data.get("parameters", {})
         if not isinstance(params, dict):
             raise ScenarioError(f"{source}: 'parameters' must be a table of dotted names to values")
+        params = _flatten(params)  # unquoted dotted keys (tumor.x = 1) arrive as nested tables
         profile = data.get("profile", ["default"])
+        if not (isinstance(profile, str) or (isinstance(profile, list) and all(isinstance(p, str) for p in profile))):
+            raise ScenarioError(
+                f"{source}: profile = {profile!r} must be a profile name or a list of them "
+                f"(available: {', '.join(PROFILES)})"
+            )
         try:
             return cls(
                 name=data["name"],
@@ -282,22 +337,48 @@ class TherapyScenario:
             raise ScenarioError(f"{source}: {exc}") from None
 
     def to_toml(self) -> str:
-        """This scenario as TOML text."""
-        return tomli_w.dumps(self.to_dict())
+        """This scenario as TOML text (the format :func:`load_scenario` reads)."""
+        d = self.to_dict()
+        parts = [tomli_w.dumps({k: d[k] for k in ("name", "description", "profile", "duration_days")})]
+        if d["parameters"]:
+            parts.append(tomli_w.dumps({"parameters": d["parameters"]}))
+        for spec in d["treatments"]:
+            parts.append("[[treatments]]\n" + tomli_w.dumps(spec))
+        return "\n".join(parts)
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write TOML atomically (a temp file renamed into place)."""
+        """Validate, then write TOML atomically (a temp file in the same folder renamed into place).
+
+        On any error the target is left as it was (absent or the old file) and
+        no temporary file remains.
+        """
         path = Path(path)
+        self.validate()
         text = self.to_toml()
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w") as fh:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file ordinary permissions
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         return path
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def _s(name: str, description: str, profile=("default",), treatments=(), **kw) -> TherapyScenario:
@@ -396,7 +477,7 @@ def get_scenario(name: str | os.PathLike) -> TherapyScenario:
         return load_scenario(text)
     if text not in _REGISTRY:
         raise ScenarioError(_unknown("scenario", text, list(_REGISTRY)))
-    return dataclasses.replace(_REGISTRY[text])
+    return copy.deepcopy(_REGISTRY[text])  # callers may edit their copy freely
 
 
 def load_scenario(path: str | os.PathLike) -> TherapyScenario:
@@ -405,7 +486,9 @@ def load_scenario(path: str | os.PathLike) -> TherapyScenario:
     if not path.is_file():
         raise ScenarioError(f"scenario file '{path}' does not exist")
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"scenario file '{path}' is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"scenario file '{path}' is not UTF-8 text (TOML must be UTF-8): {exc}") from None
     return TherapyScenario.from_dict(data, source=f"scenario file '{path}'")

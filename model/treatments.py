@@ -6,6 +6,13 @@ Every treatment is a dataclass with a dosing schedule (``start_day``,
 effect that reads the concentration each step and writes the step's
 :class:`~model.effects.RuleModifiers` (or acts once at each dose, e.g. surgery).
 
+Schedules: ``doses`` boluses ``interval_days`` apart from ``start_day``, or
+``doses = "continuous"``: a zero-order infusion (or daily oral dosing at steady
+state) from ``start_day`` to ``stop_day`` (default: the end of the run) whose
+steady-state concentration is ``dose``; the concentration approaches it with the
+drug's half-life, ``C(t) = dose * (1 - 2**(-(t - start)/half_life))``, and washes
+out after ``stop_day``. Overlapping boluses of one treatment add (linear PK).
+
 Units: for drugs, ``dose`` is the peak concentration a dose adds, in units of
 the drug's half-maximal effect concentration (EC50), so ``dose = 10`` is a
 saturating dose; the effect is ``Emax * C / (C + 1)``. Radiotherapy doses are
@@ -16,7 +23,10 @@ Combining: treatments are applied in list order but their effects commute:
 blocking fractions combine as independent events ``1 - (1-a)(1-b)``,
 multipliers multiply and rates add, so ``[A, B]`` and ``[B, A]`` give the same
 rules. One-off actions at the same step (e.g. surgery then radiotherapy) do
-follow list order.
+follow list order. A list may hold the same type twice (e.g. two courses
+with different doses): they are independent entries, combined like two drugs,
+and their data-collector columns are ``<type>_concentration`` and
+``<type>_2_concentration``.
 """
 
 from __future__ import annotations
@@ -24,10 +34,11 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+from scipy import ndimage
 
 from .effects import RuleModifiers
 from .parameters import ParameterError, hill
@@ -52,6 +63,7 @@ __all__ = [
     "TREATMENTS",
     "make_treatment",
     "TreatmentError",
+    "CONTINUOUS",
 ]
 
 
@@ -59,8 +71,15 @@ class TreatmentError(ParameterError):
     """A treatment name, dose or schedule is not allowed."""
 
 
+CONTINUOUS = "continuous"
+
+
 def _combine_fraction(a: float, b: float) -> float:
     return 1.0 - (1.0 - a) * (1.0 - b)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
 
 @dataclass
@@ -68,33 +87,40 @@ class Treatment:
     """Base class: schedule + one-compartment pharmacokinetics.
 
     Attributes:
-        dose: amount per dose (see the subclass's ``dose_unit``).
-        start_day: day of the first dose.
+        dose: amount per dose (see the subclass's ``dose_unit``); for
+            ``doses = "continuous"`` the steady-state concentration.
+        start_day: day of the first dose (or start of the infusion).
         interval_days: days between doses (needed when ``doses > 1``).
-        doses: number of doses.
+        doses: number of doses, or ``"continuous"`` (drugs only).
         half_life_hours: plasma (or effect) half-life.
+        stop_day: end of a continuous infusion (ignored for boluses); ``inf`` = end of the run.
     """
 
     kind: ClassVar[str] = "treatment"
     dose_unit: ClassVar[str] = "x EC50"
     description: ClassVar[str] = ""
+    #: False for treatments that act once per dose (cells, Gy, resection): no infusion.
+    allows_continuous: ClassVar[bool] = True
 
     dose: float = 10.0
     start_day: float = 0.0
     interval_days: float = 0.0
-    doses: int = 1
+    doses: int | str = 1
     half_life_hours: float = 24.0
+    stop_day: float = math.inf
 
     def __post_init__(self) -> None:
         self.concentration = 0.0
         self._model = None
+        self._name = self.kind
         self._dose_steps: list[int] = []
+        self._infusion_steps: tuple[int, int] = (0, -1)
 
     # ------------------------------------------------------------ identity
     @property
     def name(self) -> str:
-        """Column-friendly name (the registry key)."""
-        return self.kind
+        """Column-friendly name: the type, or ``<type>_<k>`` for the k-th entry of one type in a model."""
+        return self._name
 
     def spec(self) -> dict[str, Any]:
         """Plain mapping that :func:`make_treatment` turns back into this treatment."""
@@ -104,34 +130,76 @@ class Treatment:
         return out
 
     # ------------------------------------------------------------ schedule
+    @property
+    def continuous(self) -> bool:
+        """Whether this is a continuous infusion rather than boluses."""
+        return isinstance(self.doses, str) and self.doses == CONTINUOUS
+
     def dose_times_days(self) -> list[float]:
-        """All dosing times in days."""
+        """All bolus times in days (a continuous infusion: its start)."""
+        if self.continuous:
+            return [self.start_day]
         return [self.start_day + i * self.interval_days for i in range(self.doses)]
 
     def validate(self, duration_days: float | None = None) -> "Treatment":
         """Raise :class:`TreatmentError` naming the field if the schedule or dose is impossible."""
         k = self.kind
-        if not (isinstance(self.dose, (int, float)) and math.isfinite(self.dose)) or self.dose < 0:
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if f.name == "doses":
+                continue
+            if f.type in ("bool", bool):
+                if not isinstance(v, (bool, np.bool_)):
+                    raise TreatmentError(f"treatment '{k}': {f.name} = {v!r} must be true or false")
+            elif not _is_number(v):
+                raise TreatmentError(f"treatment '{k}': {f.name} = {v!r} must be a number")
+        if not math.isfinite(self.dose) or self.dose < 0:
             raise TreatmentError(f"treatment '{k}': dose = {self.dose!r} must be a number >= 0 ({self.dose_unit})")
-        if self.start_day < 0:
-            raise TreatmentError(f"treatment '{k}': start_day = {self.start_day!r} must be >= 0")
-        if not isinstance(self.doses, int) or isinstance(self.doses, bool) or self.doses < 1:
-            raise TreatmentError(f"treatment '{k}': doses = {self.doses!r} must be a whole number >= 1")
-        if self.doses > 1 and not self.interval_days > 0:
+        if not math.isfinite(self.start_day) or self.start_day < 0:
+            raise TreatmentError(f"treatment '{k}': start_day = {self.start_day!r} must be a number >= 0 (days)")
+        if isinstance(self.doses, str):
+            if self.doses != CONTINUOUS:
+                raise TreatmentError(
+                    f"treatment '{k}': doses = {self.doses!r} must be a whole number >= 1 or \"{CONTINUOUS}\""
+                )
+            if not self.allows_continuous:
+                raise TreatmentError(
+                    f"treatment '{k}': doses = \"{CONTINUOUS}\" is not allowed: this treatment acts once per dose "
+                    f"({self.dose_unit}); give a whole number of doses"
+                )
+        elif (
+            not isinstance(self.doses, (int, np.integer))
+            or isinstance(self.doses, (bool, np.bool_))
+            or self.doses < 1
+        ):
             raise TreatmentError(
-                f"treatment '{k}': interval_days = {self.interval_days!r} must be > 0 when doses = {self.doses}"
+                f"treatment '{k}': doses = {self.doses!r} must be a whole number >= 1 or \"{CONTINUOUS}\""
             )
-        if self.interval_days < 0:
-            raise TreatmentError(f"treatment '{k}': interval_days = {self.interval_days!r} must be >= 0")
-        if not self.half_life_hours > 0:
-            raise TreatmentError(f"treatment '{k}': half_life_hours = {self.half_life_hours!r} must be > 0")
+        if not self.continuous:
+            if self.doses > 1 and not self.interval_days > 0:
+                raise TreatmentError(
+                    f"treatment '{k}': interval_days = {self.interval_days!r} must be > 0 when doses = {self.doses}"
+                )
+            if not math.isfinite(self.interval_days) or self.interval_days < 0:
+                raise TreatmentError(f"treatment '{k}': interval_days = {self.interval_days!r} must be >= 0")
+        elif not self.stop_day > self.start_day:
+            raise TreatmentError(
+                f"treatment '{k}': stop_day = {self.stop_day!r} must be after start_day = {self.start_day!r}"
+            )
+        if not (math.isfinite(self.half_life_hours) and self.half_life_hours > 0):
+            raise TreatmentError(f"treatment '{k}': half_life_hours = {self.half_life_hours!r} must be > 0 (hours)")
         if duration_days is not None:
             last = self.dose_times_days()[-1]
             if last >= duration_days:
+                if self.continuous:
+                    how = f"start_day {self.start_day:g}"
+                    what = "the infusion starts at day"
+                else:
+                    how = f"start_day {self.start_day:g} + {self.doses - 1} x interval_days {self.interval_days:g}"
+                    what = "the schedule's last dose at day"
                 raise TreatmentError(
-                    f"treatment '{k}': the schedule's last dose at day {last:g} "
-                    f"(start_day {self.start_day:g} + {self.doses - 1} x interval_days {self.interval_days:g}) "
-                    f"is not before the end of the run (duration_days = {duration_days:g})"
+                    f"treatment '{k}': {what} {last:g} ({how}) is not before the end of the run "
+                    f"(duration_days = {duration_days:g}); allowed: doses before day {duration_days:g}"
                 )
         self._validate_extra()
         return self
@@ -141,26 +209,49 @@ class Treatment:
 
     def _check_range(self, name: str, lo: float, hi: float) -> None:
         v = getattr(self, name)
-        if not (isinstance(v, (int, float)) and lo <= v <= hi):
+        if not (_is_number(v) and lo <= v <= hi):
             raise TreatmentError(f"treatment '{self.kind}': {name} = {v!r} is outside the allowed range [{lo}, {hi}]")
+
+    @staticmethod
+    def _step_of(day: float, dt_hours: float) -> int:
+        """The step whose interval ``[(k-1) dt, k dt)`` contains ``day`` (a dose is given at that step's start)."""
+        return int(math.floor(day * 24.0 / dt_hours + 1e-9)) + 1
 
     # ------------------------------------------------------------ runtime
     def bind(self, model: "TumorImmuneModel") -> None:
-        """Attach to a model: convert dosing times to step numbers."""
+        """Attach to a model: convert dosing times to step numbers, reset the PK state, pick the column name."""
         self.validate(model.duration_days)
         self._model = model
         self.concentration = 0.0
-        self._dose_steps = [int(math.floor(t * 24.0 / model.dt + 1e-9)) + 1 for t in self.dose_times_days()]
+        same = [t for t in getattr(model, "treatments", []) if t.kind == self.kind]
+        rank = next((i for i, t in enumerate(same) if t is self), 0)
+        self._name = self.kind if rank == 0 else f"{self.kind}_{rank + 1}"
+        if self.continuous:
+            stop = self._step_of(self.stop_day, model.dt) if math.isfinite(self.stop_day) else 2**62
+            self._dose_steps = []
+            self._infusion_steps = (self._step_of(self.start_day, model.dt), stop)
+        else:
+            self._dose_steps = [self._step_of(t, model.dt) for t in self.dose_times_days()]
+            self._infusion_steps = (0, -1)
 
     def apply(self, model: "TumorImmuneModel", modifiers: RuleModifiers) -> None:
-        """Called at the start of every step: give due doses, set effects, then decay."""
+        """Called at the start of every step: give due doses, set effects, then advance the PK by one step.
+
+        A bolus raises the concentration at the start of its step; the effect
+        of step k uses the concentration at its start; then the concentration
+        decays (and a running infusion adds its input) exactly over ``dt``.
+        """
         due = self._dose_steps.count(model.steps)
         for _ in range(due):
             self.concentration += self.dose
             self.on_dose(model)
         if self.concentration > 0:
             self.effect(model, modifiers, self.concentration)
-        self.concentration *= math.exp(-math.log(2.0) * model.dt / self.half_life_hours)
+        keep = math.exp(-math.log(2.0) * model.dt / self.half_life_hours)
+        self.concentration *= keep
+        first, stop = self._infusion_steps
+        if first <= model.steps < stop:
+            self.concentration += self.dose * (1.0 - keep)
         if self.concentration < 1e-12:
             self.concentration = 0.0
 
@@ -242,6 +333,7 @@ class AntiOSM(Treatment):
 class TregDepletion(Treatment):
     """Anti-CTLA-4 / anti-CD25: depletes intratumoral Tregs and lowers their influx."""
 
+    allows_continuous: ClassVar[bool] = False
     kind: ClassVar[str] = "treg_depletion"
     description: ClassVar[str] = "anti-CTLA-4/anti-CD25: removes Tregs, lowers their recruitment"
     dose: float = 10.0
@@ -293,26 +385,61 @@ class CancerVaccine(Treatment):
 class AdoptiveCellTransfer(Treatment):
     """Adoptive T-cell transfer or CAR-T: effector cells injected at vessel sites.
 
-    ``dose`` is the number of cells that reach the tissue window. CAR-T cells
-    (``car_t = True``) kill antigen-independently (their target is a surface
-    protein, not a presented neoantigen).
+    ``dose`` is the number of cells that reach the tissue window, and exactly
+    that many enter at each dose: first on free vessel sites, the rest on the
+    free sites nearest a vessel (cells that have just extravasated), ties broken
+    at random. Only a lattice with no free immune site left takes fewer (counted
+    in ``model.counters["cells_not_placed"]``). Transferred cells are counted in
+    ``counters["cells_transferred"]``, not as recruitment.
+
+    CAR-T cells (``car_t = True``) kill antigen-independently: their target is
+    a surface protein that every tumor cell in the model is assumed to carry
+    (e.g. HER2 or mesothelin), not a presented neoantigen, so the kill rate uses
+    antigenicity 1 whatever the cell's neoantigen level.
     """
 
     kind: ClassVar[str] = "adoptive_transfer"
     dose_unit: ClassVar[str] = "cells"
     description: ClassVar[str] = "adoptive T-cell transfer / CAR-T: injects effector T-cells"
-    dose: float = 150.0
+    allows_continuous: ClassVar[bool] = False
+    dose: float = 150.0  # choice: ~1e9-1e10 infused cells, of which a window this size receives O(100)
     start_day: float = 5.0
     interval_days: float = 0.0
     doses: int = 1
     half_life_hours: float = 7.0 * 24  # choice: persistence of transferred cells, reported only
     car_t: bool = False
 
+    def _validate_extra(self) -> None:
+        if not float(self.dose).is_integer():
+            raise TreatmentError(f"treatment '{self.kind}': dose = {self.dose!r} must be a whole number of cells")
+
     def on_dose(self, model):
         from .agents import CD8TCell
 
-        n = model.add_immune_cells(CD8TCell, int(round(self.dose)), car_t=bool(self.car_t))
-        model.counters["cells_transferred"] += n
+        want = int(round(self.dose))
+        sites = perivascular_free_sites(model, want)
+        for s in sites.tolist():
+            CD8TCell(model, s, car_t=bool(self.car_t))
+        model.counters["cells_transferred"] += int(sites.size)
+        if sites.size < want:
+            model.counters["cells_not_placed"] += want - int(sites.size)
+
+
+def perivascular_free_sites(model: "TumorImmuneModel", n: int) -> np.ndarray:
+    """Up to ``n`` free immune-layer sites, nearest a vessel first (random among equals).
+
+    With no vessels the sites are drawn uniformly from all free sites.
+    """
+    free = np.flatnonzero(~model.immune_occupied)
+    if n <= 0 or free.size == 0:
+        return free[:0]
+    if model.vessel_sites.size:
+        shape = (model.lattice.width, model.lattice.height)
+        distance = ndimage.distance_transform_edt(~model.is_vessel.reshape(shape)).ravel()[free]
+    else:
+        distance = np.zeros(free.size)
+    order = np.lexsort((model.rng.random(free.size), distance))
+    return free[order[:n]]
 
 
 # =========================================================================== cytotoxic
@@ -354,6 +481,7 @@ class Radiotherapy(Treatment):
     (the ``concentration`` reported is that boost signal, per Gy).
     """
 
+    allows_continuous: ClassVar[bool] = False
     kind: ClassVar[str] = "radiotherapy"
     dose_unit: ClassVar[str] = "Gy per fraction"
     description: ClassVar[str] = "radiotherapy: linear-quadratic kill per fraction, immunogenic death"
@@ -405,6 +533,7 @@ class Radiotherapy(Treatment):
 class Surgery(Treatment):
     """Resection of the central fraction ``dose`` of the tumor (residual disease stays at the margin)."""
 
+    allows_continuous: ClassVar[bool] = False
     kind: ClassVar[str] = "surgery"
     dose_unit: ClassVar[str] = "fraction resected"
     description: ClassVar[str] = "surgery: resects the central fraction of the tumor"
@@ -434,6 +563,7 @@ class Surgery(Treatment):
 class IRF7Restoration(Treatment):
     """Re-expression of IRF7 in tumor cells (e.g. an epigenetic or gene therapy)."""
 
+    allows_continuous: ClassVar[bool] = False
     kind: ClassVar[str] = "irf7_restoration"
     dose_unit: ClassVar[str] = "fraction of cells restored"
     description: ClassVar[str] = "IRF7 restoration: switches tumor IRF7 back on (Bidwell et al. 2012)"
@@ -529,7 +659,7 @@ def make_treatment(spec: dict[str, Any] | str, duration_days: float | None = Non
     kind = spec.pop("type", None)
     if kind is None:
         raise TreatmentError(f"treatment is missing 'type' (one of: {', '.join(TREATMENTS)})")
-    if kind not in TREATMENTS:
+    if not isinstance(kind, str) or kind not in TREATMENTS:
         close = difflib.get_close_matches(str(kind), TREATMENTS, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise TreatmentError(f"unknown treatment type '{kind}'{hint} (allowed: {', '.join(TREATMENTS)})")
