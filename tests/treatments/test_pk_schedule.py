@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from model import TREATMENTS, TumorImmuneModel, make_treatment
@@ -23,7 +22,7 @@ DRUGS = [k for k, cls in TREATMENTS.items() if cls.allows_continuous]
 ONE_OFF = [k for k, cls in TREATMENTS.items() if not cls.allows_continuous]
 
 
-def concentrations(model: TumorImmuneModel, steps: int, column: str | None = None) -> pd.DataFrame:
+def concentrations(model: TumorImmuneModel, steps: int):
     for _ in range(steps):
         model.step()
     df = model.datacollector.get_model_vars_dataframe()
