@@ -95,7 +95,7 @@ class TumorCell(LatticeCell):
     Divides into a free neighbouring site (contact inhibition when none is
     free); daughters may lose antigen (immunoediting); shows PD-L1 (baseline
     plus interferon-induced); with intact IRF7 releases type-I interferon when
-    stressed by immune contact; secretes the suppressive cytokine; oncostatin M
+    stressed by cytotoxic contact (active CD8 T-cell or M1 macrophage); secretes the suppressive cytokine; oncostatin M
     speeds division and escape into vessels.
     """
 
@@ -249,7 +249,8 @@ class TumorCell(LatticeCell):
 
     @classmethod
     def secretion(cls, model, immune_contact: np.ndarray) -> None:
-        """Add tumor sources: cytokine from every cell, type-I interferon from stressed IRF7-intact cells."""
+        """Add tumor sources: cytokine from every cell, type-I interferon from IRF7-intact cells
+        under cytotoxic stress (``immune_contact``: flat bool of sites next to an attacker)."""
         pop = model.populations[cls]
         if len(pop) == 0:
             return
@@ -354,8 +355,9 @@ class CD8TCell(LatticeCell):
 
 
 class RegulatoryTCell(LatticeCell):
-    """A regulatory T-cell: drawn in by the suppressive cytokine, secretes it, and
-    suppresses effector T-cells within a short radius."""
+    """A regulatory T-cell: recruited more when the suppressive cytokine is high, it
+    follows the interferon-induced chemokines to the sites of T-cell attack,
+    secretes the cytokine, and suppresses effector T-cells within a short radius."""
 
     code = 3
     columns = {}
@@ -378,7 +380,9 @@ class RegulatoryTCell(LatticeCell):
             pop["site"],
             cls.hops_per_step(model, tp.speed_um_per_min, rows.size),
             model.rng,
-            attractant=model.fields["cytokine"].values.ravel(),
+            # CXCR3+ Tregs follow the same IFN-induced chemokines as effector T-cells
+            # (Koch et al. 2009), so they gather where CD8 cells fight (Bos et al. 2013: tumor edge)
+            attractant=model.fields["interferon"].values.ravel(),
             bias=0.5,
         )
         cls.sync_moves(model, rows, new_sites)

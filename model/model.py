@@ -291,6 +291,16 @@ class TumorImmuneModel(mesa.Model):
         else:
             self.m2_near = None
 
+    def _cytotoxic_contact(self, shape: tuple[int, int]) -> np.ndarray:
+        """Sites next to an active CD8 T-cell or an M1 macrophage: where tumor cells are under
+        cytotoxic stress (Tregs, neutrophils and M2 cells do not trigger IRF7-driven interferon)."""
+        mask = np.zeros(self.lattice.n_sites, dtype=bool)
+        cd8 = self.populations[CD8TCell]
+        mask[cd8["site"][~cd8["exhausted"]]] = True
+        macro = self.populations[Macrophage]
+        mask[macro["site"][macro["polarization"] == M1]] = True
+        return ndimage.binary_dilation(mask.reshape(shape), np.ones((3, 3), dtype=bool)).ravel()
+
     def step(self) -> None:
         """Advance the model by one time step of ``lattice.dt_hours``."""
         self.modifiers = RuleModifiers()
@@ -309,10 +319,7 @@ class TumorImmuneModel(mesa.Model):
             cls.step_population(self)
         TumorCell.step_population(self)
         shape = (self.lattice.width, self.lattice.height)
-        immune_contact = ndimage.binary_dilation(
-            self.immune_occupied.reshape(shape), np.ones((3, 3), dtype=bool)
-        ).ravel()
-        TumorCell.secretion(self, immune_contact)
+        TumorCell.secretion(self, self._cytotoxic_contact(shape))
 
         k = self.p.lattice.field_update_every_steps
         if self.steps % k == 0:

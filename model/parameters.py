@@ -184,7 +184,10 @@ class FieldsParameters:
 
     cytokine: FieldParameters = _field(1000.0, 14.3 / 24, 0.0, "PhysiCell samples 1e3 um2/min", "QSPIO TGF-beta 14.3/d")
     osm: FieldParameters = _field(1000.0, 0.5, 0.0, "PhysiCell samples 1e3 um2/min (28 kDa protein)", "choice: cytokine half-life ~1.4 h")
-    interferon: FieldParameters = _field(1000.0, 7.68 / 24, 2.0, "PhysiCell samples 1e3 um2/min; uptake 2/h by tumor cells shortens the range towards Hoekstra et al. 2020 (30-40 um)", "QSPIO IFN-gamma 7.68/d")
+    # Receptor-mediated consumption by every tissue cell (tumor and stroma express IFN receptors)
+    # is folded into a uniform decay so the exact spectral update applies; cell_uptake_per_hour
+    # (tumor sites only) stays available but costs an implicit solve per step.
+    interferon: FieldParameters = _field(1000.0, 7.68 / 24 + 1.0, 0.0, "PhysiCell samples 1e3 um2/min", "QSPIO IFN-gamma 7.68/d plus ~1/h receptor-mediated consumption (choice: ~200 um range, between Thibaut 2020 30-40 um and Hoekstra 2020 long-range)")
 
 
 @dataclass

@@ -155,14 +155,36 @@ def test_mass_conserved_without_decay(shape):
     np.testing.assert_allclose(f.values, total / f.values.size, rtol=1e-9)
 
 
-def test_uptake_is_local_first_order_loss():
+def test_uptake_without_diffusion_is_backward_euler_local_loss():
+    # with spatially varying uptake the step is implicit: u_new = u_old / (1 + k dt) where k acts
     f = make_field((20, 20), decay=0.0, d=0.0, uptake=2.0)
     f.values[...] = 1.0
     mask = np.zeros((20, 20), dtype=bool)
     mask[5:10, 5:10] = True
     f.step(0.5, None, mask)
-    np.testing.assert_allclose(f.values[mask], np.exp(-1.0))
-    np.testing.assert_allclose(f.values[~mask], 1.0)
+    np.testing.assert_allclose(f.values[mask], 1.0 / (1.0 + 2.0 * 0.5), rtol=1e-8)
+    np.testing.assert_allclose(f.values[~mask], 1.0, rtol=1e-8)
+
+
+def test_uptake_steady_state_is_independent_of_dt_and_solves_the_lattice_equation():
+    # the value cells read must not depend on the time step: relax to steady state with a
+    # small and a large step and check both satisfy D Lap(u) - (decay + k mask) u + s = 0
+    shape = (40, 30)
+    mask = np.zeros(shape, dtype=bool)
+    mask[10:25, 5:20] = True
+    source = np.zeros(shape)
+    source[2, 3] = 50.0
+    source[30, 25] = 20.0
+    finals = []
+    for dt in (0.1, 2.0):
+        f = make_field(shape, decay=0.3, d=1000.0, uptake=2.0)
+        for _ in range(int(round(60.0 / dt))):
+            f.step(dt, source, mask)
+        d_sites = f.diffusion_sites2_per_hour
+        residual = d_sites * f.laplacian(f.values) - (0.3 + 2.0 * mask) * f.values + source
+        assert np.abs(residual).max() < 1e-6 * source.max()
+        finals.append(f.values.copy())
+    np.testing.assert_allclose(finals[0], finals[1], rtol=1e-6, atol=1e-10)
 
 
 # --------------------------------------------------------------------------- robustness
