@@ -300,7 +300,7 @@ class InterferonDosing(Treatment):
     interval_days: float = 2.0
     doses: int = 10
     half_life_hours: float = 2.9  # IFN-alpha s.c. half-life 2.9 h (Wills 1987); pegylated ~45 h
-    tissue_entry_per_hour: float = 5.0  # field units/h per vessel site at C = EC50 (choice)
+    tissue_entry_per_hour: float = 40.0  # field units/h per vessel site at C = EC50 (choice: mean tissue level ~0.3 EC50 over a 2-day cycle)
 
     def _validate_extra(self) -> None:
         self._check_range("tissue_entry_per_hour", 0.0, 1e4)
