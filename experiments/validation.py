@@ -47,7 +47,7 @@ def _sections(budget: Budget, quick: bool) -> list[tuple[str, Callable[[Budget, 
         ("Growth without immunity", validation_growth.run),
         ("Well-mixed limit vs Kuznetsov et al. (1994)", validation_kuznetsov.run),
         ("Biology: effect directions", lambda b, f: validation_biology.run(b, f, arms)),
-        ("Therapy", validation_therapy.run),
+        ("Therapy", lambda b, f: validation_therapy.run(b, f, quick)),
     ]
 
 
@@ -74,10 +74,15 @@ def run_all(budget: Budget, fig_dir: Path | None, quick: bool = False, log=print
 
 
 def _git_commit() -> str:
+    """Short commit hash, with '+modified model' when model/ has uncommitted changes."""
+    here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10,
-                             cwd=Path(__file__).resolve().parent)
-        return out.stdout.strip() or "unknown"
+                             cwd=here)
+        commit = out.stdout.strip() or "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "model"], capture_output=True, text=True,
+                               timeout=10, cwd=here.parent)
+        return commit + (" + modified model/" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 

@@ -62,10 +62,6 @@ def test_cytokine_takes_a_share_of_killing_capacity_in_tissue(arms):
     assert c.ci[0] > 0.01, c.notes
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known model limitation: Tregs climb the cytokine gradient into the tumor core while CD8 T-cells stop at "
-    "the rim, so Tregs almost never sit within the suppression radius of an engaged CD8 cell (Treg movement "
-    "rule, not a parameter); see docs/validation.md"))
 def test_tregs_take_a_share_of_killing_capacity_in_tissue(arms):
     c = check(arms("default"), "bio.treg_suppression_in_tissue")
     assert c.ci[0] > 0.01, c.notes
@@ -126,7 +122,6 @@ def test_irf7_restoration_lowers_seeding(arms):
 def test_checkpoint_blockade_benefits_hot_more_than_cold(arms):
     c = check(arms("hot", "hot_cpb", "cold", "cold_cpb"), "bio.checkpoint_hot_vs_cold")
     assert c.ci[0] > 0, c.notes
-    assert c.extra["reduction_hot"] > 0.2
 
 
 # --------------------------------------------------------------------------- read-outs

@@ -50,3 +50,10 @@ def test_time_step_halving_converges_first_order():
     assert all(b < a for a, b in zip(errs, errs[1:])), "error must fall each time dt is halved"
     # halving dt roughly halves the error in the asymptotic range
     assert 0.35 <= errs[-1] / errs[-2] <= 0.65
+
+
+def test_field_sensed_at_uptake_sites_does_not_depend_on_dt():
+    c = vn.uptake_sensing_dt(TEST)
+    assert c.value < 0.10, c.notes
+    # the failure mode this guards against: Lie splitting reads tumor sites at their post-uptake minimum
+    assert c.extra["lie_split_dt_0.5"][0] < -0.3
