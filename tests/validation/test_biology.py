@@ -71,7 +71,7 @@ def test_tregs_take_a_share_of_killing_capacity_in_tissue(arms):
 
 
 def test_immune_pressure_selects_low_antigen_clones(arms):
-    c = check(arms("hot", "hot_no_immunity"), "bio.immunoediting")
+    c = check(arms("editing_immune", "editing_scid"), "bio.immunoediting")
     assert_direction(c, -1)
 
 
