@@ -246,7 +246,8 @@ def _sparse_layout(model, spacing: int) -> None:
 
 EXPOSURE_KEYS = (
     "cd8_engaged", "tumor_with_space", "treg_exposed", "treg_capacity_lost", "cytokine_capacity_lost",
-    "expected_kills", "vessel_tumor", "expected_disseminated", "expected_seeds", "ifn_seed_factor_sum",
+    "expected_kills", "expected_killed_antigen", "expected_kills_x_mean_antigen", "vessel_tumor",
+    "expected_disseminated", "expected_seeds", "ifn_seed_factor_sum",
 )
 
 
@@ -300,13 +301,17 @@ def _exposures(model) -> dict[str, float]:
             pd_l1 = model.tumor_pd_l1(safe.ravel()).reshape(safe.shape) * (1.0 - model.modifiers.pd1_blockade)
             rate = (p.cd8.kill_rate_per_hour * antigen * (1.0 - p.cd8.pd1_inhibition_max * pd_l1)
                     * ((1.0 - treg_sup) * (1.0 - cyt_sup))[:, None])
-            pk = np.where(thas, rate_to_probability(rate, dt), 0.0).sum(axis=1) / thas.sum(axis=1)
+            pkj = np.where(thas, rate_to_probability(rate, dt), 0.0) / thas.sum(axis=1)[:, None]
+            pk = pkj.sum(axis=1)
             out.update(
                 cd8_engaged=float(engaged.sum()),
                 treg_exposed=float(near.sum()),
                 treg_capacity_lost=float(treg_sup.sum()),
                 cytokine_capacity_lost=float(((1.0 - treg_sup) * cyt_sup).sum()),
                 expected_kills=float(pk.sum()),
+                # antigenicity of the expected kills vs the tumor's mean (immunoediting's selection differential)
+                expected_killed_antigen=float((pkj * antigen).sum()),
+                expected_kills_x_mean_antigen=float(pk.sum() * tumor["antigenicity"].mean()),
             )
     tp = p.tumor
     if tp.dissemination_rate_per_hour > 0 and len(tumor):

@@ -396,7 +396,8 @@ def cohort(budget: Budget, fig_dir: Path | None = None, which: str = "triple_neg
         ax[0].axhline(20, color="k", ls=":", lw=0.8)
         ax[0].set(xlabel="virtual patient", ylabel="best change of diameter (%)",
                   title=f"waterfall, anti-PD-1: {which.replace('_', ' ')}")
-        names = ["model\nanti-PD-1"] + [k.split(" (")[0] + "\n" + k.split("(")[1].split(",")[0] for k in TRIALS]
+        names = ["model\nanti-PD-1", "KN-086 A\npembro", "KN-086 B\npembro", "IMp130\nplacebo+nab-P",
+                 "IMp130\natezo+nab-P"]
         vals = [orr] + list(TRIALS.values())
         ax[1].bar(range(len(vals)), vals, color=["C0"] + ["0.6"] * len(TRIALS))
         ax[1].errorbar([0], [orr], yerr=[[orr - ci.low], [ci.high - orr]], color="k", capsize=4)

@@ -71,8 +71,10 @@ def test_tregs_take_a_share_of_killing_capacity_in_tissue(arms):
 
 
 def test_immune_pressure_selects_low_antigen_clones(arms):
-    c = check(arms("editing_immune", "editing_scid"), "bio.immunoediting")
-    assert_direction(c, -1)
+    c = check(arms("hot"), "bio.immunoediting_selection")
+    assert c.ci[0] > 0, c.notes
+    # the population-level consequence (mean antigenicity vs a SCID-like host) is a few hundredths, the size of
+    # founder-clone drift, and needs the full report's 36 long runs per arm (docs/validation.md)
 
 
 # --------------------------------------------------------------------------- oncostatin M
