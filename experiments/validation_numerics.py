@@ -297,8 +297,8 @@ def time_step_halving(budget: Budget, fig_dir: Path | None = None) -> Check:
         value=slope,
         ci=None,
         unit="",
-        criterion="between 0.8 and 1.3: first order (sources are held constant over a step and uptake is "
-        "split from diffusion); the error halves with dt",
+        criterion="between 0.8 and 1.3: first order (sources are held constant over a step); the error halves "
+        "with dt",
         passed=0.8 <= slope <= 1.3 and bool(np.all(np.diff(l2) < 0)),
         extra={"dt_hours": dts.tolist(), "relative_l2_error": l2.tolist(), "relative_max_error": linf.tolist(),
                "l2_error_at_model_dt_0.5h": float(l2[1]), "l2_error_at_0.5h_without_uptake": no_uptake},
