@@ -96,7 +96,8 @@ def test_interferon_enters_at_vessel_sites():
                   treatments=[t], days=2.0)
     model.step()
     ifn = model.fields["interferon"].values.ravel()
-    assert model.modifiers.interferon_infusion_per_hour == pytest.approx(5.0 * 10.0)
+    # the first dose is fresh at the first step, so the infusion is entry rate x dose
+    assert model.modifiers.interferon_infusion_per_hour == pytest.approx(t.tissue_entry_per_hour * t.dose)
     assert ifn[model.vessel_sites].min() > 10 * ifn[~model.is_vessel].max()
 
 
