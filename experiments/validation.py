@@ -185,7 +185,8 @@ def update_docs(docs_path: Path, checks: Sequence[Check], meta: dict) -> None:
         "",
         f"Last full run: {meta['date']}, commit `{meta['commit']}`, budget {meta['budget_name']} "
         f"({meta['budget']['replicates']} replicates per arm, {meta['budget']['width']}x{meta['budget']['width']} "
-        f"sites, {meta['budget']['days']:g} days; cohort of {meta['budget']['cohort_patients']}), "
+        f"sites, {meta['budget']['days']:g} days; cohorts of {meta['budget']['cohort_patients']} patients, "
+        f"{meta['budget']['cohort_width']}x{meta['budget']['cohort_width']} sites, {meta['budget']['cohort_days']:g} days), "
         f"{meta['runtime_s'] / 60:.0f} min. **{sum(c.passed for c in checks)} of {len(checks)} claims hold.**",
         "",
         render_summary_table(checks),

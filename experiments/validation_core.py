@@ -62,6 +62,15 @@ class Budget:
     """Simulated days of the tissue experiments."""
     cohort_patients: int = 16
     """Virtual patients in the checkpoint cohort."""
+    cohort_days: float = 35.0
+    """Simulated days of each cohort patient (the first dose is on day 3). The model's
+    T-cell response needs ~10-15 days to outpace growth (tumor_burden figure of
+    ``make run``), so an 18-day window saw almost no regressions; trials assess at
+    weeks 8-9 (KEYNOTE-086)."""
+    cohort_width: int = 100
+    """Lattice width = height (sites) of the cohort runs (room for 35 days of growth)."""
+    cohort_initial_radius_sites: float = 8.0
+    """Radius of the tumor at day 0 in the cohort runs (sites)."""
     growth_replicates: int = 360
     """Single-cell colonies in the exponential-phase experiment (36 per run)."""
     kuznetsov_replicates: int = 6

@@ -315,13 +315,13 @@ def cohort(budget: Budget, fig_dir: Path | None = None, which: str = "triple_neg
     for name in spec_c["profiles"]:
         profile.update(PROFILES[name].overrides)
     base = Parameters().replace(profile)
-    days = budget.days
+    days = budget.cohort_days
     n = budget.cohort_patients
     rng = np.random.default_rng(np.random.SeedSequence([budget.root_seed, 800]))
     patients = [sample_virtual_patient(base, rng) for _ in range(n)]
     seeds = replicate_seeds(budget.root_seed, n, stream=801)
-    geometry = {"lattice.width_sites": budget.width, "lattice.height_sites": budget.width,
-                "tumor.initial_radius_sites": 5.0, **profile}
+    geometry = {"lattice.width_sites": budget.cohort_width, "lattice.height_sites": budget.cohort_width,
+                "tumor.initial_radius_sites": budget.cohort_initial_radius_sites, **profile}
     start = 3.0
     cpb = {"type": "checkpoint_blockade", "start_day": start, "interval_days": 7.0,
            "doses": int((days - 1 - start) // 7.0) + 1}
@@ -413,7 +413,5 @@ def cohort(budget: Budget, fig_dir: Path | None = None, which: str = "triple_neg
 
 
 def run(budget: Budget, fig_dir: Path | None = None, quick: bool = False) -> list[Check]:
-    out = chemotherapy(budget, fig_dir) + radiotherapy_lq(budget, fig_dir) + cohort(budget, fig_dir)
-    if not quick:
-        out += cohort(budget, fig_dir, "pdl1_high")
-    return out
+    return (chemotherapy(budget, fig_dir) + radiotherapy_lq(budget, fig_dir) + cohort(budget, fig_dir)
+            + cohort(budget, fig_dir, "pdl1_high"))

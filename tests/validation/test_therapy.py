@@ -46,11 +46,12 @@ def test_radiotherapy_follows_linear_quadratic_law():
 
 
 @pytest.mark.slow
-def test_virtual_cohort_response_rate_is_clinically_plausible(shared):
-    c = shared("therapy-cohort", lambda: vt.cohort(TEST))[0]
+@pytest.mark.parametrize("which", ["triple_negative", "pdl1_high"])
+def test_virtual_cohort_response_rate_is_clinically_plausible(shared, which):
+    c = shared(f"therapy-cohort-{which}", lambda: vt.cohort(TEST, which=which))[0]
     lo, hi = c.ci
-    trial_lo, trial_hi = vt.COHORTS["triple_negative"]["range"]
-    # statistically compatible with KEYNOTE-086 monotherapy response rates at this cohort size
+    trial_lo, trial_hi = vt.COHORTS[which]["range"]
+    # statistically compatible with the trials' monotherapy response rates at this cohort size
     assert hi >= trial_lo and lo <= trial_hi, c.notes
     assert c.extra["patients"] == TEST.cohort_patients
     # anti-PD-1 never makes the paired patient worse on average, and responders are at least as many
