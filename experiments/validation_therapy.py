@@ -375,10 +375,13 @@ def cohort(budget: Budget, fig_dir: Path | None = None, which: str = "triple_neg
         notes=(f"Model ORR {100 * orr:.0f}% (95% CI {100 * ci.low:.0f}-{100 * ci.high:.0f}%, n = {n}) on anti-PD-1 "
                f"alone vs {100 * orr_ctrl:.0f}% untreated (immune-mediated regressions without therapy); treated "
                f"categories {cats}. For {100 * halved:.0f}% of patients the treated tumor ended at most half the size "
-               f"of the same patient untreated (median treated/untreated {float(ratio.median()):.2f}). Where the "
-               "model lands low, the reason is its time scale: the defaults describe a fast-growing 4T1-like "
-               "mouse tumor (cell doubling ~1 day) whose immune response rarely outpaces growth, while trial "
-               "tumors double in months (Peer et al. 1993). Caveats: the model window is "
+               f"of the same patient untreated (median treated/untreated {float(ratio.median()):.2f}). "
+               + (("The model lands below the trials; the likely reason is its time scale: the defaults describe a "
+                   "fast-growing 4T1-like mouse tumor (cell doubling ~1 day) whose immune response rarely outpaces "
+                   "growth, while trial tumors double in months (Peer et al. 1993). ") if orr < lo_trial else "")
+               + ("Most model responders are complete (the whole small lesion is cleared), while most trial "
+                  "responses are partial. " if cats.get("CR", 0) > cats.get("PR", 0) else "")
+               + "Caveats: the model window is "
                f"{days:g} days and a 2D tissue patch, while trials assess over months; 'response' here is the "
                "best RECIST-like change of the equivalent diameter from 7 days after the first dose on, against the "
                "size at the first dose (experiments.outcomes). "

@@ -85,6 +85,26 @@ class LatticeCell(CellAgent):
         base = np.floor(mean)
         return (base + (model.rng.random(n) < mean - base)).astype(np.int64)
 
+    @classmethod
+    def home_to_tumor(cls, model, speed_um_per_min: float) -> None:
+        """Myeloid homing: cells not touching the tumor crawl, half their moves up the
+        cytokine gradient (choice), and stop when they reach tumor contact."""
+        pop = model.populations[cls]
+        walkers = np.flatnonzero(~model.tumor_contact[pop["site"]])
+        if walkers.size == 0:
+            return
+        new_sites = step_walkers(
+            model.lattice,
+            model.immune_occupied,
+            pop["site"][walkers],
+            cls.hops_per_step(model, speed_um_per_min, walkers.size),
+            model.rng,
+            attractant=model.fields["cytokine"].values.ravel(),
+            bias=0.5,
+            stop_on=model.tumor_contact,
+        )
+        cls.sync_moves(model, walkers, new_sites)
+
 
 # =========================================================================== tumor
 
@@ -424,19 +444,7 @@ class Neutrophil(LatticeCell):
             model.sources["osm"] += (
                 np.bincount(pop["site"][act], minlength=model.lattice.n_sites) * npar.osm_secretion_per_hour
             )
-        walkers = np.flatnonzero(~contact)
-        if walkers.size:
-            new_sites = step_walkers(
-                model.lattice,
-                model.immune_occupied,
-                pop["site"][walkers],
-                cls.hops_per_step(model, npar.speed_um_per_min, walkers.size),
-                model.rng,
-                attractant=model.fields["cytokine"].values.ravel(),
-                bias=0.5,
-                stop_on=model.tumor_contact,
-            )
-            cls.sync_moves(model, walkers, new_sites)
+        cls.home_to_tumor(model, npar.speed_um_per_min)
 
 
 # =========================================================================== macrophage
@@ -503,20 +511,7 @@ class Macrophage(LatticeCell):
             model.sources["cytokine"] += (
                 np.bincount(sites[m2], minlength=model.lattice.n_sites) * mp.m2_cytokine_secretion_per_hour
             )
-        contact = model.tumor_contact[pop["site"]]
-        walkers = np.flatnonzero(~contact)
-        if walkers.size:
-            new_sites = step_walkers(
-                model.lattice,
-                model.immune_occupied,
-                pop["site"][walkers],
-                cls.hops_per_step(model, mp.speed_um_per_min, walkers.size),
-                model.rng,
-                attractant=model.fields["cytokine"].values.ravel(),
-                bias=0.5,
-                stop_on=model.tumor_contact,
-            )
-            cls.sync_moves(model, walkers, new_sites)
+        cls.home_to_tumor(model, mp.speed_um_per_min)
 
 
 IMMUNE_TYPES: tuple[type[LatticeCell], ...] = (CD8TCell, RegulatoryTCell, Neutrophil, Macrophage)

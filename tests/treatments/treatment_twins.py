@@ -19,6 +19,7 @@ from scipy import stats
 
 from model import TumorImmuneModel, make_treatment
 from model.scenarios import PROFILES
+from sim_builders import QUIET
 
 #: A 60 x 60 window (1.2 mm): ~450 tumor cells at the start, ~36 vessel sites.
 SMALL = {"lattice.width_sites": 60, "lattice.height_sites": 60}
@@ -121,22 +122,7 @@ def per_capita_division_rate(df: pd.DataFrame, from_day: float, to_day: float | 
 
 # --------------------------------------------------------------------------- controlled lattices
 
-#: Background processes off: no vessels, recruitment, dissemination, division or
-#: background death. A test switches back on only what it checks.
-QUIET = {
-    "lattice.vessel_fraction": 0.0,
-    "cd8.recruitment_per_vessel_per_hour": 0.0,
-    "treg.recruitment_per_vessel_per_hour": 0.0,
-    "neutrophil.recruitment_per_vessel_per_hour": 0.0,
-    "macrophage.recruitment_per_vessel_per_hour": 0.0,
-    "tumor.dissemination_rate_per_hour": 0.0,
-    "tumor.division_rate_per_hour": 0.0,
-    "tumor.initial_radius_sites": 0.0,
-    "cd8.death_rate_per_hour": 0.0,
-    "cd8.exhausted_death_rate_per_hour": 0.0,
-    "treg.death_rate_per_hour": 0.0,
-    "macrophage.death_rate_per_hour": 0.0,
-}
+# QUIET (background processes off) is shared with the mechanism tests
 
 
 def quiet(seed: int, size: int = 20, overrides: dict[str, Any] | None = None, treatments: Sequence[Any] = (),
