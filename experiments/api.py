@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import itertools
+import json
 import math
 import os
 import time
@@ -57,6 +58,7 @@ __all__ = [
     "SweepResult",
     "parse_overrides",
     "resolve_scenarios",
+    "first_dose_day",
 ]
 
 IDENTITY_COLUMNS = ("run_id", "scenario", "replicate", "patient", "point")
@@ -230,6 +232,35 @@ def _check_common(seed: Any, workers: Any, sample_hours: Any) -> None:
         _check_count("workers", workers, 1)
     if isinstance(sample_hours, bool) or not isinstance(sample_hours, (int, float)) or not sample_hours > 0:
         raise ExperimentError(f"sample_hours = {sample_hours!r} must be a number > 0")
+
+
+def first_dose_day(scenarios) -> float:
+    """Day of the earliest first dose over all treatments of ``scenarios`` (0 if none is treated).
+
+    This is the default RECIST baseline of an experiment: every arm, the untreated one
+    included, is measured from the size on that day.
+    """
+    starts = [min(t.dose_times_days()) for sc in scenarios for t in sc.build_treatments()]
+    return float(min(starts)) if starts else 0.0
+
+
+def _with_baseline(specs: list[RunSpec], baseline_day: float | None, experiment: dict) -> list[RunSpec]:
+    """Set every run's RECIST baseline (default: the experiment's first dose) and record it."""
+    from model import TherapyScenario
+
+    scs = [TherapyScenario.from_dict(d) for d in {json.dumps(s.scenario, sort_keys=True, default=str): s.scenario
+                                                  for s in specs}.values()]
+    shortest = min(sc.duration_days for sc in scs)
+    if baseline_day is None:
+        baseline_day = first_dose_day(scs)
+    elif isinstance(baseline_day, bool) or not isinstance(baseline_day, (int, float)) or not baseline_day >= 0:
+        raise ExperimentError(f"baseline_day = {baseline_day!r} must be a number of days >= 0")
+    if baseline_day >= shortest:
+        raise ExperimentError(
+            f"baseline_day = {baseline_day:g} must be before the end of the shortest run ({shortest:g} days)"
+        )
+    experiment["baseline_day"] = float(baseline_day)
+    return [dataclasses.replace(s, baseline_day=float(baseline_day)) for s in specs]
 
 
 def _snapshot_days(snapshot_days: Sequence[float] | None, scenarios) -> dict[str, tuple[float, ...]]:
@@ -526,6 +557,7 @@ def compare(
     figures: bool | Sequence[str] = True,
     progress: bool = True,
     stop_after: int | None = None,
+    baseline_day: float | None = None,
 ) -> ComparisonResult:
     """Run each scenario ``replicates`` times; tables, statistics vs the first scenario, figures.
 
@@ -555,6 +587,8 @@ def compare(
         progress: show a progress bar.
         stop_after: testing hook: stop after this many new runs (raises
             :class:`ExperimentInterrupted`).
+        baseline_day: RECIST baseline for response and progression (default: the first
+            dose of the earliest treatment among the scenarios; 0 if none is treated).
 
     Returns:
         :class:`ComparisonResult` with ``timeseries``, ``outcomes``, ``statistics``, ``out_dir``.
@@ -597,6 +631,7 @@ def compare(
         "outcome_definitions": OUTCOME_DEFINITIONS,
         "notes": notes,
     }
+    specs = _with_baseline(specs, baseline_day, experiment)
     ts, oc, snapshots, out_dir, manifest, info = _run_experiment(
         "compare", specs, experiment, out, workers, scheduler, progress, stop_after
     )
@@ -691,6 +726,7 @@ def cohort(
     figures: bool | Sequence[str] = True,
     progress: bool = True,
     stop_after: int | None = None,
+    baseline_day: float | None = None,
 ) -> CohortResult:
     """A virtual patient cohort, every patient treated in every arm (an in-silico crossover).
 
@@ -757,6 +793,7 @@ def cohort(
         "outcome_definitions": OUTCOME_DEFINITIONS,
         "notes": notes,
     }
+    specs = _with_baseline(specs, baseline_day, experiment)
     ts, oc, snapshots, out_dir, manifest, info = _run_experiment(
         "cohort", specs, experiment, out, workers, scheduler, progress, stop_after
     )
@@ -902,6 +939,7 @@ def sweep(
     figures: bool | Sequence[str] = True,
     progress: bool = True,
     stop_after: int | None = None,
+    baseline_day: float | None = None,
 ) -> SweepResult:
     """Parameter or dose sweep of one scenario (full grid or Latin hypercube) with a response surface.
 
@@ -994,6 +1032,7 @@ def sweep(
         "outcome_definitions": OUTCOME_DEFINITIONS,
         "notes": notes,
     }
+    specs = _with_baseline(specs, baseline_day, experiment)
     ts, oc, snapshots, out_dir, manifest, info = _run_experiment(
         "sweep", specs, experiment, out, workers, scheduler, progress, stop_after
     )

@@ -48,6 +48,9 @@ def _common(p: argparse.ArgumentParser, *, out_default: str, snapshots_default: 
                         + ("(default: start, middle, end)" if snapshots_default is None else "(default none)"))
     g.add_argument("--snapshot-field", default="interferon", choices=["cytokine", "osm", "interferon"],
                    help="field drawn under the cell map in snapshot figures")
+    g.add_argument("--baseline-day", type=float, default=None, metavar="DAY",
+                   help="RECIST baseline for response and progression (default: the first dose of the "
+                        "earliest treatment among the scenarios; 0 if none is treated)")
     x = p.add_argument_group("execution")
     x.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores; 1 = serial)")
     x.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -189,6 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures=False if args.no_figures else args.figure_formats,
             progress=not args.no_progress,
             stop_after=args.stop_after,
+            baseline_day=args.baseline_day,
         )
         if args.command == "compare":
             result = api.compare(args.scenarios, replicates=args.replicates, reference=args.reference, **common)

@@ -278,7 +278,9 @@ def plot_kaplan_meier(
             sv = km["survival"].to_numpy()[np.clip(idx, 0, len(km) - 1)]
             ax.plot(cens, sv, "|", color=colors[g], ms=8)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("time (days)")
+    base = outcomes["baseline_day"].dropna().unique() if "baseline_day" in outcomes else []
+    since = f" (baseline: day {base[0]:g})" if len(base) == 1 else ""
+    ax.set_xlabel(f"days since baseline{since}")
     ax.set_ylabel("progression-free fraction")
     ax.set_title("Kaplan-Meier: time to progression (RECIST-like)")
     ax.grid(alpha=0.3)

@@ -7,12 +7,19 @@ tissue window:
 **Tumor size.** The lattice is 2D, so the tumor's area is proportional to its
 cell count ``N`` and an *equivalent diameter* to ``sqrt(N)``. RECIST 1.1 measures
 diameters, so RECIST-like quantities use ``100 * (sqrt(N / N0) - 1)`` (percent
-change of equivalent diameter from the baseline ``N0`` at day 0).
+change of equivalent diameter from the baseline ``N0``).
+
+**Baseline.** As in a trial, the baseline is the last scan before treatment: the
+size at ``baseline_day``. Experiments set it to the first dose of the earliest
+treatment among all their scenarios, so every arm, the untreated one included, is
+measured from the same day (day 0 when no scenario is treated; ``--baseline-day``
+overrides it). Response, progression and the time to progression are counted
+from the baseline; end-of-run counts are not affected.
 
 ``best_response_pct``
     RECIST-like best response: the minimum percent change in equivalent diameter
     from baseline over all recorded times from the *first assessment* on
-    (``FIRST_ASSESSMENT_DAY`` = day 7, or the end of a shorter run); -100 means
+    (``FIRST_ASSESSMENT_DAY`` = 7 days after baseline, or the end of a shorter run); -100 means
     eradicated. Trials scan every 6-9 weeks; with a 30-day tissue window we
     assess continuously after a first week, so a tumor that only grows shows its
     growth (a positive bar in the waterfall) rather than its size in the first
@@ -27,12 +34,13 @@ change of equivalent diameter from the baseline ``N0`` at day 0).
 ``progressed`` / ``time_to_progression_days``
     RECIST-like progression: the first time the equivalent diameter is at least
     20% above its *nadir so far* (the smallest size since day 0, baseline
-    included) -- i.e. ``N(t) >= 1.44 * min_{s<=t} N(s)`` -- and the tumor has
+    included, nothing before it) -- i.e. ``N(t) >= 1.44 * min_{s<=t} N(s)`` -- and the tumor has
     gained at least ``MIN_PROGRESSION_CELLS`` cells over that nadir (RECIST's
     5 mm absolute minimum, which keeps noise at tiny sizes from counting). An
     eradicated tumor cannot progress. Runs that never progress are censored at
     the end of the run: ``progressed = False`` and the time is the run's duration.
-    These two columns feed the Kaplan-Meier curves.
+    The time is counted in days since baseline. These two columns feed the
+    Kaplan-Meier curves.
 
 Other outcomes are end-of-run counts (``disseminated_cells``, ``metastatic_seeds``,
 ``kills_*``, immune composition), time averages (``mean_relative_burden``,
@@ -62,24 +70,25 @@ __all__ = [
 PR_THRESHOLD_PCT = -30.0  # RECIST 1.1 partial response: >= 30% decrease in diameter
 PD_THRESHOLD_PCT = 20.0  # RECIST 1.1 progression: >= 20% increase over the nadir
 MIN_PROGRESSION_CELLS = 20  # absolute minimum growth over the nadir (RECIST's 5 mm rule)
-FIRST_ASSESSMENT_DAY = 7.0  # choice: first "scan" after one week (trials: 6-9 weeks; our window is 30 days)
+FIRST_ASSESSMENT_DAY = 7.0  # choice: first "scan" one week after baseline (trials: 6-9 weeks; our window is 30 days)
 
 OUTCOME_DESCRIPTIONS: dict[str, str] = {
-    "baseline_tumor_cells": "tumor cells at day 0",
+    "baseline_day": "day of the RECIST baseline (first dose of the experiment's earliest treatment; 0 if none)",
+    "baseline_tumor_cells": "tumor cells at the baseline day",
     "final_tumor_cells": "tumor cells at the end of the run",
     "final_relative_burden": "final tumor cells / baseline",
-    "min_tumor_cells": "smallest tumor size during the run (cells)",
-    "nadir_day": "day of the smallest tumor size",
-    "mean_relative_burden": "time-averaged tumor cells / baseline",
-    "best_response_pct": "RECIST-like best response: min % change of equivalent diameter from baseline, from day 7 on",
-    "best_burden_change_pct": "min % change of tumor cell count from baseline, from day 7 on",
+    "min_tumor_cells": "smallest tumor size from baseline on (cells)",
+    "nadir_day": "day of the smallest tumor size from baseline on",
+    "mean_relative_burden": "time-averaged tumor cells / baseline, from baseline on",
+    "best_response_pct": "RECIST-like best response: min % change of equivalent diameter from baseline, from 7 days after it",
+    "best_burden_change_pct": "min % change of tumor cell count from baseline, from 7 days after it",
     "final_response_pct": "% change of equivalent diameter from baseline at the end",
     "response_category": "CR (eradicated), PR (best <= -30%), PD (best >= +20%), else SD",
     "responder": "1 if CR or PR",
     "eradicated": "1 if the tumor reached 0 cells",
     "eradication_day": "first day with 0 tumor cells (NaN if never)",
     "progressed": "1 if RECIST-like progression (diameter >= 1.2 x nadir so far) happened",
-    "time_to_progression_days": "day of progression, or the run's duration if censored",
+    "time_to_progression_days": "days from baseline to progression, or to the end of the run if censored",
     "disseminated_cells": "tumor cells that left through vessels (cumulative)",
     "metastatic_seeds": "disseminated cells that seeded a metastasis (cumulative)",
     "kills_cd8": "tumor cells killed by CD8 T-cells",
@@ -156,31 +165,46 @@ def _f(x: Any) -> float:
     return float(x) if x is not None else float("nan")
 
 
-def compute_outcomes(ts: pd.DataFrame, first_assessment_day: float = FIRST_ASSESSMENT_DAY) -> dict[str, Any]:
+def compute_outcomes(
+    ts: pd.DataFrame,
+    first_assessment_day: float = FIRST_ASSESSMENT_DAY,
+    baseline_day: float = 0.0,
+) -> dict[str, Any]:
     """One run's outcomes from its (full-resolution) model time series.
 
     Args:
         ts: the data collector's table (columns ``days``, ``tumor_cells``, ...).
-        first_assessment_day: best response is taken over times from this day on
-            (or the last time point, for shorter runs).
+        first_assessment_day: best response is taken over times at least this many
+            days after the baseline (or the last time point, for shorter runs).
+        baseline_day: the RECIST baseline (the first recorded time at or after it);
+            response and progression are measured from here. Must be >= 0 and
+            within the run.
 
     Returns:
         ``{outcome_name: value}``; see :data:`OUTCOME_DESCRIPTIONS` and the module docstring.
     """
-    days = ts["days"].to_numpy(dtype=float)
-    n = ts["tumor_cells"].to_numpy(dtype=float)
+    all_days = ts["days"].to_numpy(dtype=float)
+    if not (isinstance(baseline_day, (int, float)) and 0.0 <= baseline_day <= all_days[-1] + 1e-9):
+        raise ValueError(
+            f"baseline_day = {baseline_day!r} must be a number of days between 0 and the run's end ({all_days[-1]:g})"
+        )
+    start = min(int(np.searchsorted(all_days, baseline_day - 1e-9)), all_days.size - 1)
+    abs_days = all_days[start:]
+    days = abs_days - abs_days[0]  # time since baseline
+    n = ts["tumor_cells"].to_numpy(dtype=float)[start:]
     n0 = float(n[0])
     last = ts.iloc[-1]
     assessed = days >= min(first_assessment_day, days[-1]) - 1e-9
     n_after = n[assessed]
 
     out: dict[str, Any] = {
-        "duration_days": float(days[-1]),
+        "duration_days": float(all_days[-1]),
+        "baseline_day": float(abs_days[0]),
         "baseline_tumor_cells": n0,
         "final_tumor_cells": float(n[-1]),
         "final_relative_burden": float(n[-1] / n0) if n0 > 0 else float("nan"),
         "min_tumor_cells": float(n.min()),
-        "nadir_day": float(days[int(np.argmin(n))]),
+        "nadir_day": float(abs_days[int(np.argmin(n))]),
     }
     if days.size > 1 and days[-1] > days[0] and n0 > 0:
         out["mean_relative_burden"] = float(np.trapezoid(n / n0, days) / (days[-1] - days[0]))
@@ -207,7 +231,7 @@ def compute_outcomes(ts: pd.DataFrame, first_assessment_day: float = FIRST_ASSES
             "response_category": category,
             "responder": category in ("CR", "PR"),
             "eradicated": eradicated,
-            "eradication_day": float(days[int(np.flatnonzero(n == 0)[0])]) if eradicated else float("nan"),
+            "eradication_day": float(abs_days[int(np.flatnonzero(n == 0)[0])]) if eradicated else float("nan"),
             "progressed": progressed,
             "time_to_progression_days": ttp,
         }

@@ -91,6 +91,7 @@ class RunSpec:
         spawn_key: this run's position in the seed tree.
         sample_hours: time-series rows kept every this many hours (plus the last).
         snapshot_days: days at which spatial snapshots are taken (empty: none).
+        baseline_day: RECIST baseline for the response outcomes (see ``experiments.outcomes``).
     """
 
     run_id: str
@@ -100,6 +101,7 @@ class RunSpec:
     spawn_key: tuple[int, ...]
     sample_hours: float = 6.0
     snapshot_days: tuple[float, ...] = ()
+    baseline_day: float = 0.0
 
     def seed_sequence(self) -> np.random.SeedSequence:
         """This run's independent random stream."""
@@ -114,6 +116,7 @@ class RunSpec:
             "spawn_key": list(self.spawn_key),
             "sample_hours": self.sample_hours,
             "snapshot_days": list(self.snapshot_days),
+            "baseline_day": self.baseline_day,
         }
 
 
@@ -163,7 +166,7 @@ def execute_run(spec: RunSpec) -> RunResult:
             _snapshot(model, model.days, snaps)
             snap_days.pop(0)
     full = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    outcomes = compute_outcomes(full)
+    outcomes = compute_outcomes(full, baseline_day=min(spec.baseline_day, float(full["days"].iloc[-1])))
 
     ts = full
     if spec.sample_hours and spec.sample_hours > 0:

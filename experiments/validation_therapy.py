@@ -336,11 +336,8 @@ def cohort(budget: Budget, fig_dir: Path | None = None, which: str = "triple_neg
     outs = []
     for i in range(n):
         for arm, r in (("untreated", res[2 * i]), ("anti-PD-1", res[2 * i + 1])):
-            # RECIST baseline = the last scan before treatment: re-zero the series at the first dose
-            ts = pd.DataFrame(r.series)
-            ts = ts[ts["days"] >= start - 1e-9].copy()
-            ts["days"] -= start
-            o = compute_outcomes(ts.reset_index(drop=True))
+            # RECIST baseline = the last scan before treatment: the first dose
+            o = compute_outcomes(pd.DataFrame(r.series), baseline_day=start)
             o.update({"patient": i, "arm": arm})
             outs.append(o)
     df = pd.DataFrame(outs)

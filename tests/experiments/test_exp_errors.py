@@ -140,3 +140,12 @@ def test_bad_scheduler_and_snapshot_days(no_runs):
 def test_bad_figure_format(no_runs):
     with pytest.raises(ExperimentError, match="figure format.*jpeg.*not supported"):
         compare(["untreated"], **{**KW, "figures": "png,jpeg"})
+
+
+def test_baseline_day_must_lie_inside_the_runs(no_runs, capsys):
+    with pytest.raises(ExperimentError, match=r"baseline_day = 2 must be before the end of the shortest run \(2 days\)"):
+        compare(["untreated"], baseline_day=2.0, **KW)
+    with pytest.raises(ExperimentError, match="baseline_day = -1 must be a number of days >= 0"):
+        cohort(["untreated"], patients=2, baseline_day=-1, **KW)
+    err = _cli_error(capsys, "compare", "untreated", "--baseline-day", "9", *SMALL_CLI)
+    assert "baseline_day = 9 must be before the end of the shortest run (3 days)" in err

@@ -79,3 +79,46 @@ def test_short_run_assesses_at_the_end():
     out = compute_outcomes(_ts([0, 1, 2], [100, 90, 95]))
     assert out["best_response_pct"] == pytest.approx(diameter_change_pct(95, 100))
     assert out["response_category"] == "SD"
+
+
+def test_baseline_day_moves_the_recist_reference():
+    """A tumor that grows until the first dose and then shrinks: progressive from day 0,
+    a partial response from the dose on, and progression is timed from the baseline."""
+    days = np.arange(0, 21)
+    cells = np.r_[100 * 1.2 ** np.arange(0, 6), 249 * 0.8 ** np.arange(1, 16)]
+    from_start = compute_outcomes(_ts(days, cells))
+    from_dose = compute_outcomes(_ts(days, cells), baseline_day=5.0)
+    assert from_start["baseline_day"] == 0.0 and from_dose["baseline_day"] == 5.0
+    assert from_dose["baseline_tumor_cells"] == pytest.approx(cells[5])
+    assert from_start["progressed"] is True and from_start["time_to_progression_days"] == 2.0
+    assert from_dose["progressed"] is False and from_dose["time_to_progression_days"] == 15.0  # censored
+    assert from_dose["response_category"] == "PR"
+    assert from_dose["best_response_pct"] == pytest.approx(diameter_change_pct(cells[-1], cells[5]))
+    assert from_dose["nadir_day"] == 20.0  # absolute day
+    assert from_dose["final_tumor_cells"] == from_start["final_tumor_cells"]
+
+
+@pytest.mark.parametrize("bad", [-1.0, 25.0, "5"])
+def test_baseline_day_outside_the_run_is_refused(bad):
+    with pytest.raises(ValueError, match="baseline_day"):
+        compute_outcomes(_ts(np.arange(0, 11), np.full(11, 100.0)), baseline_day=bad)
+
+
+def test_experiments_measure_every_arm_from_the_first_dose():
+    """The untreated arm shares the treated arm's baseline (the chemotherapy dose on day 1)."""
+    from exp_settings import SMALL
+
+    from experiments import compare, first_dose_day
+    from model import get_scenario
+
+    r = compare(["untreated", "chemotherapy"], replicates=1, days=3, overrides=SMALL, workers=1,
+                progress=False, figures=False, snapshot_days=[])
+    assert first_dose_day([get_scenario("untreated")]) == 0.0
+    assert set(r.outcomes["baseline_day"]) == {1.0}
+    for _, row in r.outcomes.iterrows():
+        ts = r.timeseries[r.timeseries.run_id == row.run_id]
+        assert row.baseline_tumor_cells == ts.loc[np.isclose(ts.days, 1.0), "tumor_cells"].item()
+    lattice = {k: v for k, v in SMALL.items() if k.startswith("lattice.")}
+    explicit = compare(["untreated"], replicates=1, days=3, overrides=lattice, workers=1, progress=False,
+                       figures=False, snapshot_days=[], baseline_day=2.0)
+    assert set(explicit.outcomes["baseline_day"]) == {2.0}
