@@ -96,6 +96,7 @@ OUTCOME_DESCRIPTIONS: dict[str, str] = {
     "kills_chemotherapy": "tumor cells killed by chemotherapy",
     "kills_radiotherapy": "tumor cells killed by radiotherapy",
     "kills_surgery": "tumor cells removed by surgery",
+    "kills_necrosis": "tumor cells lost to necrosis beyond the oxygen limit (off by default)",
     "kills_immune": "kills by CD8 T-cells and macrophages",
     "kills_total": "all tumor cell deaths counted by cause",
     "divisions": "tumor cell divisions",

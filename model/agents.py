@@ -147,8 +147,23 @@ class TumorCell(LatticeCell):
     # ------------------------------------------------------------- bulk step
     @classmethod
     def step_population(cls, model: "TumorImmuneModel") -> None:
+        cls._necrosis(model)
         cls._divide(model)
         cls._disseminate(model)
+
+    @classmethod
+    def _necrosis(cls, model) -> None:
+        """Cells beyond the oxygen diffusion limit die (off unless ``tumor.necrosis_rate_per_hour`` > 0)."""
+        rate = model.p.tumor.necrosis_rate_per_hour
+        pop = model.populations[cls]
+        if rate <= 0 or len(pop) == 0:
+            return  # no random draws when off, so runs without necrosis keep their streams
+        starving = np.flatnonzero(model.hypoxic[pop["site"]])
+        if starving.size == 0:
+            return
+        die = starving[model.rng.random(starving.size) < rate_to_probability(rate, model.dt)]
+        if die.size:
+            model.kill_tumor_at(pop["site"][die], "necrosis")
 
     @classmethod
     def division_rate_per_hour(cls, model, sites: np.ndarray) -> np.ndarray:
@@ -161,6 +176,8 @@ class TumorCell(LatticeCell):
         rate *= 1.0 - tp.interferon_division_inhibition_max * hill(ifn)
         if tp.m2_division_boost_max > 0 and model.m2_near is not None:
             rate *= 1.0 + tp.m2_division_boost_max * model.m2_near[sites]
+        if tp.hypoxic_division_factor < 1.0:
+            rate *= np.where(model.hypoxic[sites], tp.hypoxic_division_factor, 1.0)
         return rate
 
     @classmethod

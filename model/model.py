@@ -35,7 +35,7 @@ __all__ = ["TumorImmuneModel", "FIELD_NAMES", "CELL_TYPES"]
 
 FIELD_NAMES = ("cytokine", "osm", "interferon")
 CELL_TYPES = (TumorCell, CD8TCell, RegulatoryTCell, Neutrophil, Macrophage)
-TUMOR_DEATH_CAUSES = ("cd8", "macrophage", "chemotherapy", "radiotherapy", "surgery")
+TUMOR_DEATH_CAUSES = ("cd8", "macrophage", "chemotherapy", "radiotherapy", "surgery", "necrosis")
 
 
 class TumorImmuneModel(mesa.Model):
@@ -136,6 +136,7 @@ class TumorImmuneModel(mesa.Model):
         self.vessel_sites = self._place_vessels()
         self.is_vessel = np.zeros(n_sites, dtype=bool)
         self.is_vessel[self.vessel_sites] = True
+        self.hypoxic = self._hypoxic_sites()
         self._seed_tumor()
 
         self.tumor_contact = np.zeros(n_sites, dtype=bool)
@@ -145,6 +146,19 @@ class TumorImmuneModel(mesa.Model):
         self.summary: dict[str, float] = {}
         self.datacollector = DataCollector(model_reporters=self._reporters())
         self._collect()
+
+    def _hypoxic_sites(self) -> np.ndarray:
+        """Sites farther than ``tumor.hypoxia_distance_um`` from every vessel site.
+
+        Vessels are fixed, so the distance map is computed once (exact Euclidean
+        distance transform). Without any vessel site every site counts as hypoxic:
+        the window then has no blood supply.
+        """
+        if self.vessel_sites.size == 0:
+            return np.ones(self.is_vessel.size, dtype=bool)
+        grid = ~self.is_vessel.reshape(self.lattice.width, self.lattice.height)
+        distance_um = ndimage.distance_transform_edt(grid) * self.p.lattice.site_size_um
+        return (distance_um > self.p.tumor.hypoxia_distance_um).ravel()
 
     # ------------------------------------------------------------ time
     @property

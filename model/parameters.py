@@ -102,6 +102,9 @@ class TumorParameters:
     seeding_probability: float = param(0.1, "per disseminated cell", 0.0, 1.0, "choice: fraction of CTCs that seed (most die in circulation)")
     interferon_seeding_inhibition_max: float = param(0.9, "fraction", 0.0, 1.0, "Bidwell et al. 2012: type-I IFN blocks bone metastasis in 4T1.2")
     osm_seeding_boost_max: float = param(1.0, "fold increase", 0.0, 50.0, "Tawara et al. 2018: OSM raises metastasis")
+    hypoxia_distance_um: float = param(150.0, "um from the nearest vessel site", 0.0, 1e5, "Thomlinson & Gray 1955: viable tumor cords ~150-180 um around capillaries (O2 diffusion limit)")
+    hypoxic_division_factor: float = param(1.0, "fraction", 0.0, 1.0, "choice: 1 = off (default); < 1 makes cells beyond hypoxia_distance_um quiescent (hypoxic quiescence)")
+    necrosis_rate_per_hour: float = param(0.0, "1/h beyond hypoxia_distance_um", 0.0, 1.0, "choice: 0 = off (default); necrotic cores form beyond the O2 limit (Thomlinson & Gray 1955)")
 
 
 @dataclass

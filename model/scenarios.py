@@ -104,6 +104,15 @@ PROFILES: dict[str, Profile] = {
             {"tumor.irf7_silenced_fraction": 1.0},
         ),
         Profile(
+            "poorly_vascularised",
+            "sparse vessels: a quiescent, necrotic core beyond the oxygen limit (Thomlinson & Gray 1955)",
+            {
+                "lattice.vessel_fraction": 0.005,  # half the default capillary density
+                "tumor.hypoxic_division_factor": 0.2,  # choice: hypoxic cells mostly quiescent
+                "tumor.necrosis_rate_per_hour": 0.01,  # choice: ~4 days of survival beyond the O2 limit
+            },
+        ),
+        Profile(
             "immunocompromised",
             "weak host: recruitment and marrow output at 40% (e.g. elderly, after prior therapy)",
             {"host.immune_health": 0.4},
