@@ -7,7 +7,8 @@ Step order (one step = ``lattice.dt_hours``):
 3. immune cells are recruited at vessel sites;
 4. CD8 T-cells, Tregs, neutrophils and macrophages act (die, kill, polarise,
    secrete, move), each type in bulk;
-5. tumor cells divide and disseminate, and secrete;
+5. tumor cells beyond the oxygen limit may die (optional necrosis), then tumor
+   cells divide and disseminate, and secrete;
 6. the three fields diffuse, decay and take up this step's secretion;
 7. the data collector records (every ``lattice.collect_every_steps``).
 """
