@@ -16,6 +16,7 @@ import difflib
 import itertools
 import json
 import math
+import numbers
 import os
 import time
 import tomllib
@@ -244,6 +245,13 @@ def first_dose_day(scenarios) -> float:
     return float(min(starts)) if starts else 0.0
 
 
+def _baseline_days(outcomes: pd.DataFrame) -> dict[str, float] | None:
+    """``run_id -> baseline_day`` from an outcomes table (None for tables made before baselines)."""
+    if "baseline_day" not in outcomes or "run_id" not in outcomes:
+        return None
+    return dict(zip(outcomes["run_id"], outcomes["baseline_day"].astype(float)))
+
+
 def _with_baseline(specs: list[RunSpec], baseline_day: float | None, experiment: dict) -> list[RunSpec]:
     """Set every run's RECIST baseline (default: the experiment's first dose) and record it."""
     from model import TherapyScenario
@@ -253,8 +261,15 @@ def _with_baseline(specs: list[RunSpec], baseline_day: float | None, experiment:
     shortest = min(sc.duration_days for sc in scs)
     if baseline_day is None:
         baseline_day = first_dose_day(scs)
-    elif isinstance(baseline_day, bool) or not isinstance(baseline_day, (int, float)) or not baseline_day >= 0:
+        if baseline_day >= shortest:
+            raise ExperimentError(
+                f"the default baseline_day (the first dose, day {baseline_day:g}) is not before the end of the "
+                f"shortest run ({shortest:g} days): lengthen the runs (--days) or set --baseline-day / baseline_day="
+            )
+    elif not isinstance(baseline_day, numbers.Real) or isinstance(baseline_day, (bool, np.bool_)) \
+            or not baseline_day >= 0:
         raise ExperimentError(f"baseline_day = {baseline_day!r} must be a number of days >= 0")
+    baseline_day = float(baseline_day)
     if baseline_day >= shortest:
         raise ExperimentError(
             f"baseline_day = {baseline_day:g} must be before the end of the shortest run ({shortest:g} days)"
@@ -328,7 +343,7 @@ class ExperimentResult:
     def plot_tumor_burden(self):
         from .figures import plot_tumor_burden
 
-        return plot_tumor_burden(self.timeseries, self.group)
+        return plot_tumor_burden(self.timeseries, self.group, _baseline_days(self.outcomes))
 
     def plot_immune_populations(self):
         from .figures import plot_immune_populations
@@ -461,7 +476,7 @@ def _figures_common(result: ExperimentResult, snapshot_field: str, formats: Sequ
     g = result.group
     ts, oc = result.timeseries, result.outcomes
     for name, fig in (
-        ("tumor_burden", F.plot_tumor_burden(ts, g)),
+        ("tumor_burden", F.plot_tumor_burden(ts, g, _baseline_days(oc))),
         ("immune_populations", F.plot_immune_populations(ts, g)),
         ("fields", F.plot_fields(ts, g)),
         ("treatments", F.plot_treatments(ts, g)),
@@ -678,7 +693,7 @@ def _cohort_summary(oc: pd.DataFrame, reference: str) -> pd.DataFrame:
             "responder_ci_low": float(ci.low) if ci else float("nan"),
             "responder_ci_high": float(ci.high) if ci else float("nan"),
         }
-        for cat in ("CR", "PR", "SD", "PD"):
+        for cat in ("CR", "PR", "SD", "PD", "NE"):
             row[cat] = int((sub["response_category"] == cat).sum())
         row.update(
             {
@@ -699,7 +714,7 @@ def _format_cohort(summary: pd.DataFrame) -> str:
     lines.append(f"  {'arm':<{w}}  {'n':>4}  {'responders':<22}  {'CR/PR/SD/PD':<13}  {'median TTP':>10}  {'log-rank p':>10}")
     for _, r in summary.iterrows():
         resp = f"{100 * r['responder_fraction']:.0f}% [{100 * r['responder_ci_low']:.0f}, {100 * r['responder_ci_high']:.0f}]"
-        cats = f"{r['CR']}/{r['PR']}/{r['SD']}/{r['PD']}"
+        cats = f"{r['CR']}/{r['PR']}/{r['SD']}/{r['PD']}" + (f" ({r['NE']} NE)" if r["NE"] else "")
         med = "-" if pd.isna(r["median_ttp_days"]) else f"{r['median_ttp_days']:.1f} d"
         p = "" if pd.isna(r["logrank_p_vs_reference"]) else f"{r['logrank_p_vs_reference']:.3g}"
         lines.append(f"  {str(r['scenario']):<{w}}  {int(r['patients']):>4}  {resp:<22}  {cats:<13}  {med:>10}  {p:>10}")

@@ -141,15 +141,27 @@ def plot_timecourse(
     return fig
 
 
-def plot_tumor_burden(ts: pd.DataFrame, group: str = "scenario") -> Figure:
-    """Tumor cells over time (mean, 95% band) and relative to baseline."""
+def plot_tumor_burden(
+    ts: pd.DataFrame, group: str = "scenario", baseline_days: Mapping[str, float] | None = None
+) -> Figure:
+    """Tumor cells over time (mean, 95% band) and relative to each run's size at baseline.
+
+    ``baseline_days`` maps ``run_id`` to its RECIST baseline day (the outcomes table's
+    ``baseline_day``); without it the first row of each run is the baseline.
+    """
     df = ts.copy()
-    base = df.groupby("run_id", sort=False)["tumor_cells"].transform("first")
+    if baseline_days is not None:
+        # the last recorded row at or before the baseline, as in experiments.outcomes
+        day0 = df["run_id"].map(baseline_days).fillna(0.0)
+        at_base = df[df["days"] <= day0 + 1e-9]
+        base = df["run_id"].map(at_base.groupby("run_id", sort=False)["tumor_cells"].last())
+    else:
+        base = df.groupby("run_id", sort=False)["tumor_cells"].transform("first")
     df["relative_burden"] = np.where(base > 0, df["tumor_cells"] / base, np.nan)
     return plot_timecourse(
         df, ["tumor_cells", "relative_burden"], group, ncols=2,
         title="Tumor burden (mean and 95% CI over runs)",
-        ylabels={"relative_burden": "tumor cells / baseline"},
+        ylabels={"relative_burden": "tumor cells / size at baseline"},
     )
 
 

@@ -27,7 +27,8 @@ from the baseline; end-of-run counts are not affected.
 ``best_burden_change_pct``
     The same minimum on cell count (tumor burden) instead of diameter.
 ``response_category``
-    RECIST-like best overall response: ``CR`` if the tumor was eradicated (0
+    RECIST-like best overall response: ``NE`` (not evaluable) if there was no
+    tumor at the baseline; ``CR`` if the tumor was eradicated (0
     cells at any time); ``PR`` if ``best_response_pct <= -30``; ``PD`` if
     ``best_response_pct >= +20`` (larger than baseline by 20% at every
     assessment); ``SD`` otherwise. ``responder`` is CR or PR.
@@ -50,6 +51,7 @@ Other outcomes are end-of-run counts (``disseminated_cells``, ``metastatic_seeds
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -83,7 +85,7 @@ OUTCOME_DESCRIPTIONS: dict[str, str] = {
     "best_response_pct": "RECIST-like best response: min % change of equivalent diameter from baseline, from 7 days after it",
     "best_burden_change_pct": "min % change of tumor cell count from baseline, from 7 days after it",
     "final_response_pct": "% change of equivalent diameter from baseline at the end",
-    "response_category": "CR (eradicated), PR (best <= -30%), PD (best >= +20%), else SD",
+    "response_category": "NE (no tumor at baseline), CR (eradicated), PR (best <= -30%), PD (best >= +20%), else SD",
     "responder": "1 if CR or PR",
     "eradicated": "1 if the tumor reached 0 cells",
     "eradication_day": "first day with 0 tumor cells (NaN if never)",
@@ -126,6 +128,11 @@ HEADLINE_OUTCOMES = (
     "metastatic_seeds",
     "kills_cd8",
 )
+
+
+def _is_real(x: Any) -> bool:
+    """A real number (numpy scalars included), not a bool."""
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
 def diameter_change_pct(cells: np.ndarray | float, baseline: float) -> np.ndarray:
@@ -177,22 +184,24 @@ def compute_outcomes(
         ts: the data collector's table (columns ``days``, ``tumor_cells``, ...).
         first_assessment_day: best response is taken over times at least this many
             days after the baseline (or the last time point, for shorter runs).
-        baseline_day: the RECIST baseline (the first recorded time at or after it);
-            response and progression are measured from here. Must be >= 0 and
-            within the run.
+        baseline_day: the RECIST baseline: the last recorded time at or before it
+            (a dose on that day acts during the step that starts then, so this
+            row is always pre-treatment); response and progression are measured
+            from here. Must be >= 0 and within the run.
 
     Returns:
         ``{outcome_name: value}``; see :data:`OUTCOME_DESCRIPTIONS` and the module docstring.
     """
     all_days = ts["days"].to_numpy(dtype=float)
-    if not (isinstance(baseline_day, (int, float)) and 0.0 <= baseline_day <= all_days[-1] + 1e-9):
+    if not (_is_real(baseline_day) and 0.0 <= baseline_day <= all_days[-1] + 1e-9):
         raise ValueError(
             f"baseline_day = {baseline_day!r} must be a number of days between 0 and the run's end ({all_days[-1]:g})"
         )
-    start = min(int(np.searchsorted(all_days, baseline_day - 1e-9)), all_days.size - 1)
+    start = max(int(np.searchsorted(all_days, float(baseline_day) + 1e-9, side="right")) - 1, 0)
     abs_days = all_days[start:]
     days = abs_days - abs_days[0]  # time since baseline
-    n = ts["tumor_cells"].to_numpy(dtype=float)[start:]
+    all_n = ts["tumor_cells"].to_numpy(dtype=float)
+    n = all_n[start:]
     n0 = float(n[0])
     last = ts.iloc[-1]
     assessed = days >= min(first_assessment_day, days[-1]) - 1e-9
@@ -214,8 +223,10 @@ def compute_outcomes(
 
     best = float(np.min(diameter_change_pct(n_after, n0)))
     final_pct = float(diameter_change_pct(n[-1], n0))
-    eradicated = bool((n == 0).any())
-    if eradicated:
+    eradicated = bool((all_n == 0).any())
+    if n0 <= 0:
+        category = "NE"  # no measurable disease at baseline: not evaluable (RECIST)
+    elif eradicated:
         category = "CR"
     elif best <= PR_THRESHOLD_PCT:
         category = "PR"
@@ -232,7 +243,7 @@ def compute_outcomes(
             "response_category": category,
             "responder": category in ("CR", "PR"),
             "eradicated": eradicated,
-            "eradication_day": float(abs_days[int(np.flatnonzero(n == 0)[0])]) if eradicated else float("nan"),
+            "eradication_day": float(all_days[int(np.flatnonzero(all_n == 0)[0])]) if eradicated else float("nan"),
             "progressed": progressed,
             "time_to_progression_days": ttp,
         }

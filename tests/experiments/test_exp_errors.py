@@ -149,3 +149,15 @@ def test_baseline_day_must_lie_inside_the_runs(no_runs, capsys):
         cohort(["untreated"], patients=2, baseline_day=-1, **KW)
     err = _cli_error(capsys, "compare", "untreated", "--baseline-day", "9", *SMALL_CLI)
     assert "baseline_day = 9 must be before the end of the shortest run (3 days)" in err
+
+
+def test_default_baseline_after_a_short_run_names_the_fix(no_runs):
+    """Scenarios of different lengths: the untreated one ends before the other's first dose."""
+    import dataclasses
+
+    from model import get_scenario
+
+    short = dataclasses.replace(get_scenario("untreated"), duration_days=4.0)
+    long = dataclasses.replace(get_scenario("checkpoint_blockade"), duration_days=8.0)
+    with pytest.raises(ExperimentError, match=r"default baseline_day \(the first dose, day 5\).*--baseline-day"):
+        compare([short, long], **{**KW, "days": None})

@@ -122,3 +122,34 @@ def test_experiments_measure_every_arm_from_the_first_dose():
     explicit = compare(["untreated"], replicates=1, days=3, overrides=lattice, workers=1, progress=False,
                        figures=False, snapshot_days=[], baseline_day=2.0)
     assert set(explicit.outcomes["baseline_day"]) == {2.0}
+
+
+def test_the_baseline_is_the_last_scan_before_the_dose():
+    """Between recorded rows, the baseline is the earlier (pre-treatment) row, never a post-dose one."""
+    days = np.arange(0, 11)
+    cells = np.r_[100.0, 100.0, 5.0 * np.ones(9)]  # e.g. surgery during day 1-2
+    out = compute_outcomes(_ts(days, cells), baseline_day=np.float32(1.5))  # numpy numbers are fine
+    assert out["baseline_day"] == 1.0 and out["baseline_tumor_cells"] == 100.0
+    assert out["response_category"] == "PR"
+
+
+def test_no_tumor_at_baseline_is_not_evaluable():
+    days = np.arange(0, 11)
+    cells = [100, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    out = compute_outcomes(_ts(days, cells), baseline_day=5.0)
+    assert out["response_category"] == "NE" and out["responder"] is False
+    assert out["eradicated"] is True and out["eradication_day"] == 2.0  # the real day, not the baseline
+
+
+def test_relative_burden_figure_is_one_at_each_runs_baseline():
+    from experiments.figures import plot_tumor_burden
+
+    days = np.arange(0, 11)
+    ts = _ts(days, 100 * 1.2 ** days)
+    ts.insert(0, "scenario", "a")
+    ts.insert(0, "run_id", "r1")
+    fig = plot_tumor_burden(ts, "scenario", {"r1": 4.0})
+    line = fig.axes[1].lines[0]
+    x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+    assert y[np.isclose(x, 4.0)][0] == pytest.approx(1.0)
+    assert y[np.isclose(x, 0.0)][0] == pytest.approx(1.2 ** -4)
