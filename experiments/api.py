@@ -16,7 +16,6 @@ import difflib
 import itertools
 import json
 import math
-import numbers
 import os
 import time
 import tomllib
@@ -34,6 +33,7 @@ from .outcomes import (
     OUTCOME_DESCRIPTIONS,
     PD_THRESHOLD_PCT,
     PR_THRESHOLD_PCT,
+    _is_real,
 )
 from .runner import (
     ExperimentError,
@@ -259,23 +259,21 @@ def _with_baseline(specs: list[RunSpec], baseline_day: float | None, experiment:
     scs = [TherapyScenario.from_dict(d) for d in {json.dumps(s.scenario, sort_keys=True, default=str): s.scenario
                                                   for s in specs}.values()]
     shortest = min(sc.duration_days for sc in scs)
-    if baseline_day is None:
+    default = baseline_day is None
+    if default:
         baseline_day = first_dose_day(scs)
-        if baseline_day >= shortest:
-            raise ExperimentError(
-                f"the default baseline_day (the first dose, day {baseline_day:g}) is not before the end of the "
-                f"shortest run ({shortest:g} days): lengthen the runs (--days) or set --baseline-day / baseline_day="
-            )
-    elif not isinstance(baseline_day, numbers.Real) or isinstance(baseline_day, (bool, np.bool_)) \
-            or not baseline_day >= 0:
+    elif not (_is_real(baseline_day) and baseline_day >= 0):
         raise ExperimentError(f"baseline_day = {baseline_day!r} must be a number of days >= 0")
     baseline_day = float(baseline_day)
     if baseline_day >= shortest:
         raise ExperimentError(
+            f"the default baseline_day (the first dose, day {baseline_day:g}) is not before the end of the "
+            f"shortest run ({shortest:g} days): lengthen the runs (--days) or set --baseline-day / baseline_day="
+            if default else
             f"baseline_day = {baseline_day:g} must be before the end of the shortest run ({shortest:g} days)"
         )
-    experiment["baseline_day"] = float(baseline_day)
-    return [dataclasses.replace(s, baseline_day=float(baseline_day)) for s in specs]
+    experiment["baseline_day"] = baseline_day
+    return [dataclasses.replace(s, baseline_day=baseline_day) for s in specs]
 
 
 def _snapshot_days(snapshot_days: Sequence[float] | None, scenarios) -> dict[str, tuple[float, ...]]:
