@@ -19,6 +19,7 @@ parameter values, so indices are the same whatever the scale.
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import math
 import tomllib
@@ -30,7 +31,7 @@ import numpy as np
 
 from .runner import ExperimentError
 
-__all__ = ["Problem", "build_problem", "load_problem_file", "declared_parameters", "SCREEN_EXCLUDED_GROUPS"]
+__all__ = ["Problem", "build_problem", "load_problem_file", "declared_parameters", "SCREEN_EXCLUDED_GROUPS", "range_arg"]
 
 # Lattice size, step and sampling are numerics, not biology: `--all` leaves them out.
 SCREEN_EXCLUDED_GROUPS = ("lattice.",)
@@ -249,3 +250,15 @@ def load_problem_file(path: str | Path) -> dict[str, Any]:
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise ExperimentError(f"problem file '{path}': [parameters] must map names to tables like {{ lo = 0.1, hi = 1 }}")
     return {"ranges": params, "around": data.get("around")}
+
+
+def range_arg(text: str) -> tuple[str, dict[str, Any]]:
+    """``NAME=LO:HI`` (command-line ``--range``) -> ``(name, {"lo": lo, "hi": hi})``."""
+    name, sep, spec = text.partition("=")
+    try:
+        lo, hi = (float(x) for x in spec.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--range '{text}': expected NAME=LO:HI with numbers") from None
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"--range '{text}': expected NAME=LO:HI")
+    return name.strip(), {"lo": lo, "hi": hi}

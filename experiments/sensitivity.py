@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import uq_figures
 from . import parse_overrides, resolve_scenarios
-from .problem import Problem, build_problem, load_problem_file
+from .problem import Problem, build_problem, load_problem_file, range_arg
 from .runner import (
     ExperimentError, RunSpec, RunStore, connect_scheduler, default_workers, prepare_out_dir, run_all,
     write_json_atomic, write_table,
@@ -326,17 +326,6 @@ def sensitivity(
 # --------------------------------------------------------------------------- command line
 
 
-def _range_arg(text: str) -> tuple[str, dict[str, Any]]:
-    name, sep, spec = text.partition("=")
-    try:
-        lo, hi = (float(x) for x in spec.split(":"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--range '{text}': expected NAME=LO:HI") from None
-    if not sep or not name.strip():
-        raise argparse.ArgumentTypeError(f"--range '{text}': expected NAME=LO:HI")
-    return name.strip(), {"lo": lo, "hi": hi}
-
-
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``sensitivity`` on the ``tumor-immune`` sub-command parser."""
     p = subparsers.add_parser(
@@ -348,7 +337,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="dotted parameter or <treatment>.<field>, repeatable")
     p.add_argument("--all", dest="all_parameters", action="store_true", help="every model parameter (not lattice.*)")
     p.add_argument("--problem", type=Path, default=None, help="problem TOML with [parameters] ranges")
-    p.add_argument("--range", dest="ranges", action="append", type=_range_arg, default=[], metavar="NAME=LO:HI")
+    p.add_argument("--range", dest="ranges", action="append", type=range_arg, default=[], metavar="NAME=LO:HI")
     p.add_argument("--around", type=float, default=None, metavar="F",
                    help="ranges of +/- F around the scenario's value in log space (e.g. 0.5)")
     p.add_argument("--method", choices=METHODS, default="morris")
