@@ -1,16 +1,13 @@
-"""Figures of sensitivity analyses and calibrations (matplotlib, Agg-safe; each returns a Figure)."""
+"""Figures of sensitivity analyses and calibrations (matplotlib; each returns a Figure)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
 __all__ = [
     "morris_plot", "sobol_bars", "first_vs_total", "save_sensitivity_figures",
