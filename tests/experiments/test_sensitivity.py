@@ -101,3 +101,14 @@ def test_cli_reports_bad_input_with_exit_code_2(tmp_path, capsys):
     rc = cli_main(["sensitivity", "untreated", "-p", "cd8.kill_rate", "--out", str(tmp_path / "x")])
     assert rc == 2 and "cd8.kill_rate_per_hour" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_gp_emulator_reports_cross_validated_error_and_ranks_division_first():
+    res = sensitivity("untreated", PARAMS, out=None, workers=1, progress=False, figures=False,
+                      **{**_kw(), "method": "gp", "samples": 12, "replicates": 1, "outcomes": ["final_tumor_cells"]})
+    assert res.plan.n_runs == 12
+    idx = res.indices.set_index(["parameter", "index"])["value"]
+    r2 = res.indices.query("index == 'emulator_cv_r2'")["value"]
+    assert not r2.empty and (r2 <= 1.0).all()
+    # the emulator must see what Morris and Sobol' see: growth is set by the division rate
+    assert idx[("tumor.division_rate_per_hour", "ST")] > idx[("cd8.kill_rate_per_hour", "ST")]
