@@ -15,11 +15,15 @@ conversions the sources do not support (see docs/parameters.md).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-import difflib
 import math
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+from .hints import close_match_hint
 
 __all__ = [
     "ParameterError",
@@ -44,15 +48,11 @@ def param(default: Any, unit: str, lo: float | None, hi: float | None, source: s
 
 def rate_to_probability(rate_per_hour, dt_hours: float):
     """Probability that a Poisson event with ``rate_per_hour`` happens within ``dt_hours``."""
-    import numpy as np
-
     return -np.expm1(-np.asarray(rate_per_hour, dtype=float) * dt_hours)
 
 
 def hill(concentration, ec50: float = 1.0, n: float = 1.0):
     """Hill saturation c^n / (c^n + ec50^n), in [0, 1)."""
-    import numpy as np
-
     c = np.maximum(np.asarray(concentration, dtype=float), 0.0)
     if n == 1.0:
         return c / (c + ec50)
@@ -307,8 +307,7 @@ class Parameters:
         valid = set(self.names())
         for key, value in items.items():
             if key not in valid:
-                close = difflib.get_close_matches(key, sorted(valid), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
+                hint = close_match_hint(key, sorted(valid))
                 raise ParameterError(f"unknown parameter '{key}'{hint} (see docs/parameters.md for all names)")
             owner = new
             *head, last = key.split(".")
@@ -330,6 +329,4 @@ def _leaf_type(owner, f):
 
 
 def _deepcopy(p: Parameters) -> Parameters:
-    import copy
-
     return copy.deepcopy(p)

@@ -2,7 +2,8 @@
 
 Each live agent of a type owns one row. Per-agent attributes (antigenicity,
 exhaustion, ...) live in numpy columns; the agent object reads and writes its
-row through :class:`Column` descriptors. Removing an agent moves the last row
+row through :class:`Column` descriptors: an agent exposes ``store`` (its
+:class:`Population`) and ``row`` (its row there, ``-1`` once removed). Removing an agent moves the last row
 into the hole, so columns stay dense and a whole population is a slice.
 """
 
@@ -24,12 +25,12 @@ class Column:
     def __get__(self, agent, owner=None):
         if agent is None:
             return self
-        if agent._row < 0:
+        if agent.row < 0:
             raise AttributeError(f"{type(agent).__name__} has been removed; '{self.name}' is gone")
-        return agent._population.columns[self.name][agent._row].item()
+        return agent.store.columns[self.name][agent.row].item()
 
     def __set__(self, agent, value) -> None:
-        agent._population.columns[self.name][agent._row] = value
+        agent.store.columns[self.name][agent.row] = value
 
 
 class Population:
@@ -89,7 +90,7 @@ class Population:
                 col[row] = col[last]
             moved = self.agents[last]
             self.agents[row] = moved
-            moved._row = row
+            moved.row = row
             self.row_at[self.columns["site"][row]] = row
         self.agents[last] = None
         self.n -= 1

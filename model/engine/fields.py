@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import fft
+from scipy.sparse.linalg import LinearOperator, cg
 
 __all__ = ["DiffusionField"]
 
@@ -111,8 +112,6 @@ class DiffusionField:
         return p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:] - 4.0 * u
 
     def _step_implicit(self, dt: float, source: np.ndarray | None, mask: np.ndarray) -> None:
-        from scipy.sparse.linalg import LinearOperator, cg
-
         d = self.diffusion_sites2_per_hour
         k = self.decay_per_hour + self.uptake_per_hour * mask.astype(float)
         k_mean = float(k.mean())
