@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RuleModifiers"]
+__all__ = ["RuleModifiers", "combine_fraction"]
 
 
 @dataclass
@@ -42,4 +42,10 @@ class RuleModifiers:
     """Fraction of circulating lymphocytes killed this step (radiation lymphopenia)."""
 
     def neutral(self) -> bool:
+        """Whether no treatment changed any rule."""
         return self == RuleModifiers()
+
+
+def combine_fraction(a: float, b: float) -> float:
+    """Two blocking fractions acting as independent events: ``1 - (1 - a)(1 - b)``."""
+    return 1.0 - (1.0 - a) * (1.0 - b)

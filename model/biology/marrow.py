@@ -11,9 +11,10 @@ normalised so the healthy steady state is 1.0.
 
 from __future__ import annotations
 
+import mesa
 import numpy as np
 
-__all__ = ["MarrowLineage"]
+__all__ = ["MarrowLineage", "advance_marrow"]
 
 
 class MarrowLineage:
@@ -59,3 +60,10 @@ class MarrowLineage:
                 k * (t3 - circ),
             ])
             self.state = np.maximum(self.state + h * d, 0.0)
+
+
+def advance_marrow(model: mesa.Model) -> None:
+    """Advance both lineages by one step under this step's myelosuppression and losses."""
+    m = model.modifiers
+    model.myeloid.step(model.dt, m.marrow_inhibition, m.myeloid_loss)
+    model.lymphoid.step(model.dt, m.marrow_inhibition, m.lymphocyte_loss)
