@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from model import TREATMENTS, TumorImmuneModel, make_treatment
-from model.treatments import CONTINUOUS, Treatment
+from model.therapy import CONTINUOUS, Treatment
 
 from treatment_twins import quiet
 

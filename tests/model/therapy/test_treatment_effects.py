@@ -26,6 +26,8 @@ import pytest
 from scipy import stats
 
 from model import CD8TCell, RegulatoryTCell, TumorCell, hill, make_treatment
+from model.biology.growth import division_rate_per_hour
+from model.therapy import RuleModifiers
 
 from treatment_twins import (
     assert_decreases,
@@ -493,11 +495,9 @@ def test_brake_lowers_division_rate_only_on_matching_profile(kind, matching):
     expected = 1.0 - max_brake * expression * hill(4.0)
     assert model.modifiers.proliferation_factor == pytest.approx(expected)
     sites = model.populations[TumorCell]["site"]
-    braked = TumorCell.division_rate_per_hour(model, sites)
-    from model.effects import RuleModifiers
-
+    braked = division_rate_per_hour(model, sites)
     model.modifiers = RuleModifiers()
-    free = TumorCell.division_rate_per_hour(model, sites)
+    free = division_rate_per_hour(model, sites)
     np.testing.assert_allclose(braked, free * expected, rtol=1e-12)
     if not matching:
         np.testing.assert_array_equal(braked, free)

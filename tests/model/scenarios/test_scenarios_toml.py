@@ -22,9 +22,10 @@ from model import (
     list_scenarios,
     load_scenario,
 )
-from model.scenarios import _REGISTRY
+from model.scenarios import registered_names
+from model.scenarios import scenario as scenario_module
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "my_scenario.toml"
 DOC = ROOT / "docs" / "scenarios.md"
 
@@ -64,7 +65,7 @@ def test_list_profiles_covers_the_issue():
         assert name in profiles and profiles[name]
 
 
-@pytest.mark.parametrize("name", list(_REGISTRY))
+@pytest.mark.parametrize("name", registered_names())
 def test_every_registered_scenario_builds_a_model_with_its_treatments(name):
     sc = get_scenario(name)
     model = sc.make_model(rng=0, **SMALL)
@@ -127,7 +128,7 @@ def rich_scenario() -> TherapyScenario:
     )
 
 
-@pytest.mark.parametrize("name", list(_REGISTRY))
+@pytest.mark.parametrize("name", registered_names())
 def test_builtin_scenarios_round_trip_through_toml(tmp_path, name):
     sc = get_scenario(name)
     path = tmp_path / f"{name}.toml"
@@ -196,9 +197,7 @@ def test_minimal_toml_uses_documented_defaults(tmp_path):
 
 
 def test_module_docstring_example_loads(tmp_path):
-    import model.scenarios as mod
-
-    text = mod.__doc__.split("User scenarios live in TOML files::", 1)[1].split('"""')[0]
+    text = scenario_module.__doc__.split("User scenarios live in TOML files::", 1)[1].split('"""')[0]
     lines = [line[4:] if line.startswith("    ") else line for line in text.strip("\n").splitlines()]
     path = tmp_path / "doc.toml"
     path.write_text("\n".join(lines).split("\n\n\n")[0] + "\n")

@@ -219,7 +219,7 @@ def test_agents_by_type_matches_populations():
 
 def test_agent_step_is_a_documented_guard():
     model = TumorImmuneModel(rng=1, lattice__width_sites=10, lattice__height_sites=10)
-    with pytest.raises(NotImplementedError, match="step_population"):
+    with pytest.raises(NotImplementedError, match="stepped in bulk"):
         model.agents.shuffle_do("step")
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from model import TREATMENTS, TumorImmuneModel, make_treatment
-from model.treatments import Chemotherapy, CheckpointBlockade
+from model.therapy import Chemotherapy, CheckpointBlockade, RuleModifiers
 
 from treatment_twins import overrides_for
 
@@ -82,8 +82,6 @@ def test_all_drugs_together_in_reverse_order_are_bit_identical():
 
 def test_combined_effects_are_order_free_and_as_documented():
     """Blocking fractions combine as independent events, multipliers multiply."""
-    from model.effects import RuleModifiers
-
     model, _ = run([], days=0.5, size=20)
     a = make_treatment({"type": "checkpoint_blockade", "max_blockade": 0.6})
     b = make_treatment({"type": "checkpoint_blockade", "max_blockade": 0.3})
