@@ -6,14 +6,16 @@ Step order (one step = ``lattice.dt_hours``), as :meth:`TumorImmuneModel.step` r
 2. the marrow advances (``biology.marrow``); systemic interferon enters at vessels;
 3. contact maps are taken from the current layout: tumor contact (``growth``),
    Treg suppression (``treg``), M2 support (``macrophages``);
-4. immune cells are recruited at vessel sites (``recruitment``);
-5. CD8 T-cells, Tregs, neutrophils and macrophages act, each type in bulk
-   (``cd8``, ``treg``, ``neutrophils_osm``, ``macrophages``);
+4. dead-cell debris is cleared (``cells``); immune cells are recruited at
+   tumor-inflamed vessel sites (``inflamed_vessels``, ``recruitment``);
+5. CD8 T-cells (multi-hit killing, post-kill arrest), Tregs, neutrophils and
+   macrophages act, each type in bulk (``cd8``, ``treg``, ``neutrophils_osm``, ``macrophages``);
 6. tumor cells beyond the oxygen limit may die (optional necrosis), divide,
-   disseminate, and secrete cytokine and (IRF7) type-I interferon
+   disseminate (seeds lodge in bone), and secrete cytokine and (IRF7) type-I interferon
    (``growth``, ``metastasis``, ``interferon_irf7``);
-7. the three fields diffuse, decay and take up this step's secretion (``engine.tissue``);
-8. the data collector records (every ``lattice.collect_every_steps``).
+7. clusters in the bone niche grow or are cleared by IFN-dependent surveillance (``bone_niche``);
+8. the four fields diffuse, decay and take up this step's secretion (``engine.tissue``);
+9. the data collector records (every ``lattice.collect_every_steps``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,19 @@ import mesa
 import numpy as np
 from mesa.datacollection import DataCollector
 
-from .biology import cd8, growth, interferon_irf7, macrophages, marrow, metastasis, neutrophils_osm, recruitment, treg
+from .biology import (
+    bone_niche,
+    cd8,
+    growth,
+    interferon_irf7,
+    macrophages,
+    marrow,
+    metastasis,
+    neutrophils_osm,
+    recruitment,
+    treg,
+)
+from .biology.bone_niche import BoneNiche
 from .biology.cells import (
     CELL_TYPES,
     IMMUNE_TYPES,
@@ -37,9 +51,11 @@ from .biology.cells import (
     Neutrophil,
     RegulatoryTCell,
     TumorCell,
+    clear_debris,
     kill_tumor_at,
     record_tumor_death,
 )
+from .biology.inflamed_vessels import vessel_neighbourhoods
 from .biology.marrow import MarrowLineage
 from .engine.parameters import ParameterError, Parameters
 from .engine.tissue import Tissue
@@ -48,7 +64,8 @@ from .therapy import RuleModifiers
 
 __all__ = ["TumorImmuneModel", "FIELD_NAMES", "CELL_TYPES", "TUMOR_DEATH_CAUSES"]
 
-FIELD_NAMES = ("cytokine", "osm", "interferon")
+FIELD_NAMES = ("cytokine", "osm", "interferon", "ifn_gamma")
+"""Field names: ``interferon`` is type-I IFN (tumor IRF7, dosing); ``ifn_gamma`` comes from CD8 T-cells and M1 macrophages."""
 
 
 class TumorImmuneModel(mesa.Model):
@@ -114,6 +131,7 @@ class TumorImmuneModel(mesa.Model):
         self.grid_cells = self.tissue.grid_cells
         self.tumor_present = self.tissue.tumor_present
         self.immune_occupied = self.tissue.immune_occupied
+        self.debris = self.tissue.debris
         self.populations = self.tissue.populations
         self.fields = self.tissue.fields
         self.sources = self.tissue.sources
@@ -123,6 +141,7 @@ class TumorImmuneModel(mesa.Model):
         self.lymphoid = MarrowLineage(hp.lymphoid_mean_transit_hours, hp.marrow_feedback_gamma)
 
         self.counters: Counter = Counter()
+        self.bone = BoneNiche()
         self._clone_counter = 1
         self.modifiers = RuleModifiers()
         self.treatments = list(treatments or [])
@@ -133,6 +152,11 @@ class TumorImmuneModel(mesa.Model):
         self.tissue.set_vessels(np.sort(self.rng.choice(self.lattice.n_sites, size=n_vessels, replace=False)))
         self.vessel_sites = self.tissue.vessel_sites
         self.is_vessel = self.tissue.is_vessel
+        # disks of sites around each vessel, read every step to find the tumor-inflamed ones
+        self.vessel_neighbourhoods = vessel_neighbourhoods(
+            lp.width_sites, lp.height_sites, self.vessel_sites, self.p.tumor.vessel_inflammation_distance_um / lp.site_size_um
+        )
+        self.entry_sites = self.vessel_sites[:0]
         self.hypoxic = growth.hypoxic_sites(self)
         growth.seed_tumor(self)
 
@@ -163,6 +187,7 @@ class TumorImmuneModel(mesa.Model):
         self.tissue.clear_sources()
         interferon_irf7.infuse_interferon(self)
 
+        clear_debris(self)
         self.take_contact_maps()
         recruitment.recruit(self)
         cd8.step_cd8(self)
@@ -175,6 +200,7 @@ class TumorImmuneModel(mesa.Model):
         metastasis.disseminate(self)
         growth.secrete_cytokine(self)
         interferon_irf7.secrete_type1_interferon(self)
+        bone_niche.step_bone(self)
 
         k = self.p.lattice.field_update_every_steps
         if self.steps % k == 0:
@@ -225,7 +251,7 @@ class TumorImmuneModel(mesa.Model):
         return kill_tumor_at(self, sites, cause)
 
     def add_immune_cells(self, cls: type, n: int, **state: Any) -> int:
-        """Put up to ``n`` new immune cells of type ``cls`` on free vessel sites; return how many entered."""
+        """Put up to ``n`` new immune cells of type ``cls`` on free tumor-inflamed vessel sites; return how many entered."""
         return recruitment.add_immune_cells(self, cls, n, **state)
 
     # ------------------------------------------------------------ data
@@ -253,8 +279,13 @@ class TumorImmuneModel(mesa.Model):
             "mean_pd_l1": float(self.tumor_pd_l1(tumor["site"]).mean()) if len(tumor) else float("nan"),
             "irf7_intact_fraction": float(tumor["irf7_intact"].mean()) if len(tumor) else float("nan"),
             "divisions": self.counters["divisions"],
+            "debris_sites": int(self.debris.sum()),
             "disseminated_cells": self.counters["disseminated_cells"],
             "metastatic_seeds": self.counters["metastatic_seeds"],
+            "bone_clusters": self.bone.clusters,
+            "bone_tumor_cells": self.bone.cells,
+            "bone_metastasis": int(self.bone.metastasis),
+            "bone_metastasis_day": self.bone.first_metastasis_hours / 24.0,
             "marrow_myeloid": self.myeloid.circulating,
             "marrow_lymphoid": self.lymphoid.circulating,
             "osm_effective_mean": float(self.fields["osm"].values.mean() * (1 - self.modifiers.osm_neutralization)),

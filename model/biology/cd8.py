@@ -2,10 +2,14 @@
 
 A CD8 T-cell enters at vessel sites (see :mod:`model.biology.recruitment`),
 crawls up the interferon gradient (CXCL9/10 chemotaxis) and stops on tumor
-contact. On contact it kills with a hazard set by the target's antigenicity,
-PD-1/PD-L1 engagement, nearby Tregs (:mod:`model.biology.treg`) and the
-suppressive cytokine; it secretes IFN-gamma while engaged; PD-L1 engagement
-drives exhaustion; it dies at a basal (higher when exhausted) rate.
+contact. On contact it delivers sublethal hits with a hazard set by the
+target's antigenicity, PD-1/PD-L1 engagement, nearby Tregs
+(:mod:`model.biology.treg`) and the suppressive cytokine; hits from one or
+several T-cells add up and the target dies at ``cd8.hits_to_kill``, while
+targets repair isolated hits (multi-hit killing, Weigelin et al. 2021). After a
+kill the T-cell stays on its dead target for ``cd8.post_kill_arrest_hours``. It
+secretes IFN-gamma while engaged; PD-L1 engagement drives exhaustion; it dies at
+a basal (higher when exhausted) rate.
 """
 
 from __future__ import annotations
@@ -17,15 +21,19 @@ from ..engine.lattice import random_choice_per_row
 from ..engine.parameters import hill, rate_to_probability
 from . import treg
 from .cells import CD8TCell, TumorCell, kill_tumor_at
+from .interferon_irf7 import interferon_signal
 from .motility import hops_per_step, walk
 
-__all__ = ["tumor_pd_l1", "step_cd8"]
+__all__ = ["tumor_pd_l1", "step_cd8", "repair_hits"]
 
 
 def tumor_pd_l1(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
-    """PD-L1 engagement level (0-1) of tumor cells at ``sites``: baseline + interferon-induced."""
+    """PD-L1 engagement level (0-1) of tumor cells at ``sites``: baseline + interferon-induced.
+
+    Both IFN-gamma and type-I IFN induce PD-L1 (JAK/STAT1-IRF1), so their sum counts.
+    """
     tp = model.p.tumor
-    ifn = model.fields["interferon"].values.ravel()[sites]
+    ifn = interferon_signal(model)[sites]
     return np.minimum(tp.pd_l1_baseline + tp.pd_l1_induced_max * hill(ifn, tp.pd_l1_interferon_ec50), 1.0)
 
 
@@ -46,9 +54,12 @@ def step_cd8(model: mesa.Model) -> None:
     nb = model.lattice.neighbours[sites]
     has_tumor = nb >= 0
     has_tumor[has_tumor] = model.tumor_present[nb[has_tumor]]
-    engaged = has_tumor.any(axis=1) & ~pop["exhausted"]
+    touching = has_tumor.any(axis=1) & ~pop["exhausted"]
+    # after a kill a CTL stays on its dead target, neither hitting nor moving (Breart et al. 2008)
+    arrested = pop["arrested_until_hours"] > model.hours
+    engaged = touching & ~arrested
     rows = np.flatnonzero(engaged)
-    killers = np.zeros(n, dtype=bool)
+    repair_hits(model)
     if rows.size:
         target = nb[rows, random_choice_per_row(has_tumor[rows], model.rng)]
         tumor_pop = model.populations[TumorCell]
@@ -57,30 +68,34 @@ def step_cd8(model: mesa.Model) -> None:
         antigen = np.where(pop["car_t"][rows], 1.0, tumor_pop["antigenicity"][trow])
         pd_l1 = tumor_pd_l1(model, target) * (1.0 - model.modifiers.pd1_blockade)
         cyt = model.fields["cytokine"].values.ravel()[sites[rows]]
-        kill_rate = (
+        hit_rate = (
             cp.kill_rate_per_hour
             * antigen
             * (1.0 - cp.pd1_inhibition_max * pd_l1)
             * treg.suppression_factor(model, sites[rows])
             * (1.0 - cp.cytokine_suppression_max * hill(cyt))
         )
-        hit = model.rng.random(rows.size) < rate_to_probability(kill_rate, model.dt)
+        hit = model.rng.random(rows.size) < rate_to_probability(hit_rate, model.dt)
         if hit.any():
-            # several T-cells may hit one target: it dies once, the first hitter is credited
-            t_hit, first = np.unique(target[hit], return_index=True)
-            credited = rows[hit][first]
-            pop["kills"][credited] += 1
-            killers[credited] = True
-            kill_tumor_at(model, t_hit, "cd8")
+            # multi-hit killing (Weigelin et al. 2021): sublethal hits from one or several
+            # T-cells add up; the target dies at hits_to_kill, the first lethal hitter is credited
+            np.add.at(tumor_pop["hits"], trow[hit], 1.0)
+            lethal = tumor_pop["hits"][trow[hit]] >= cp.hits_to_kill
+            if lethal.any():
+                t_hit, first = np.unique(target[hit][lethal], return_index=True)
+                credited = rows[hit][lethal][first]
+                pop["kills"][credited] += 1
+                pop["arrested_until_hours"][credited] = model.hours + cp.post_kill_arrest_hours
+                kill_tumor_at(model, t_hit, "cd8")
         exhaust_rate = cp.exhaustion_rate_per_hour * pd_l1 * model.modifiers.exhaustion_factor
         newly = model.rng.random(rows.size) < rate_to_probability(exhaust_rate, model.dt)
         pop["exhausted"][rows[newly]] = True
         active = rows[~newly]
-        model.sources["interferon"] += (
+        model.sources["ifn_gamma"] += (
             np.bincount(sites[active], minlength=model.lattice.n_sites) * cp.ifn_gamma_secretion_per_hour
         )
-    # engaged cells that did not just kill stay on their target; the rest crawl
-    walkers = np.flatnonzero(~engaged | killers)
+    # cells in contact (hitting, or arrested on a dead target) stay; the rest crawl
+    walkers = np.flatnonzero(~(touching | (pop["arrested_until_hours"] > model.hours)))
     if walkers.size:
         hops = hops_per_step(model, cp.speed_um_per_min, walkers.size)
         hops[pop["exhausted"][walkers]] //= 2  # exhausted cells are sluggish (Boissonnas 2007: PD-1+ slower)
@@ -89,7 +104,17 @@ def step_cd8(model: mesa.Model) -> None:
             CD8TCell,
             walkers,
             hops,
-            attractant=model.fields["interferon"].values.ravel(),
+            attractant=interferon_signal(model),
             bias=cp.chemotaxis_bias,
             stop_on=model.tumor_contact,
         )
+
+
+def repair_hits(model: mesa.Model) -> None:
+    """Tumor cells repair sublethal damage: each hit fades with hazard ``cd8.hit_repair_per_hour``."""
+    rate = model.p.cd8.hit_repair_per_hour
+    hits = model.populations[TumorCell]["hits"]
+    damaged = np.flatnonzero(hits > 0)
+    if rate <= 0 or damaged.size == 0:
+        return  # no random draws when nothing is damaged
+    hits[damaged] -= model.rng.binomial(hits[damaged].astype(np.int64), rate_to_probability(rate, model.dt))

@@ -85,7 +85,7 @@ def division_rate_per_hour(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
     """Division hazard at ``sites`` with OSM, M2 support, interferon, drug and hypoxia brakes."""
     tp = model.p.tumor
     osm = effective_osm(model, sites)
-    ifn = model.fields["interferon"].values.ravel()[sites]
+    ifn = model.fields["ifn_gamma"].values.ravel()[sites]  # IFN-gamma is the cytostatic one (QSPIO)
     rate = np.full(sites.size, tp.division_rate_per_hour * model.modifiers.proliferation_factor)
     rate *= 1.0 + tp.osm_division_boost_max * hill(osm)
     rate *= 1.0 - tp.interferon_division_inhibition_max * hill(ifn)
@@ -124,7 +124,7 @@ def divide(model: mesa.Model) -> None:
     sites = pop["site"][candidates]
     nb = model.lattice.neighbours[sites, :8]
     free = nb >= 0
-    free[free] = ~model.tumor_present[nb[free]]
+    free[free] = model.tissue.free_for_tumor(nb[free])  # debris of killed cells still fills its site
     has_space = free.any(axis=1)  # contact inhibition
     candidates, sites, nb, free = candidates[has_space], sites[has_space], nb[has_space], free[has_space]
     if candidates.size == 0:

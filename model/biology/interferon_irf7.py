@@ -14,7 +14,7 @@ from scipy import ndimage
 
 from .cells import M1, CD8TCell, Macrophage, TumorCell
 
-__all__ = ["cytotoxic_contact", "secrete_type1_interferon", "infuse_interferon"]
+__all__ = ["cytotoxic_contact", "secrete_type1_interferon", "infuse_interferon", "interferon_signal"]
 
 
 def cytotoxic_contact(model: mesa.Model) -> np.ndarray:
@@ -46,3 +46,12 @@ def infuse_interferon(model: mesa.Model) -> None:
     """Systemic interferon (this step's modifiers) enters the tissue at every vessel site."""
     if model.modifiers.interferon_infusion_per_hour > 0:
         model.sources["interferon"][model.vessel_sites] += model.modifiers.interferon_infusion_per_hour
+
+
+def interferon_signal(model: mesa.Model) -> np.ndarray:
+    """Flat array: type-I IFN + IFN-gamma, the signal for CXCL9/10 chemokines and PD-L1 induction.
+
+    Both interferons signal through JAK/STAT1-IRF1 to the same genes; only their
+    sources and decay differ, so their sum drives the chemokine and PD-L1 responses.
+    """
+    return model.fields["interferon"].values.ravel() + model.fields["ifn_gamma"].values.ravel()

@@ -51,7 +51,7 @@ def step_macrophages(model: mesa.Model) -> None:
     if n == 0:
         return
     sites = pop["site"]
-    ifn = model.fields["interferon"].values.ravel()[sites]
+    ifn = model.fields["ifn_gamma"].values.ravel()[sites]  # classical (M1) activation by IFN-gamma
     cyt = model.fields["cytokine"].values.ravel()[sites]
     osm = effective_osm(model, sites)
     pol = pop["polarization"]
@@ -75,7 +75,7 @@ def step_macrophages(model: mesa.Model) -> None:
             hit = model.rng.random(rows.size) < rate_to_probability(mp.m1_kill_rate_per_hour, model.dt)
             if hit.any():
                 kill_tumor_at(model, np.unique(target[hit]), "macrophage")
-        model.sources["interferon"] += (
+        model.sources["ifn_gamma"] += (
             np.bincount(sites[m1], minlength=model.lattice.n_sites) * mp.m1_interferon_secretion_per_hour
         )
     m2 = pol == M2

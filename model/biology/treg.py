@@ -15,6 +15,7 @@ from scipy import ndimage
 
 from ..engine.parameters import hill, rate_to_probability
 from .cells import RegulatoryTCell
+from .interferon_irf7 import interferon_signal
 from .motility import hops_per_step, walk
 
 __all__ = ["suppression_map", "suppression_factor", "recruitment_rate", "step_tregs"]
@@ -69,7 +70,7 @@ def step_tregs(model: mesa.Model) -> None:
         hops_per_step(model, tp.speed_um_per_min, rows.size),
         # CXCR3+ Tregs follow the same IFN-induced chemokines as effector T-cells
         # (Koch et al. 2009), so they gather where CD8 cells fight (Bos et al. 2013: tumor edge)
-        attractant=model.fields["interferon"].values.ravel(),
+        attractant=interferon_signal(model),
         bias=0.5,
     )
     model.sources["cytokine"] += np.bincount(pop["site"], minlength=model.lattice.n_sites) * tp.cytokine_secretion_per_hour

@@ -92,7 +92,7 @@ class TumorParameters:
     irf7_silenced_fraction: float = param(0.0, "fraction", 0.0, 1.0, "Bidwell et al. 2012: IRF7 silenced in bone-metastatic 4T1.2")
     type1_ifn_secretion_per_hour: float = param(2.0, "field units/h per stressed cell", 0.0, 1000.0, "choice: IRF7-driven IFN-alpha/beta under immune stress (Bidwell et al. 2012)")
     cytokine_secretion_per_hour: float = param(0.3, "field units/h per cell", 0.0, 100.0, "choice: tumor TGF-beta; a large tumor core reaches secretion/decay = 0.5 EC50")
-    osm_division_boost_max: float = param(0.6, "fold increase", 0.0, 10.0, "Queen et al. 2005: OSM raises proliferation signalling (in vivo); choice of size")
+    osm_division_boost_max: float = param(0.6, "fold increase", 0.0, 10.0, "contested sign: Queen et al. 2005 report OSM-driven proliferation signalling in vivo, but OSM inhibits proliferation of breast cancer lines in vitro (Douglas et al. 1998; Queen et al. 2005 themselves); the model takes the pro-growth sign; size is a choice")
     m2_division_boost_max: float = param(0.3, "fold increase", 0.0, 10.0, "choice: M2 trophic support (Qian & Pollard 2010)")
     interferon_division_inhibition_max: float = param(0.3, "fraction", 0.0, 1.0, "QSPIO: IFN-gamma slows tumor division")
     er_expression: float = param(0.0, "0-1", 0.0, 1.0, "profile: estrogen-receptor level; sets how much endocrine therapy brakes division")
@@ -102,6 +102,8 @@ class TumorParameters:
     seeding_probability: float = param(0.1, "per disseminated cell", 0.0, 1.0, "choice: fraction of CTCs that seed (most die in circulation)")
     interferon_seeding_inhibition_max: float = param(0.9, "fraction", 0.0, 1.0, "Bidwell et al. 2012: type-I IFN blocks bone metastasis in 4T1.2")
     osm_seeding_boost_max: float = param(1.0, "fold increase", 0.0, 50.0, "Tawara et al. 2018: OSM raises metastasis")
+    vessel_inflammation_distance_um: float = param(100.0, "um from the nearest tumor cell", 0.0, 1e5, "choice: tumor-derived TNF/VEGF/CXCL9-10 activate venules within ~100 um (cytokine ranges 30-200 um, Hoekstra et al. 2020; Oyler-Yaniv et al. 2017)")
+    debris_clearance_hours: float = param(8.6, "h", 0.01, 1000.0, "PhysiCell standard apoptosis model: a dead cell is removed after 516 min (Ghaffarizadeh et al. 2018)")
     hypoxia_distance_um: float = param(150.0, "um from the nearest vessel site", 0.0, 1e5, "Thomlinson & Gray 1955: viable tumor cords ~150-180 um around capillaries (O2 diffusion limit)")
     hypoxic_division_factor: float = param(1.0, "fraction", 0.0, 1.0, "choice: 1 = off (default); < 1 makes cells beyond hypoxia_distance_um quiescent (hypoxic quiescence)")
     necrosis_rate_per_hour: float = param(0.0, "1/h beyond hypoxia_distance_um", 0.0, 1.0, "choice: 0 = off (default); necrotic cores form beyond the O2 limit (Thomlinson & Gray 1955)")
@@ -111,12 +113,15 @@ class TumorParameters:
 class CD8Parameters:
     """Cytotoxic (CD8+) T-cells."""
 
-    recruitment_per_vessel_per_hour: float = param(0.004, "1/h per vessel site", 0.0, 10.0, "choice: tens of T-cells/day into a 4 mm window")
+    recruitment_per_vessel_per_hour: float = param(0.05, "1/h per tumor-inflamed vessel site", 0.0, 10.0, "choice (issue 12, 2026-11-29): ~20 T-cells/day into a 0.5-1 mm lesion; kills/CTL/day then within Halle 2016 (C2: 2-16) and the default antigenic tumor loses a share of its burden to immunity (Tao 2008, C6); not a formal fit")
     interferon_recruitment_boost_max: float = param(3.0, "fold increase", 0.0, 50.0, "CXCL9/10 induction by IFN (Gong et al. 2017 uses chemokine-driven influx)")
     antigen_priming_ec50: float = param(200.0, "tumor cells", 1.0, 1e7, "choice: priming needs antigen load in the draining node")
     speed_um_per_min: float = param(5.0, "um/min", 0.0, 30.0, "Boissonnas et al. 2007: ~5 um/min PD-1+, ~10 um/min PD-1-")
     chemotaxis_bias: float = param(0.5, "0-1", 0.0, 1.0, "choice: fraction of moves up the interferon gradient")
-    kill_rate_per_hour: float = param(0.3, "1/h on contact, full antigen", 0.0, 60.0, "PhysiCell cancer_immune: kill attempt 1/15 min; Kather 2017 p=0.3/step; Weigelin 2021 additive hits")
+    kill_rate_per_hour: float = param(4.0, "hits/h while attached, full antigen", 0.0, 60.0, "PhysiCell cancer_immune sample: attack rate 1/15 min while attached (= 4/h); hits add up to cd8.hits_to_kill (Weigelin et al. 2021)")
+    hits_to_kill: int = param(3, "hits", 1, 20, "Weigelin et al. 2021 (C3): ~3 sublethal hits less than 50 min apart kill a target")
+    hit_repair_per_hour: float = param(0.5, "1/h per hit", 0.0, 100.0, "choice: sublethal damage fades over ~2 h (Weigelin et al. 2021: hits add up within ~50 min, targets recover from isolated hits)")
+    post_kill_arrest_hours: float = param(1.0, "h", 0.0, 48.0, "choice: a CTL stays on its dead target ~1 h before moving on (Breart et al. 2008 / Weigelin et al. 2021 contact times)")
     pd1_inhibition_max: float = param(0.8, "fraction", 0.0, 1.0, "choice: PD-1 ligation abolishes most killing (Gong et al. 2017)")
     treg_suppression_max: float = param(0.6, "fraction", 0.0, 1.0, "QSPIO: Treg inhibition of effector killing")
     cytokine_suppression_max: float = param(0.5, "fraction", 0.0, 1.0, "QSPIO: TGF-beta EC50 inhibition of killing")
@@ -130,7 +135,7 @@ class CD8Parameters:
 class TregParameters:
     """Regulatory (FOXP3+) T-cells."""
 
-    recruitment_per_vessel_per_hour: float = param(0.001, "1/h per vessel site", 0.0, 10.0, "choice: Tregs ~1/4 of CD8 influx (Bos et al. 2013 ratios)")
+    recruitment_per_vessel_per_hour: float = param(0.01, "1/h per tumor-inflamed vessel site", 0.0, 10.0, "choice: Tregs ~1/4 of CD8 influx (Bos et al. 2013 ratios); x10 with per-inflamed-vessel recruitment (issue 12)")
     cytokine_recruitment_boost_max: float = param(3.0, "fold increase", 0.0, 50.0, "QSPIO: TGF-beta-driven Treg induction")
     speed_um_per_min: float = param(4.0, "um/min", 0.0, 30.0, "choice: similar to CD8")
     cytokine_secretion_per_hour: float = param(2.0, "field units/h per cell", 0.0, 1000.0, "QSPIO: Treg IL-10/TGF-beta; choice of scale")
@@ -142,7 +147,7 @@ class TregParameters:
 class NeutrophilParameters:
     """Neutrophils and their oncostatin M."""
 
-    recruitment_per_vessel_per_hour: float = param(0.006, "1/h per vessel site", 0.0, 10.0, "choice: up to ~50% of tumor mass is myeloid (Queen et al. 2005)")
+    recruitment_per_vessel_per_hour: float = param(0.06, "1/h per tumor-inflamed vessel site", 0.0, 10.0, "choice: up to ~50% of tumor mass is myeloid (Queen et al. 2005); x10 with per-inflamed-vessel recruitment (issue 12)")
     tumor_recruitment_ec50: float = param(500.0, "tumor cells", 1.0, 1e7, "choice: tumor GM-CSF/G-CSF drives influx")
     half_life_hours: float = param(19.0, "h", 1.0, 500.0, "Lahoz-Beneytez et al. 2016: blood half-life 18.5-19 h")
     speed_um_per_min: float = param(10.0, "um/min", 0.0, 30.0, "choice: neutrophils crawl 10-20 um/min")
@@ -154,7 +159,7 @@ class NeutrophilParameters:
 class MacrophageParameters:
     """Tumor-associated macrophages (M0 -> M1 / M2)."""
 
-    recruitment_per_vessel_per_hour: float = param(0.002, "1/h per vessel site", 0.0, 10.0, "choice: slow monocyte influx")
+    recruitment_per_vessel_per_hour: float = param(0.02, "1/h per tumor-inflamed vessel site", 0.0, 10.0, "choice: slow monocyte influx; x10 with per-inflamed-vessel recruitment (issue 12)")
     speed_um_per_min: float = param(1.0, "um/min", 0.0, 30.0, "PhysiCell rules sample: ~1 um/min")
     m1_polarization_rate_per_hour: float = param(0.045 / 24 * 10, "1/h at saturating IFN", 0.0, 10.0, "QSPIO M1 shift 0.045/d at baseline; x10 at saturating IFN (choice)")
     m2_polarization_rate_per_hour: float = param(0.25 / 24 * 4, "1/h at saturating cytokine+OSM", 0.0, 10.0, "QSPIO M2 shift 0.25/d; x4 at saturation (choice)")
@@ -163,6 +168,18 @@ class MacrophageParameters:
     m1_interferon_secretion_per_hour: float = param(5.0, "field units/h per M1 cell", 0.0, 1000.0, "choice: M1 IL-12 drives local IFN-gamma")
     m1_recruitment_help: float = param(0.02, "fold CD8 influx per M1 cell", 0.0, 1.0, "choice: M1 antigen presentation helps T-cell influx")
     death_rate_per_hour: float = param(0.02 / 24, "1/h", 0.0, 1.0, "QSPIO: macrophage death 0.02/d")
+
+
+@dataclass
+class BoneParameters:
+    """The bone metastatic niche (see :mod:`model.biology.bone_niche`)."""
+
+    division_rate_per_hour: float = param(0.03, "1/h", 0.0, 1.0, "as tumor.division_rate_per_hour: 4T1 in vivo ~1/33 h (Tao et al. 2008)")
+    surveillance_basal_per_hour: float = param(0.01, "1/h per cell, healthy host", 0.0, 10.0, "choice: NK/CD8 clearance without type-I IFN, below division so IRF7-silenced clusters grow (Bidwell et al. 2012)")
+    surveillance_ifn_max_per_hour: float = param(0.06, "1/h per cell at saturating type-I IFN", 0.0, 10.0, "choice: IFN-activated NK/CD8 clear IRF7-intact clusters faster than they divide (Bidwell et al. 2012: no bone metastasis)")
+    irf7_type1_ifn: float = param(1.0, "EC50 units", 0.0, 100.0, "choice: an IRF7-intact cluster sustains ~1 EC50 of type-I IFN around itself (Bidwell et al. 2012)")
+    dosing_to_marrow: float = param(1.0, "EC50 units per unit drug concentration", 0.0, 100.0, "choice: dosed IFN-alpha reaches the marrow at its plasma level")
+    detection_cells: int = param(100, "cells", 1, 10**9, "choice: a 100-cell colony (~0.1 mm) counts as bone metastasis; sized so 3-4 week runs can show it")
 
 
 @dataclass
@@ -190,7 +207,10 @@ class FieldsParameters:
     # Receptor-mediated consumption by every tissue cell (tumor and stroma express IFN receptors)
     # is folded into a uniform decay so the exact spectral update applies; cell_uptake_per_hour
     # (tumor sites only) stays available but costs an implicit solve per step.
-    interferon: FieldParameters = _field(1000.0, 7.68 / 24 + 1.0, 0.0, "PhysiCell samples 1e3 um2/min", "QSPIO IFN-gamma 7.68/d plus ~1/h receptor-mediated consumption (choice: ~200 um range, between Thibaut 2020 30-40 um and Hoekstra 2020 long-range)")
+    # "interferon" is type-I IFN (tumor IRF7-driven release and dosing); IFN-gamma (CD8 T-cells,
+    # M1 macrophages) is its own field with its own decay (issue 12).
+    interferon: FieldParameters = _field(1000.0, math.log(2) / 2.9 + 1.0, 0.0, "PhysiCell samples 1e3 um2/min", "type-I IFN: IFN-alpha half-life 2.9 h (Wills 1987) plus ~1/h receptor-mediated consumption (choice)")
+    ifn_gamma: FieldParameters = _field(1000.0, 7.68 / 24 + 1.0, 0.0, "PhysiCell samples 1e3 um2/min", "QSPIO IFN-gamma 7.68/d plus ~1/h receptor-mediated consumption (choice: ~200 um range, between Thibaut 2020 30-40 um and Hoekstra 2020 long-range)")
 
 
 @dataclass
@@ -198,7 +218,7 @@ class HostParameters:
     """The patient: immune health and bone-marrow output."""
 
     immune_health: float = param(1.0, "fold of healthy", 0.0, 2.0, "choice: 1 = healthy host; <1 immunocompromised (e.g. SCID-like at 0)")
-    marrow_mean_transit_hours: float = param(125.0, "h", 1.0, 1000.0, "Friberg et al. 2002: neutrophil MTT ~125 h (marrow transit ~5.8 d, Pillay 2010)")
+    marrow_mean_transit_hours: float = param(125.0, "h", 1.0, 1000.0, "choice within Friberg et al. 2002 (neutrophil MTT 88.7 h docetaxel, 127 h paclitaxel, 135 h etoposide) and marrow transit ~5.8 d (Pillay 2010); not Friberg's docetaxel value")
     lymphoid_mean_transit_hours: float = param(240.0, "h", 1.0, 2000.0, "choice: lymphocyte recovery after chemotherapy is slower than neutrophil recovery")
     marrow_feedback_gamma: float = param(0.17, "exponent", 0.0, 2.0, "Friberg et al. 2002: feedback exponent 0.161-0.174")
 
@@ -242,6 +262,7 @@ class Parameters:
     macrophage: MacrophageParameters = field(default_factory=MacrophageParameters)
     fields: FieldsParameters = field(default_factory=FieldsParameters)
     host: HostParameters = field(default_factory=HostParameters)
+    bone: BoneParameters = field(default_factory=BoneParameters)
 
     # ------------------------------------------------------------- inspection
     def leaves(self) -> Iterator[tuple[str, Any, str, tuple, str]]:

@@ -6,7 +6,8 @@ per site, so immune cells can infiltrate a solid tumor), one column store per
 cell type, the diffusing fields with their per-step sources, and the vessel
 sites. Biology modules read and change it only through public names:
 ``occupy``/``vacate`` when an agent enters or leaves a site, ``kill`` to
-remove agents by row.
+remove agents by row, ``leave_debris``/``clear_debris`` for dead-cell debris
+(a dead tumor cell that still fills its site; the ``debris`` flag array).
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class Tissue:
         n_sites = self.lattice.n_sites
         self.tumor_present = np.zeros(n_sites, dtype=bool)
         self.immune_occupied = np.zeros(n_sites, dtype=bool)
+        # dead-cell debris: a killed tumor cell keeps its site until phagocytes clear it
+        self.debris = np.zeros(n_sites, dtype=bool)
         self.populations: dict[type, Population] = {cls: Population(cls.columns, n_sites) for cls in cell_types}
 
         # fields live in Mesa property layers: grid.interferon.data, cell.interferon
@@ -111,6 +114,18 @@ class Tissue:
         pop = self.populations[cls]
         for agent in pop.agents[np.sort(rows)[::-1]]:
             agent.remove()
+
+    def leave_debris(self, sites: np.ndarray) -> None:
+        """Mark ``sites`` as holding a dead cell's debris (no tumor cell can divide into them)."""
+        self.debris[np.asarray(sites, dtype=np.int64)] = True
+
+    def clear_debris(self, sites: np.ndarray) -> None:
+        """Free ``sites`` of debris."""
+        self.debris[np.asarray(sites, dtype=np.int64)] = False
+
+    def free_for_tumor(self, sites: np.ndarray) -> np.ndarray:
+        """Bool per site: neither a tumor cell nor debris fills it."""
+        return ~(self.tumor_present[sites] | self.debris[sites])
 
     # ------------------------------------------------------------ fields
     def clear_sources(self) -> None:
