@@ -23,7 +23,7 @@ from sim_builders import assert_binomial, fill_field, hill1, p_step, quiet_model
 # =========================================================================== macrophages
 
 
-@pytest.mark.parametrize("signal,target", [("interferon", M1), ("cytokine", M2), ("osm", M2)])
+@pytest.mark.parametrize("signal,target", [("ifn_gamma", M1), ("cytokine", M2), ("osm", M2)])
 def test_macrophage_polarization(signal, target):
     """Interferon polarises M0 -> M1; the suppressive cytokine (or OSM) M0 -> M2."""
     rate = 1.0
