@@ -23,6 +23,22 @@ Claims
     > intact, interferon dosing and IRF7 restoration <= 0.5 x silenced, and no
     protection by dosing in an immunodeficient host (difference CI includes 0 or
     favours dosing by < 50%). Two-proportion Wald intervals (95%).
+    Written as code on 2026-11-29 (branch wt-bio2) before any judged run, as four
+    claims (``bone_*`` below); each holds when it holds in >= 80% of root seeds
+    (per root: the same criterion on that root's hosts), p-values Holm-corrected
+    with the other claims:
+
+    ``bone_silencing``: P(bone metastasis by day ``BONE_DAYS``) silenced - intact,
+    95% Wald CI (Agresti-Caffo +1/+1) lower bound > 0, AND restricted mean
+    metastasis-free time (to ``BONE_DAYS``) silenced - intact, 95% Welch CI upper
+    bound < 0.
+    ``bone_interferon``, ``bone_restoration``: risk ratio treated / silenced
+    (IRF7-silenced hosts, dosing from day 2 / restoration on day 2) point
+    estimate <= 0.5 AND 95% log-scale CI (+0.5 continuity) upper bound < 1.
+    ``bone_deficient``: in immunodeficient hosts (``host.immune_health = 0``)
+    the interferon risk ratio dosed / undosed has its 95% CI lower bound >= 0.5
+    (protection lost: a >= 50% reduction is excluded; fails if dosing still
+    protects or if the interval is too wide to tell).
 
 Sizing: the burden CV at 100x100, 21 days is ~0.15-0.25 (pilot, seeds 0-2);
 with a true ratio of 1.5 and CV 0.25, 6 pairs per root seed give a 90% lower
@@ -61,6 +77,19 @@ CONTROL_DAYS = 21.0
 CONTROL_REPLICATES = 6
 CONTROL_MIN_RATIO = 1.25
 CONTROL_WINDOW = 100
+BONE_DAYS = 21.0
+BONE_WINDOW = 60
+BONE_HOSTS = 8
+BONE_MAX_RISK_RATIO = 0.5
+BONE_ARMS: dict[str, tuple[str | None, dict[str, Any]]] = {
+    # arm: (scenario, overrides); scenarios from model/scenarios/builtin
+    "intact": ("untreated", {}),
+    "silenced": ("irf7_silenced", {}),
+    "silenced_interferon": ("irf7_silenced_plus_interferon", {}),
+    "silenced_restoration": ("irf7_silenced_plus_restoration", {}),
+    "deficient_silenced": ("irf7_silenced", {"host__immune_health": 0.0}),
+    "deficient_silenced_interferon": ("irf7_silenced_plus_interferon", {"host__immune_health": 0.0}),
+}
 
 
 @dataclass
@@ -184,9 +213,128 @@ def claim_window_equivalence(roots: Sequence[int], reps: int = WINDOW_REPLICATES
     return res
 
 
-CLAIMS: dict[str, Callable[..., ClaimResult]] = {
+def run_bone_host(seed: int, arm: str, days: float = BONE_DAYS, window: int = BONE_WINDOW) -> dict[str, float]:
+    """One host of a bone arm: bone metastasis (0/1) by ``days`` and metastasis-free time (days, censored)."""
+    scenario, overrides = BONE_ARMS[arm]
+    m = TumorImmuneModel(scenario_name=scenario, rng=seed, duration_days=days,
+                         lattice__width_sites=window, lattice__height_sites=window, **overrides)
+    m.run_days(days)
+    met = bool(m.bone.metastasis)
+    free_days = m.bone.first_metastasis_hours / 24.0 if met else days
+    return {"metastasis": float(met), "free_days": float(min(free_days, days)), "seeds": float(m.counters["metastatic_seeds"])}
+
+
+def risk_difference_ci(x1: int, n1: int, x0: int, n0: int, level: float = 0.95) -> tuple[float, float, float]:
+    """p1 - p0 with the Agresti-Caffo interval (one success and one failure added to each arm)."""
+    p1, p0 = (x1 + 1) / (n1 + 2), (x0 + 1) / (n0 + 2)
+    se = math.sqrt(p1 * (1 - p1) / (n1 + 2) + p0 * (1 - p0) / (n0 + 2))
+    z = stats.norm.ppf(0.5 + level / 2)
+    d = x1 / n1 - x0 / n0
+    return d, (p1 - p0) - z * se, (p1 - p0) + z * se
+
+
+def risk_ratio_ci(x1: int, n1: int, x0: int, n0: int, level: float = 0.95) -> tuple[float, float, float, float]:
+    """(p1/p0, lo, hi, se_log) with a log-scale interval; +0.5 to every cell (continuity)."""
+    a, b = x1 + 0.5, x0 + 0.5
+    na, nb = n1 + 1.0, n0 + 1.0
+    r = (a / na) / (b / nb)
+    se = math.sqrt(max(1 / a - 1 / na + 1 / b - 1 / nb, 1e-12))
+    z = stats.norm.ppf(0.5 + level / 2)
+    return r, r * math.exp(-z * se), r * math.exp(z * se), se
+
+
+def _bone_runs(roots: Sequence[int], reps: int, arms: Sequence[str]) -> dict[int, dict[str, list[dict[str, float]]]]:
+    """Every arm's hosts per root seed; the same replicate seeds in every arm (common random numbers)."""
+    return {root: {arm: [run_bone_host(s, arm) for s in replicate_seeds(root, reps)] for arm in arms} for root in roots}
+
+
+def _count(runs: list[dict[str, float]]) -> tuple[int, int]:
+    return int(sum(r["metastasis"] for r in runs)), len(runs)
+
+
+def judge_bone_silencing(by_root: dict[int, dict[str, list[dict[str, float]]]]) -> ClaimResult:
+    """Silencing raises P(bone metastasis) (CI > 0) and shortens metastasis-free time (CI < 0)."""
+    res = ClaimResult("bone_silencing", f"P(bone met by day {BONE_DAYS:g}) silenced - intact: 95% CI low > 0; "
+                      "restricted mean metastasis-free days silenced - intact: 95% CI high < 0")
+
+    def verdict(sil: list[dict[str, float]], int_: list[dict[str, float]]) -> dict[str, Any]:
+        d, lo, hi = risk_difference_ci(*_count(sil), *_count(int_))
+        a = np.array([r["free_days"] for r in sil])
+        b = np.array([r["free_days"] for r in int_])
+        diff = a.mean() - b.mean()
+        se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+        t_lo, t_hi = (diff - 1.96 * se, diff + 1.96 * se) if se > 0 else (diff, diff)
+        se_d = (hi - lo) / (2 * stats.norm.ppf(0.975))
+        p_prop = float(stats.norm.sf(d / max(se_d, 1e-12)))  # one-sided: silencing raises the risk
+        return {"risk_difference": d, "ci95": [lo, hi], "rmst_difference_days": diff, "rmst_ci95": [t_lo, t_hi],
+                "p_silenced": _count(sil)[0] / len(sil), "p_intact": _count(int_)[0] / len(int_),
+                "holds": lo > 0 and t_hi < 0, "p": p_prop}
+
+    for root, arms in by_root.items():
+        v = verdict(arms["silenced"], arms["intact"])
+        res.per_root.append({"root": root, **v})
+    pooled = verdict(sum((a["silenced"] for a in by_root.values()), []), sum((a["intact"] for a in by_root.values()), []))
+    res.pooled, res.p_value = pooled, pooled["p"]
+    res.holds = np.mean([p["holds"] for p in res.per_root]) >= HOLDS_FRACTION
+    return res
+
+
+def judge_bone_reduction(by_root: dict[int, dict[str, list[dict[str, float]]]], name: str, treated: str,
+                         control: str) -> ClaimResult:
+    """Risk ratio treated / control <= 0.5 with its 95% CI upper bound < 1."""
+    res = ClaimResult(name, f"risk ratio {treated} / {control} (bone met by day {BONE_DAYS:g}) <= "
+                      f"{BONE_MAX_RISK_RATIO} and 95% CI high < 1")
+
+    def verdict(t: list[dict[str, float]], c: list[dict[str, float]]) -> dict[str, Any]:
+        r, lo, hi, se = risk_ratio_ci(*_count(t), *_count(c))
+        return {"risk_ratio": r, "ci95": [lo, hi], "p_treated": _count(t)[0] / len(t),
+                "p_control": _count(c)[0] / len(c), "holds": r <= BONE_MAX_RISK_RATIO and hi < 1.0,
+                "p": float(stats.norm.cdf(math.log(r) / se))}
+
+    for root, arms in by_root.items():
+        res.per_root.append({"root": root, **verdict(arms[treated], arms[control])})
+    pooled = verdict(sum((a[treated] for a in by_root.values()), []), sum((a[control] for a in by_root.values()), []))
+    res.pooled, res.p_value = pooled, pooled["p"]
+    res.holds = np.mean([p["holds"] for p in res.per_root]) >= HOLDS_FRACTION
+    return res
+
+
+def judge_bone_deficient(by_root: dict[int, dict[str, list[dict[str, float]]]]) -> ClaimResult:
+    """Immunodeficient hosts: the interferon risk ratio's 95% CI lower bound >= 0.5 (protection lost)."""
+    res = ClaimResult("bone_deficient", "immune_health 0: risk ratio dosed / undosed 95% CI low >= "
+                      f"{BONE_MAX_RISK_RATIO} (a >= 50% reduction excluded)")
+
+    def verdict(t: list[dict[str, float]], c: list[dict[str, float]]) -> dict[str, Any]:
+        r, lo, hi, se = risk_ratio_ci(*_count(t), *_count(c))
+        # H0: ratio <= 0.5 (dosing still protects); small p = protection lost
+        return {"risk_ratio": r, "ci95": [lo, hi], "p_dosed": _count(t)[0] / len(t), "p_undosed": _count(c)[0] / len(c),
+                "holds": lo >= BONE_MAX_RISK_RATIO,
+                "p": float(stats.norm.sf((math.log(r) - math.log(BONE_MAX_RISK_RATIO)) / se))}
+
+    for root, arms in by_root.items():
+        res.per_root.append({"root": root, **verdict(arms["deficient_silenced_interferon"], arms["deficient_silenced"])})
+    pooled = verdict(sum((a["deficient_silenced_interferon"] for a in by_root.values()), []),
+                     sum((a["deficient_silenced"] for a in by_root.values()), []))
+    res.pooled, res.p_value = pooled, pooled["p"]
+    res.holds = np.mean([p["holds"] for p in res.per_root]) >= HOLDS_FRACTION
+    return res
+
+
+def claim_bone(roots: Sequence[int], reps: int = BONE_HOSTS) -> list[ClaimResult]:
+    """The four bone-niche claims from one shared set of hosts."""
+    by_root = _bone_runs(roots, reps, list(BONE_ARMS))
+    return [
+        judge_bone_silencing(by_root),
+        judge_bone_reduction(by_root, "bone_interferon", "silenced_interferon", "silenced"),
+        judge_bone_reduction(by_root, "bone_restoration", "silenced_restoration", "silenced"),
+        judge_bone_deficient(by_root),
+    ]
+
+
+CLAIMS: dict[str, Callable[..., Any]] = {
     "immune_control": claim_immune_control,
     "window_equivalence": claim_window_equivalence,
+    "bone": claim_bone,
 }
 
 
@@ -216,9 +364,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in args.claims.split(","):
         t = time.time()
         kw = {"reps": args.reps} if args.reps else {}
-        r = CLAIMS[name](roots, **kw)
-        r.pooled["seconds"] = round(time.time() - t, 1)
-        results.append(r)
+        out = CLAIMS[name](roots, **kw)
+        for r in out if isinstance(out, list) else [out]:
+            r.pooled["seconds"] = round(time.time() - t, 1)
+            results.append(r)
     significant = holm([r.p_value for r in results])
     report = [
         {"claim": r.name, "criterion": r.criterion, "holds_in_roots": [p["holds"] for p in r.per_root],
