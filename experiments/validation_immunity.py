@@ -77,9 +77,13 @@ CONTROL_DAYS = 21.0
 CONTROL_REPLICATES = 6
 CONTROL_MIN_RATIO = 1.25
 CONTROL_WINDOW = 100
-BONE_DAYS = 21.0
-BONE_WINDOW = 60
-BONE_HOSTS = 8
+# sizing (not criteria) set after a one-host pilot (2026-11-29, seed 7, 60x60, 21 days: 3-4 seeds per
+# host, no arm reached a 100-cell colony by day 21): 30 days as the shipped IRF7 scenarios, a 50x50
+# window so the tumor reaches its vessels early; 4 hosts per root seed is what the session could afford
+# (underpowered per root, see docs/validation.md)
+BONE_DAYS = 30.0
+BONE_WINDOW = 50
+BONE_HOSTS = 4
 BONE_MAX_RISK_RATIO = 0.5
 BONE_ARMS: dict[str, tuple[str | None, dict[str, Any]]] = {
     # arm: (scenario, overrides); scenarios from model/scenarios/builtin

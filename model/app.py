@@ -98,7 +98,8 @@ PANEL_MAX_WIDTH = "1150px"  # the figures scale to the page width, up to this
 FIELD_LABELS = {
     "cytokine": "Suppressive cytokine (TGF-β / IL-10)",
     "osm": "Oncostatin M",
-    "interferon": "Interferon (type I + IFN-γ)",
+    "interferon": "Type-I interferon (tumor IRF7, dosing)",
+    "ifn_gamma": "IFN-γ (CD8 T-cells, M1 macrophages)",
 }
 SHADINGS = {"antigenicity": "tumor antigenicity", "pd_l1": "tumor PD-L1"}
 
@@ -461,7 +462,8 @@ COUNT_LINES = (
 FIELD_LINES = (
     ("cytokine_mean", "cytokine", "#8c564b", "-"),
     ("osm_mean", "OSM", "#ff7a00", "-"),
-    ("interferon_mean", "interferon", "#2ca02c", "-"),
+    ("interferon_mean", "type-I IFN", "#2ca02c", "-"),
+    ("ifn_gamma_mean", "IFN-γ", "#9467bd", "-"),
 )
 KILL_LINES = (
     ("kills_cd8", "killed by CD8", "#22c02a", "-"),
@@ -646,7 +648,7 @@ def render_timecourses_png(model: TumorImmuneModel) -> bytes:
 # ====================================================================== components
 
 # display choices: live, no Reset needed (button text -> key)
-FIELD_BUTTONS = {"cytokine": "cytokine", "OSM": "osm", "interferon": "interferon"}
+FIELD_BUTTONS = {"cytokine": "cytokine", "OSM": "osm", "type-I IFN": "interferon", "IFN-γ": "ifn_gamma"}
 SHADING_BUTTONS = {"antigenicity": "antigenicity", "PD-L1": "pd_l1"}
 field_choice = solara.reactive("interferon")
 shading_choice = solara.reactive("antigenicity")
