@@ -1,0 +1,1 @@
+"""Virtual clinical trials (see docs/trial.md)."""
