@@ -69,7 +69,10 @@ def run_patients(design: TrialDesign, out: str | Path, workers: int | None = Non
     """
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ExperimentError(f"workers = {workers!r} must be a whole number >= 1")
-    out_dir = prepare_out_dir(out, {"kind": "trial", "design": design.to_dict()}, [])
+    # The folder's identity is what the patient files depend on: not the patient count (patient i
+    # is the same in any trial size, so a trial can grow) nor the lesion scale (applied afterwards).
+    identity = {k: v for k, v in design.to_dict().items() if k not in ("patients", "lesion")}
+    out_dir = prepare_out_dir(out, {"kind": "trial", "design": identity}, [])
     (out_dir / "patients").mkdir(exist_ok=True)
     for stray in (out_dir / "patients").glob(".*.tmp"):
         stray.unlink()  # an interrupted atomic write

@@ -34,6 +34,7 @@ __all__ = ["LesionDraws", "draw_lesions", "window_effect", "recist_course", "DAY
 DAYS_PER_MONTH = 30.4375
 DETECTION_MM = 5.0  # choice: a lesion below CT slice resolution reads as gone
 MEASUREMENT_CV = 0.05  # choice: inter-reader variability of one diameter (~5%)
+_CODE = {"CR": "C", "PR": "R", "SD": "S", "PD": "D"}  # one letter per scan in the ``responses`` string
 BASELINE_MEDIAN_MM = 22.0  # choice: median target-lesion diameter in metastatic TNBC trials (~2 cm)
 
 
@@ -122,7 +123,7 @@ def _course(design, lesion, draws, scans, g, kappa, eps, dissemination, stop) ->
     pfs_day = pd_day if pfs_event else float(times[-1] if len(times) else scans[-1])
     out = {"best_response": best, "best_change_pct": float(np.min(change)), "pfs_months": pfs_day / DAYS_PER_MONTH,
            "pfs_event": bool(pfs_event), "new_lesion": bool(new_day <= pfs_day),
-           "n_scans": len(calls), "responses": "".join(c[0] for c in calls), "eps": eps}
+           "n_scans": len(calls), "responses": "".join(_CODE[c] for c in calls), "eps": eps}
     if first_resp is not None:
         out["dor_months"] = (pfs_day - first_resp) / DAYS_PER_MONTH
         out["dor_event"] = bool(pfs_event)

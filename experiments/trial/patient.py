@@ -72,12 +72,14 @@ def _arm_window(blob: bytes, treatments: tuple[dict[str, Any], ...], days: float
     diss0 = model.counters["disseminated_cells"]
     n0 = model.tumor_cell_count
     cell_days = 0.0
+    daily = []
     for _ in range(int(round(days))):
         before = model.tumor_cell_count
         model.run_days(1.0)
+        daily.append(float(model.tumor_cell_count))
         cell_days += 0.5 * (before + model.tumor_cell_count)  # trapezoid, for the per-cell dissemination rate
     return {"n_start": float(n0), "n_end": float(model.tumor_cell_count), "cell_days": cell_days,
-            "disseminated": float(model.counters["disseminated_cells"] - diss0)}
+            "disseminated": float(model.counters["disseminated_cells"] - diss0), "n_daily": daily}
 
 
 def simulate_patient(design: TrialDesign, index: int) -> dict[str, Any]:
