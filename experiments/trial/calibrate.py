@@ -54,14 +54,14 @@ def sample_prior(rng: np.random.Generator) -> LesionScale:
 
 
 def _readouts(trials: Sequence[tuple[TrialDesign, list[dict]]], lesion: LesionScale, role: str,
-              replicates: Sequence[int]) -> pd.DataFrame:
+              replicates: Sequence[int], intervals: bool = False) -> pd.DataFrame:
     tabs = []
     for design, records in trials:
         analyses = tuple(a for a in design.analyses if a.role == role)
         if not analyses:
             continue
         for k in replicates:
-            t = analysis_table(courses(design, records, lesion, replicate=k), analyses)
+            t = analysis_table(courses(design, records, lesion, replicate=k), analyses, intervals)
             t["trial"], t["replicate"] = design.name, k
             tabs.append(t)
     return pd.concat(tabs, ignore_index=True) if tabs else pd.DataFrame()
@@ -94,8 +94,8 @@ def calibrate(trials: Sequence[tuple[TrialDesign, list[dict]]], draws: int = 300
     accepted = [cands[i] for _, i in scored[:n_acc]]
     post = pd.DataFrame([asdict(c) for c in accepted])
     best = LesionScale(**{k: float(post[k].median()) for k in PRIOR})
-    fit = _readouts(trials, best, "calibration", [0])
-    held = _readouts(trials, best, "held_out", [0])
+    fit = _readouts(trials, best, "calibration", [0], intervals=True)
+    held = _readouts(trials, best, "held_out", [0], intervals=True)
     spread = pd.concat([_readouts(trials, c, "held_out", [0]).assign(candidate=j) for j, c in enumerate(accepted)],
                        ignore_index=True) if not held.empty else pd.DataFrame()
     pred_range = {}

@@ -13,7 +13,7 @@ from scipy.stats import binomtest
 
 from .design import AnalysisDesign
 
-__all__ = ["exact_ci", "subset", "arm_readout", "hazard_ratio", "analysis_table", "km_fit", "AT_RISK_MONTHS"]
+__all__ = ["exact_ci", "subset", "arm_readout", "hazard_ratio", "analysis_table", "km_median", "km_fit", "AT_RISK_MONTHS"]
 
 AT_RISK_MONTHS = (0, 3, 6, 9, 12, 18)
 
@@ -47,8 +47,23 @@ def _median_ci(km: KaplanMeierFitter) -> tuple[float, float, float]:
     return med, float(ci.iloc[0, 0]), float(ci.iloc[0, 1])
 
 
-def arm_readout(rows: pd.DataFrame, label: str) -> dict:
-    """ORR with CR/PR split and exact CIs, DCR, median DoR and PFS with CIs, numbers at risk."""
+def km_median(times: np.ndarray, events: np.ndarray) -> float:
+    """Kaplan-Meier median (first time the product-limit estimate is <= 0.5; inf if never) -- the fast path."""
+    t = np.asarray(times, float)
+    e = np.asarray(events, bool)
+    s = 1.0
+    for u in np.unique(t[e]):
+        s *= 1.0 - (e & (t == u)).sum() / (t >= u).sum()
+        if s <= 0.5:
+            return float(u)
+    return math.inf
+
+
+def arm_readout(rows: pd.DataFrame, label: str, intervals: bool = True) -> dict:
+    """ORR with CR/PR split and exact CIs, DCR, median DoR and PFS with CIs, numbers at risk.
+
+    ``intervals=False`` gives the point estimates only (ORR, CR, DCR, median PFS; used by calibration).
+    """
     n = len(rows)
     cr = int((rows["best_response"] == "CR").sum())
     pr = int((rows["best_response"] == "PR").sum())
@@ -56,10 +71,13 @@ def arm_readout(rows: pd.DataFrame, label: str) -> dict:
     out: dict = {"analysis": label, "n": n, "cr": cr, "pr": pr,
                  "orr": (cr + pr) / n if n else math.nan, "cr_rate": cr / n if n else math.nan,
                  "dcr": dc / n if n else math.nan}
+    out["cr_share_of_responders"] = cr / (cr + pr) if cr + pr else math.nan
+    if not intervals:
+        out["median_pfs_months"] = km_median(rows["pfs_months"], rows["pfs_event"]) if n else math.nan
+        return out
     out["orr_ci_low"], out["orr_ci_high"] = exact_ci(cr + pr, n)
     out["cr_ci_low"], out["cr_ci_high"] = exact_ci(cr, n)
     out["dcr_ci_low"], out["dcr_ci_high"] = exact_ci(dc, n)
-    out["cr_share_of_responders"] = cr / (cr + pr) if cr + pr else math.nan
     if n:
         km = km_fit(rows["pfs_months"], rows["pfs_event"], label)
         out["median_pfs_months"], out["pfs_ci_low"], out["pfs_ci_high"] = _median_ci(km)
@@ -89,12 +107,12 @@ def hazard_ratio(rows: pd.DataFrame, arm: str, reference: str) -> tuple[float, f
     return hr, float(lo), float(hi)
 
 
-def analysis_table(df: pd.DataFrame, analyses: tuple[AnalysisDesign, ...]) -> pd.DataFrame:
+def analysis_table(df: pd.DataFrame, analyses: tuple[AnalysisDesign, ...], intervals: bool = True) -> pd.DataFrame:
     """One row per design analysis: read-outs, HR against its reference arm, targets side by side."""
     rows = []
     for a in analyses:
         sub = subset(df, a.arm, a.population)
-        r = arm_readout(sub, a.name)
+        r = arm_readout(sub, a.name, intervals)
         r.update({"arm": a.arm, "population": a.population, "role": a.role})
         if a.reference_arm:
             ref = subset(df, a.reference_arm, a.population)

@@ -46,3 +46,11 @@ def test_checks_fail_on_both_sides():
     assert _table(13, 1)["cr_share_of_responders"]
     assert not _table(13, 10)["cr_share_of_responders"]  # mostly complete: not what trials see
     assert not _table(0, 0)["cr_share_of_responders"]  # zero responders cannot pass an ORR target >= 10%
+
+
+def test_fast_km_median_matches_lifelines():
+    from experiments.trial.readouts import km_fit, km_median
+    rng = np.random.default_rng(8)
+    t = np.round(rng.exponential(5.0, 200), 1)
+    e = rng.random(200) < 0.8
+    assert km_median(t, e) == pytest.approx(km_fit(pd.Series(t), pd.Series(e), "x").median_survival_time_)
