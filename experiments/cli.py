@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from . import calibration, sensitivity
 from .trial import cli as trial_cli
 
 __all__ = ["main", "build_parser"]
@@ -112,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="run the validation suite (experiments.validation)")
     p.add_argument("--out", type=Path, default=Path("results/validation"), help="output directory")
     p.add_argument("--quick", action="store_true", help="small, fast version")
-
+    sensitivity.add_parser(sub)
+    calibration.add_parser(sub)
     trial_cli.add_parser(sub)
     return parser
 
@@ -179,8 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(args)
         if args.command == "validate":
             return _validate(args)
-        if args.command == "trial":
-            return trial_cli.main(args)
+        if args.command in ("sensitivity", "calibrate", "trial"):
+            return args.handler(args)
         from . import api
 
         common = dict(

@@ -19,7 +19,7 @@ import pickle
 from functools import partial
 from typing import Any
 
-from .model import TumorImmuneModel
+import mesa
 
 __all__ = ["checkpoint", "restore", "CheckpointError", "summary_value"]
 
@@ -30,7 +30,7 @@ class CheckpointError(ValueError):
     """A blob is not a model checkpoint (or comes from another format version)."""
 
 
-def summary_value(model: TumorImmuneModel, key: str) -> Any:
+def summary_value(model: mesa.Model, key: str) -> Any:
     """Data-collector reporter: ``model.summary[key]`` (a picklable stand-in for a lambda)."""
     return model.summary[key]
 
@@ -42,13 +42,15 @@ def _picklable_reporters(reporters: dict[str, Any], summary: dict[str, Any]) -> 
     return {k: (partial(summary_value, key=k) if k in summary else r) for k, r in reporters.items()}
 
 
-def checkpoint(model: TumorImmuneModel) -> bytes:
-    """The whole state of ``model`` (random streams included) as bytes.
+def checkpoint(model: mesa.Model) -> bytes:
+    """The whole state of ``model`` (a TumorImmuneModel; random streams included) as bytes.
 
     The model itself is left unchanged and can keep running; ``restore`` of the
     result gives an independent model that continues exactly as this one would.
+    Also available as ``model.checkpoint()``.
     """
-    if not isinstance(model, TumorImmuneModel):
+    # typed on mesa.Model (not TumorImmuneModel) so that model.py can import this module
+    if not isinstance(model, mesa.Model) or not hasattr(model, "summary"):
         raise CheckpointError(f"checkpoint(model): expected a TumorImmuneModel, got {type(model).__name__}")
     dc = model.datacollector
     original = dc.model_reporters
@@ -60,14 +62,17 @@ def checkpoint(model: TumorImmuneModel) -> bytes:
     return _MAGIC + body
 
 
-def restore(blob: bytes) -> TumorImmuneModel:
-    """A model rebuilt from :func:`checkpoint` bytes, ready to continue stepping."""
+def restore(blob: bytes) -> mesa.Model:
+    """A model rebuilt from :func:`checkpoint` bytes, ready to continue stepping.
+
+    Also available as ``TumorImmuneModel.restore(blob)``.
+    """
     if not isinstance(blob, (bytes, bytearray, memoryview)):
         raise CheckpointError(f"restore(blob): expected bytes from checkpoint(), got {type(blob).__name__}")
     blob = bytes(blob)
     if not blob.startswith(_MAGIC):
         raise CheckpointError("restore(blob): not a tumor-immune model checkpoint (header missing or another version)")
     model = pickle.loads(blob[len(_MAGIC):])
-    if not isinstance(model, TumorImmuneModel):
+    if not isinstance(model, mesa.Model) or not hasattr(model, "summary"):
         raise CheckpointError(f"restore(blob): the checkpoint holds a {type(model).__name__}, not a TumorImmuneModel")
     return model

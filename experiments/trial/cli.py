@@ -27,6 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786)")
     p.add_argument("--no-figures", action="store_true", help="tables and report only")
     p.add_argument("--no-progress", action="store_true", help="no progress counter")
+    p.set_defaults(handler=main)
     return p
 
 

@@ -24,8 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from model import (CD8TCell, Macrophage, TherapyScenario, TumorCell, TumorImmuneModel, make_treatment)
-from model.checkpoint import checkpoint, restore
+from model import CD8TCell, Macrophage, TherapyScenario, TumorCell, TumorImmuneModel, checkpoint, make_treatment, restore
 
 from .design import SUBTYPE_DOUBLING_DAYS, TrialDesign
 

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from model import TumorImmuneModel, make_treatment
-from model.checkpoint import CheckpointError, checkpoint, restore
+from model import CheckpointError, TumorImmuneModel, checkpoint, make_treatment, restore
 
 
 def _model(seed: int) -> TumorImmuneModel:
@@ -32,6 +31,15 @@ def test_restored_model_continues_bit_identically():
     for k in sa[2]:
         assert np.array_equal(sa[2][k], sb[2][k])
     assert sa[3] == sb[3] and sa[4] == sb[4]  # both random streams were captured
+
+
+def test_model_methods_fork_like_the_functions():
+    a = _model(11)
+    a.run_days(0.5)
+    b = TumorImmuneModel.restore(a.checkpoint())
+    a.run_days(1.0)
+    b.run_days(1.0)
+    assert a.datacollector.get_model_vars_dataframe().equals(b.datacollector.get_model_vars_dataframe())
 
 
 def test_checkpoint_leaves_the_model_running_unchanged():
