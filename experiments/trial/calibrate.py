@@ -10,7 +10,10 @@ between parameters, not noise), and the distance to the published targets is
     sum over targets of ((simulated - target) / scale)^2,   scale: ORR/DCR 0.05, CR 0.03, PFS 1 month.
 
 The ``accept`` closest fraction is the ABC posterior; its medians are the
-calibrated values. Held-out analyses are then read out under every accepted
+calibrated values. With ``rounds=2`` a second batch of ``draws`` candidates is
+drawn uniformly (log-uniformly for log-scaled parameters) inside the range of
+the first round's accepted candidates, and the closest ``accept`` fraction of
+all ``2 x draws`` candidates is kept (a two-step sequential ABC). Held-out analyses are then read out under every accepted
 candidate (prediction range) and under the medians (the trial as reported).
 """
 
@@ -44,10 +47,10 @@ PRIOR: dict[str, tuple[float, float, str]] = {
 SCALES = {"orr": 0.05, "dcr": 0.05, "cr_rate": 0.03, "median_pfs_months": 1.0, "hr_pfs": 0.15}
 
 
-def sample_prior(rng: np.random.Generator) -> LesionScale:
-    """One candidate lesion scale from :data:`PRIOR`."""
+def sample_prior(rng: np.random.Generator, prior: dict[str, tuple[float, float, str]] | None = None) -> LesionScale:
+    """One candidate lesion scale from ``prior`` (default :data:`PRIOR`)."""
     vals = {}
-    for name, (lo, hi, kind) in PRIOR.items():
+    for name, (lo, hi, kind) in (prior or PRIOR).items():
         u = rng.random()
         vals[name] = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))) if kind == "log" else lo + u * (hi - lo)
     return LesionScale(**vals)
@@ -84,13 +87,24 @@ def distance(table: pd.DataFrame) -> float:
 
 
 def calibrate(trials: Sequence[tuple[TrialDesign, list[dict]]], draws: int = 300, accept: float = 0.05,
-              replicates: int = 3, seed: int = 0) -> dict:
+              replicates: int = 3, seed: int = 0, rounds: int = 2) -> dict:
     """ABC-rejection calibration of the lesion scale; returns posterior, medians and held-out predictions."""
     rng = np.random.default_rng(seed)
     reps = list(range(1, replicates + 1))
-    cands = [sample_prior(rng) for _ in range(draws)]
-    scored = sorted(((distance(_readouts(trials, c, "calibration", reps)), i) for i, c in enumerate(cands)))
     n_acc = max(1, int(round(accept * draws)))
+    cands: list[LesionScale] = []
+    scored: list[tuple[float, int]] = []
+    prior = PRIOR
+    for _ in range(rounds):
+        start = len(cands)
+        cands += [sample_prior(rng, prior) for _ in range(draws)]
+        scored = sorted(scored + [(distance(_readouts(trials, cands[i], "calibration", reps)), i)
+                                  for i in range(start, len(cands))])
+        best_now = [asdict(cands[i]) for _, i in scored[:n_acc]]
+        prior = {k: (min(b[k] for b in best_now), max(b[k] for b in best_now), kind)
+                 for k, (_, _, kind) in PRIOR.items()}
+        prior = {k: ((lo, hi, kind) if lo > 0 or kind == "lin" else (PRIOR[k][0], hi, kind))
+                 for k, (lo, hi, kind) in prior.items()}
     accepted = [cands[i] for _, i in scored[:n_acc]]
     post = pd.DataFrame([asdict(c) for c in accepted])
     best = LesionScale(**{k: float(post[k].median()) for k in PRIOR})
@@ -103,7 +117,7 @@ def calibrate(trials: Sequence[tuple[TrialDesign, list[dict]]], draws: int = 300
         for name, g in spread.groupby("analysis"):
             pred_range[name] = {k: [float(g[k].quantile(0.05)), float(g[k].quantile(0.95))]
                                 for k in ("orr", "cr_rate", "median_pfs_months", "hr_pfs") if k in g}
-    return {"draws": draws, "accepted": n_acc, "replicates": replicates, "seed": seed,
+    return {"draws": draws, "rounds": rounds, "accepted": n_acc, "replicates": replicates, "seed": seed,
             "distance_accepted": [float(d) for d, _ in scored[:n_acc]], "posterior": post.to_dict("list"),
             "posterior_5_95": {k: [float(post[k].quantile(0.05)), float(post[k].quantile(0.95))] for k in PRIOR},
             "calibrated": asdict(best), "fit": fit.to_dict("records"), "held_out": held.to_dict("records"),
@@ -117,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--draws", type=int, default=300)
     ap.add_argument("--accept", type=float, default=0.05)
     ap.add_argument("--replicates", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--json", type=Path, required=True)
     args = ap.parse_args(argv)
     trials = []
@@ -124,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         name, _, out = item.partition("=")
         design = load_design(name)
         trials.append((design, read_patients(Path(out), design)))
-    res = calibrate(trials, args.draws, args.accept, args.replicates)
+    res = calibrate(trials, args.draws, args.accept, args.replicates, rounds=args.rounds)
     write_json_atomic(args.json, res)
     print(json.dumps({k: res[k] for k in ("calibrated", "posterior_5_95", "held_out_range_over_posterior")}, indent=1))
 

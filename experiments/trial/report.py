@@ -80,7 +80,7 @@ def _fmt(v: float, pct: bool = False) -> str:
 
 
 def markdown_report(design: TrialDesign, table: pd.DataFrame, df: pd.DataFrame, figs: list[Path],
-                    elapsed_s: float | None = None) -> str:
+                    elapsed_s: float | None = None, checks: pd.DataFrame | None = None) -> str:
     """The trial report: design, population, read-outs vs targets, figures."""
     n_screened = df["patient"].nunique()
     n_pos = int(df.drop_duplicates("patient")["biomarker_positive"].sum())
@@ -104,5 +104,12 @@ def markdown_report(design: TrialDesign, table: pd.DataFrame, df: pd.DataFrame, 
             f"{_fmt(r['orr_ci_high'], True)}) | {r['cr']} | {r['pr']} | {_fmt(r['dcr'], True)} | "
             f"{_fmt(r.get('median_pfs_months'))} ({_fmt(r.get('pfs_ci_low'))}-{_fmt(r.get('pfs_ci_high'))}) | "
             f"{_fmt(r['median_dor_months'])} | {hr} | {targets} |")
+    if checks is not None and len(checks):
+        lines += ["", "## Checks (two-sided margins; held-out rows are predictions, never tuned)", "",
+                  "| analysis | role | quantity | simulated | target | margin | passed |", "|---|---|---|---|---|---|---|"]
+        for _, c in checks.iterrows():
+            sim = "NE" if pd.isna(c["simulated"]) else f"{c['simulated']:.3g}"
+            lines.append(f"| {c['analysis']} | {c['role']} | {c['quantity']} | {sim} | {c['target']:g} | "
+                         f"{c['margin']} | {'yes' if c['passed'] else 'NO'} |")
     lines += ["", "## Figures", ""] + [f"![{p.stem}]({p.name})" for p in figs]
     return "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ..runner import ExperimentError, write_table
+from .checks import check_table
 from .cohort import courses
 from .design import TrialDesign, load_design
 from .driver import read_patients, run_patients
@@ -27,6 +28,7 @@ class TrialResult:
     courses: pd.DataFrame
     table: pd.DataFrame
     out_dir: Path
+    checks: pd.DataFrame
 
 
 def analyse(design: TrialDesign, out_dir: Path, elapsed_s: float | None = None, plots: bool = True) -> TrialResult:
@@ -39,12 +41,14 @@ def analyse(design: TrialDesign, out_dir: Path, elapsed_s: float | None = None, 
     table = analysis_table(df, design.analyses)
     write_table(df, out_dir / "courses.parquet", csv=True)
     write_table(table, out_dir / "analyses.parquet", csv=True)
+    checks = check_table(table)
+    write_table(checks, out_dir / "checks.parquet", csv=True)
     figs = figures(design, df, out_dir) if plots else []
-    text = markdown_report(design, table, df, figs, elapsed_s)
+    text = markdown_report(design, table, df, figs, elapsed_s, checks)
     tmp = out_dir / ".report.md.tmp"
     tmp.write_text(text)
     tmp.replace(out_dir / "report.md")
-    return TrialResult(design, df, table, out_dir)
+    return TrialResult(design, df, table, out_dir, checks)
 
 
 def run_trial(design: TrialDesign | str | Path, out: str | Path, patients: int | None = None,
