@@ -9,8 +9,10 @@ between parameters, not noise), and the distance to the published targets is
 
     sum over targets of ((simulated - target) / scale)^2,   scale: ORR/DCR 0.05, CR 0.03, PFS 1 month.
 
-The ``accept`` closest fraction is the ABC posterior; its medians are the
-calibrated values. With ``rounds=2`` a second batch of ``draws`` candidates is
+The ``accept`` closest fraction is the ABC posterior (its 5-95% ranges are
+reported and propagate to the held-out predictions); the closest candidate is
+the calibrated point (the posterior medians of four loosely identified
+parameters need not fit well together). With ``rounds=2`` a second batch of ``draws`` candidates is
 drawn uniformly (log-uniformly for log-scaled parameters) inside the range of
 the first round's accepted candidates, and the closest ``accept`` fraction of
 all ``2 x draws`` candidates is kept (a two-step sequential ABC). Held-out analyses are then read out under every accepted
@@ -107,7 +109,7 @@ def calibrate(trials: Sequence[tuple[TrialDesign, list[dict]]], draws: int = 300
                  for k, (lo, hi, kind) in prior.items()}
     accepted = [cands[i] for _, i in scored[:n_acc]]
     post = pd.DataFrame([asdict(c) for c in accepted])
-    best = LesionScale(**{k: float(post[k].median()) for k in PRIOR})
+    best = accepted[0]
     fit = _readouts(trials, best, "calibration", [0], intervals=True)
     held = _readouts(trials, best, "held_out", [0], intervals=True)
     spread = pd.concat([_readouts(trials, c, "held_out", [0]).assign(candidate=j) for j, c in enumerate(accepted)],
