@@ -156,11 +156,14 @@ def _arm(i: int, raw: Any, window_days: float) -> ArmDesign:
         raise TrialDesignError(f"{where}treatments must be a list of treatment tables")
     for j, t in enumerate(treatments):
         try:
-            make_treatment(dict(t) if isinstance(t, Mapping) else t, duration_days=window_days)
+            if not isinstance(t, Mapping):
+                raise TypeError(f"expected a table like {{ type = 'chemotherapy', interval_days = 7.0 }}, got {t!r}")
+            # start_day counts from the fork (default 0: the first dose at the start of the window)
+            make_treatment({"start_day": 0.0, **t}, duration_days=window_days)
         except (ParameterError, TypeError) as exc:
             raise TrialDesignError(f"{where}treatments[{j}]: {exc}") from None
     weeks = _num(f"{where}max_treatment_weeks", raw.get("max_treatment_weeks", 1e6), 1, 1e6)
-    return ArmDesign(name, tuple(dict(t) for t in treatments), math.inf if weeks >= 1e6 else weeks)
+    return ArmDesign(name, tuple({"start_day": 0.0, **t} for t in treatments), math.inf if weeks >= 1e6 else weeks)
 
 
 def _analysis(i: int, raw: Any, arms: tuple[str, ...]) -> AnalysisDesign:

@@ -30,6 +30,8 @@ def test_shipped_designs_load():
     (lambda d: d["scans"].update(followup_months=6), r"scans.followup_months = 6 must be .* \[12"),
     (lambda d: d["arm"][1]["treatments"][0].update(type="chemo"), r"arm\[1\].treatments\[0\]: unknown treatment type 'chemo'"),
     (lambda d: d["arm"][0].update(name="chemo arm"), r"arm\[0\].name"),
+    (lambda d: d["arm"][0]["treatments"].append("chemotherapy"), r"arm\[0\].treatments\[1\]: expected a table"),
+    (lambda d: d["arm"][0]["treatments"][0].update(interval_days=9.0), r"arm\[0\].treatments\[0\].*before the end"),
     (lambda d: d["analysis"][0].update(arm="placebo"), r"analysis\[0\].arm = 'placebo' is not an arm"),
     (lambda d: d["analysis"][1].update(population="pdl1"), r"analysis\[1\].population = 'pdl1'"),
     (lambda d: d["analysis"][1]["targets"].update(os=3), r"unknown field 'analysis\[1\].targets.os'"),
@@ -40,6 +42,13 @@ def test_bad_designs_name_the_field(edit, message):
     edit(d)
     with pytest.raises(TrialDesignError, match=message):
         design_from_dict(d)
+
+
+def test_arm_schedules_count_from_the_fork():
+    d = _base()
+    del d["arm"][0]["treatments"][0]["start_day"]  # the treatment type's own default (day 3) must not apply
+    arm = design_from_dict(d).arms[0]
+    assert arm.treatments[0]["start_day"] == 0.0
 
 
 def test_bad_files(tmp_path: Path):

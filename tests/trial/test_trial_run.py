@@ -50,3 +50,15 @@ def test_other_trial_in_the_same_folder_is_refused(tmp_path):
     run_trial(_tiny(), tmp_path / "t", patients=1, workers=1, plots=False)
     with pytest.raises(ExperimentError, match="different experiment"):
         run_trial(_tiny(seed=5), tmp_path / "t", workers=1, plots=False)
+
+
+def test_dask_gives_the_same_patients_as_serial(tmp_path):
+    from distributed import Client  # the "distributed" extra is part of the test dependencies
+
+    design = _tiny()
+    serial = run_trial(design, tmp_path / "s", patients=1, workers=1, plots=False)
+    with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
+        dask = run_trial(design, tmp_path / "d", patients=1, scheduler=client, plots=False)
+    a = json.loads(patient_path(serial.out_dir, 0).read_text())
+    b = json.loads(patient_path(dask.out_dir, 0).read_text())
+    assert a["arms"] == b["arms"] and a["biomarker"] == b["biomarker"]
