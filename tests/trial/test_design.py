@@ -13,7 +13,7 @@ def _base() -> dict:
 
 
 def test_shipped_designs_load():
-    for name in ("keynote086_like", "impassion130_like"):
+    for name in ("keynote086_like", "impassion130_like", "keynote355_like"):
         d = load_design(name)
         assert d.arms and d.analyses and d.followup_months >= 12
     imp = load_design("impassion130_like")
