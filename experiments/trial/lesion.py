@@ -115,10 +115,7 @@ def _course(design, lesion, draws, scans, g, kappa, eps, dissemination, stop) ->
         nadir = min(nadir, s)
     times = scans[:len(calls)]
     best, first_resp = _best_response(calls, times, design)
-    n_seen = len(calls) - (1 if calls and calls[-1] == "PD" else 0)
-    change = (sld[:max(n_seen, 1)] / base - 1.0) * 100.0 if len(calls) else np.array([0.0])
-    if n_seen == 0 and calls:
-        change = np.array([(sld[0] / base - 1.0) * 100.0])
+    change = (sld[:max(len(calls), 1)] / base - 1.0) * 100.0  # waterfall: best target change at any scan
     pfs_event = math.isfinite(pd_day)
     pfs_day = pd_day if pfs_event else float(times[-1] if len(times) else scans[-1])
     out = {"best_response": best, "best_change_pct": float(np.min(change)), "pfs_months": pfs_day / DAYS_PER_MONTH,
