@@ -1,12 +1,12 @@
-"""The SolaraViz page (model/app.py) driven in real headless Chromium.
+"""The SolaraViz page (model/viz/app.py) driven in real headless Chromium.
 
-Starts ``solara run model/app.py`` on a free local port, opens the page with
+Starts ``solara run model.viz.app`` on a free local port, opens the page with
 Playwright (Debian's ``/usr/bin/chromium``, never a downloaded browser), presses
 Step, Play and Pause, changes a slider and the scenario, resets, and checks
 that the step counter, the drawn figures and the counts change and that the
 browser reports no errors. A screenshot is saved to ``test-artifacts/``.
 
-A few quick checks of the page's model and drawing code run without a browser.
+The page's model and drawing code are checked without a browser in test_painters.py.
 
 Without Chromium (or the ``playwright`` package) the browser test is skipped, unless
 ``TUMOR_IMMUNE_REQUIRE_BROWSER=1`` (set by ``.ci/run``), where it fails.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("TUMOR_IMMUNE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -77,15 +77,17 @@ def _port_open(port: int) -> bool:
 
 @pytest.fixture(scope="module")
 def server_url(playwright_api):
-    """A `solara run model/app.py` server on a free port, stopped (by its pid) afterwards."""
+    """A `solara run model.viz.app` server on a free port, stopped (by its pid) afterwards."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_port()
     log_path = ARTIFACTS / "solara-server.log"
     log = open(log_path, "w")
     solara = Path(sys.executable).with_name("solara")
     cmd = [str(solara)] if solara.exists() else [sys.executable, "-m", "solara"]
-    cmd += ["run", "model/app.py", "--host", "127.0.0.1", "--port", str(port), "--production", "--no-open"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd += ["run", "model.viz.app", "--host", "127.0.0.1", "--port", str(port), "--production", "--no-open"]
+    # this checkout first on the path, so the page served is the code under test
+    env = {**os.environ, "PYTHONUNBUFFERED": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
@@ -282,56 +284,3 @@ def test_page_steps_plays_and_reacts_to_controls(playwright_api, server_url):
     assert not page_errors, f"page errors: {page_errors}"
     assert not console_errors, f"browser console errors: {console_errors}"
     assert time.monotonic() - started < 120
-
-
-# ----------------------------------------------------------------------- no browser needed
-
-
-def test_page_model_scales_the_scenario_values():
-    from model import TumorCell
-    from model.app import TumorImmunePageModel
-
-    m = TumorImmunePageModel(
-        scenario_name="hot_untreated", seed="7", grid_size=60, antigenicity_scale=1.2,
-        treg_recruitment_scale=2.0, irf7_silenced=True, immune_health_scale=0.5,
-    )
-    assert (m.lattice.width, m.lattice.height) == (60, 60)
-    assert m.p.tumor.mean_antigenicity == pytest.approx(0.96)  # hot profile 0.8 x 1.2
-    assert m.p.treg.recruitment_per_vessel_per_hour == pytest.approx(0.002)
-    assert m.p.tumor.irf7_silenced_fraction == 1.0
-    assert m.p.host.immune_health == pytest.approx(0.5)
-    assert m.scenario_definition.name == "hot_untreated"
-    assert not m.populations[TumorCell]["irf7_intact"].any()
-    # the seed box holds text: numbers are used as they are, other text gives a fixed seed
-    same = [TumorImmunePageModel(seed=s, grid_size=40).vessel_sites for s in ("abc", "abc", " 7 ", 7)]
-    assert (same[0] == same[1]).all() and (same[2] == same[3]).all()
-
-
-def test_page_controls_match_the_model_signature():
-    from mesa.visualization.solara_viz import _check_model_params
-
-    from model.app import TumorImmunePageModel, model_params
-
-    _check_model_params(TumorImmunePageModel(grid_size=40), model_params)  # raises on a stray name
-
-
-def test_fast_redraw_matches_a_full_render():
-    """The painters redraw only what changes; the result must equal a full matplotlib render."""
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    from model.app import LatticePainter, TimeCoursesPainter, TumorImmunePageModel, _png
-
-    m = TumorImmunePageModel(scenario_name="chemo_plus_checkpoint", grid_size=60)
-    lattice, courses = LatticePainter(), TimeCoursesPainter()
-    for day, field, shading in ((0, "interferon", "antigenicity"), (3, "osm", "pd_l1"), (4, "cytokine", "antigenicity")):
-        m.run_days(day - m.days)
-        fast = [lattice.png(m, field, shading), courses.png(m)]
-        full = [_png(LatticePainter().figure(m, field, shading)), _png(TimeCoursesPainter().figure(m))]
-        for a, b in zip(fast, full):
-            pa, pb = (np.asarray(Image.open(io.BytesIO(x)).convert("RGB")).astype(int) for x in (a, b))
-            assert pa.shape == pb.shape
-            # the same picture up to a few pixels (tick marks, a line crossing a legend box)
-            assert (np.abs(pa - pb).max(axis=2) > 0).mean() < 1e-3

@@ -1,0 +1,107 @@
+"""Interactive browser page: watch one tumor and its immune cells (Mesa SolaraViz).
+
+Start it from the repository root with::
+
+    solara run model.viz.app        # or: make viz
+
+then open the address it prints (http://localhost:8765). Choose a scenario and
+move the sliders in *Model Parameters*, press **Reset** to build the new model,
+then **Step** or **▶** (play) / **❚❚** (pause).
+
+Two panels: the lattice (every cell kind in its own colour and marker) beside a
+heatmap of the field you pick, and the time courses. Drawing lives in
+:mod:`model.viz.lattice` and :mod:`model.viz.timecourses` (blitted redraws:
+``python benchmarks/bench_viz.py`` measures them); the page model and its text
+lines in :mod:`model.viz.page_model`.
+"""
+
+import mesa.visualization.solara_viz as solara_viz
+import solara
+from mesa.visualization import Slider, SolaraViz
+from mesa.visualization.utils import update_counter
+
+from model import list_scenarios
+from model.viz.lattice import LatticePainter
+from model.viz.page_model import DEFAULT_GRID, TumorImmunePageModel, scenario_html, status_html
+from model.viz.timecourses import TimeCoursesPainter
+
+PANEL_MAX_WIDTH = "1150px"  # the figures scale to the page width, up to this
+# display choices: live, no Reset needed (button text -> key)
+FIELD_BUTTONS = {"cytokine": "cytokine", "OSM": "osm", "interferon": "interferon"}
+SHADING_BUTTONS = {"antigenicity": "antigenicity", "PD-L1": "pd_l1"}
+field_choice = solara.reactive("interferon")
+shading_choice = solara.reactive("antigenicity")
+
+
+@solara.component
+def LatticeView(model):
+    """Status line, field and shading pickers, then the cells beside the chosen field."""
+    update_counter.get()
+    painter = solara.use_memo(LatticePainter, [])
+    field_keys = {v: k for k, v in FIELD_BUTTONS.items()}
+    shading_keys = {v: k for k, v in SHADING_BUTTONS.items()}
+    with solara.Column(gap="2px"):
+        # solara.HTML, not Markdown: Markdown fetches KaTeX from a CDN, which fails offline
+        solara.HTML(tag="div", unsafe_innerHTML=status_html(model))
+        with solara.Row(gap="12px", style={"align-items": "center"}):
+            solara.Text("Field:")
+            solara.ToggleButtonsSingle(value=field_keys[field_choice.value], values=list(FIELD_BUTTONS),
+                                       on_value=lambda label: field_choice.set(FIELD_BUTTONS[label]), dense=True)
+            solara.Text("Tumor shading:")
+            solara.ToggleButtonsSingle(value=shading_keys[shading_choice.value], values=list(SHADING_BUTTONS),
+                                       on_value=lambda label: shading_choice.set(SHADING_BUTTONS[label]), dense=True)
+        with solara.Column(style={"max-width": PANEL_MAX_WIDTH, "width": "100%"}):
+            solara.Image(painter.png(model, field_choice.value, shading_choice.value), format="png", width="100%")
+        solara.HTML(tag="div", unsafe_innerHTML=scenario_html(model), style="font-size: 0.85em")
+
+
+@solara.component
+def TimeCoursesView(model):
+    """Counts, field means, kills and spread, treatment levels over time."""
+    update_counter.get()
+    painter = solara.use_memo(TimeCoursesPainter, [])
+    with solara.Column(style={"max-width": PANEL_MAX_WIDTH, "width": "100%"}):
+        solara.Image(painter.png(model), format="png", width="100%")
+
+
+def page_layout(num_components: int) -> list[dict]:
+    """Full-width panels stacked top to bottom, tall enough for their figures.
+
+    Mesa's default grid puts two half-width panels side by side, which shrinks
+    the lattice; SolaraViz has no argument for the initial layout, so this
+    replaces Mesa's ``make_initial_grid_layout`` (panels stay draggable/resizable).
+    """
+    heights = [17, 13]  # grid rows of 30 px + 10 px gap: lattice panel, time courses
+    layout, y = [], 0
+    for i in range(num_components):
+        h = heights[i] if i < len(heights) else 13
+        layout.append({"i": i, "w": 12, "h": h, "moved": False, "x": 0, "y": y})
+        y += h
+    return layout
+
+
+solara_viz.make_initial_grid_layout = page_layout
+
+model_params = {
+    "scenario_name": {"type": "Select", "value": "untreated", "values": list(list_scenarios()),
+                      "label": "Scenario (profile + treatments)"},
+    "seed": {"type": "InputText", "value": "42", "label": "Random seed"},
+    "grid_size": Slider("Grid size (sites/side, 20 µm)", DEFAULT_GRID, 40, 200, 20),
+    "antigenicity_scale": Slider("Antigenicity (× scenario)", 1.0, 0.0, 2.0, 0.05),
+    "pd_l1_induction_scale": Slider("PD-L1 induction (× scen.)", 1.0, 0.0, 2.0, 0.05),
+    "treg_recruitment_scale": Slider("Treg recruitment (× scen.)", 1.0, 0.0, 5.0, 0.1),
+    "neutrophil_osm_scale": Slider("Neutrophil OSM (× scen.)", 1.0, 0.0, 5.0, 0.1),
+    "irf7_silenced": {"type": "Checkbox", "value": False, "label": "Silence IRF7 in all tumor cells"},
+    "immune_health_scale": Slider("Immune health (× scen.)", 1.0, 0.0, 2.0, 0.05),
+}
+
+
+@solara.component
+def Page():
+    """The live page; each browser session builds its own model on first render (none at import)."""
+    model = solara.use_memo(TumorImmunePageModel, [])
+    SolaraViz(model, components=[LatticeView, TimeCoursesView], model_params=model_params,
+              name="Tumor–immune micro-environment")
+
+
+page = Page
