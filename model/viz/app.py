@@ -6,7 +6,10 @@ Start it from the repository root with::
 
 then open the address it prints (http://localhost:8765). Choose a scenario and
 move the sliders in *Model Parameters*, press **Reset** to build the new model,
-then **Step** or **▶** (play) / **❚❚** (pause).
+then **Step** or **▶** (play) / **❚❚** (pause). The **Replay** tab (``/replay``) plays
+recorded runs of a results folder (``tumor-immune compare ... --record-every K``)
+without re-simulating: scrub by day, two runs side by side, ensemble bands,
+GIF/MP4 export (:mod:`model.viz.replay_page`).
 
 Two panels: the lattice (every cell kind in its own colour and marker) beside a
 heatmap of the field you pick, and the time courses. Drawing lives in
@@ -21,16 +24,13 @@ from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
 from model import list_scenarios
+from model.viz.controls import DisplayChoices, field_choice, shading_choice
 from model.viz.lattice import LatticePainter
 from model.viz.page_model import DEFAULT_GRID, TumorImmunePageModel, scenario_html, status_html
+from model.viz.replay_page import ReplayPage
 from model.viz.timecourses import TimeCoursesPainter
 
 PANEL_MAX_WIDTH = "1150px"  # the figures scale to the page width, up to this
-# display choices: live, no Reset needed (button text -> key)
-FIELD_BUTTONS = {"cytokine": "cytokine", "OSM": "osm", "interferon": "interferon"}
-SHADING_BUTTONS = {"antigenicity": "antigenicity", "PD-L1": "pd_l1"}
-field_choice = solara.reactive("interferon")
-shading_choice = solara.reactive("antigenicity")
 
 
 @solara.component
@@ -38,18 +38,10 @@ def LatticeView(model):
     """Status line, field and shading pickers, then the cells beside the chosen field."""
     update_counter.get()
     painter = solara.use_memo(LatticePainter, [])
-    field_keys = {v: k for k, v in FIELD_BUTTONS.items()}
-    shading_keys = {v: k for k, v in SHADING_BUTTONS.items()}
     with solara.Column(gap="2px"):
         # solara.HTML, not Markdown: Markdown fetches KaTeX from a CDN, which fails offline
         solara.HTML(tag="div", unsafe_innerHTML=status_html(model))
-        with solara.Row(gap="12px", style={"align-items": "center"}):
-            solara.Text("Field:")
-            solara.ToggleButtonsSingle(value=field_keys[field_choice.value], values=list(FIELD_BUTTONS),
-                                       on_value=lambda label: field_choice.set(FIELD_BUTTONS[label]), dense=True)
-            solara.Text("Tumor shading:")
-            solara.ToggleButtonsSingle(value=shading_keys[shading_choice.value], values=list(SHADING_BUTTONS),
-                                       on_value=lambda label: shading_choice.set(SHADING_BUTTONS[label]), dense=True)
+        DisplayChoices()
         with solara.Column(style={"max-width": PANEL_MAX_WIDTH, "width": "100%"}):
             solara.Image(painter.png(model, field_choice.value, shading_choice.value), format="png", width="100%")
         solara.HTML(tag="div", unsafe_innerHTML=scenario_html(model), style="font-size: 0.85em")
@@ -104,4 +96,8 @@ def Page():
               name="Tumor–immune micro-environment")
 
 
-page = Page
+# two pages, as tabs in the app bar: the live model and the replay of recorded runs
+routes = [
+    solara.Route(path="/", component=Page, label="Live"),
+    solara.Route(path="replay", component=ReplayPage, label="Replay"),
+]
