@@ -26,6 +26,7 @@ from mesa.visualization.utils import update_counter
 from model import list_scenarios
 from model.viz.controls import DisplayChoices, field_choice, shading_choice
 from model.viz.lattice import LatticePainter
+from model.viz.live_recording import LiveRecorder
 from model.viz.page_model import DEFAULT_GRID, TumorImmunePageModel, scenario_html, status_html
 from model.viz.replay_page import ReplayPage
 from model.viz.timecourses import TimeCoursesPainter
@@ -45,6 +46,37 @@ def LatticeView(model):
         with solara.Column(style={"max-width": PANEL_MAX_WIDTH, "width": "100%"}):
             solara.Image(painter.png(model, field_choice.value, shading_choice.value), format="png", width="100%")
         solara.HTML(tag="div", unsafe_innerHTML=scenario_html(model), style="font-size: 0.85em")
+        RecordControl(model)
+
+
+@solara.component
+def RecordControl(model):
+    """A 'Record this run' switch: frames go to results/live/...; stop to save and replay them."""
+    update_counter.get()  # capture after every step the page draws
+    recorder = solara.use_ref(None)
+    saved = solara.use_reactive("")
+
+    def stop() -> None:
+        folder = recorder.current.finish()
+        recorder.current = None
+        saved.set(f"saved to {folder} (open it in the Replay tab)")
+
+    def toggle(on: bool) -> None:
+        if on:
+            recorder.current = LiveRecorder(model)
+            saved.set(f"recording into {recorder.current.folder} ...")
+        elif recorder.current is not None:
+            stop()
+
+    if recorder.current is not None:
+        if recorder.current.model is not model:  # Reset built a new model: save the old run
+            stop()
+        else:
+            recorder.current.capture()
+    with solara.Row(gap="12px", style={"align-items": "center"}):
+        solara.Checkbox(label="Record this run", value=recorder.current is not None, on_value=toggle)
+        if saved.value:
+            solara.Text(saved.value)
 
 
 @solara.component

@@ -200,6 +200,7 @@ class Recording:
             self._file.close()
             raise RecordingError(f"'{self.path}' has recording version {attrs['version']}; this code reads "
                                  f"up to {VERSION}: update tumor-immune")
+        self._cache: dict[int, Snapshot] = {}
         self.width, self.height = int(attrs["width"]), int(attrs["height"])
         self.site_um = float(attrs["site_um"])
         self.every_steps = int(attrs["every_steps"])
@@ -239,9 +240,17 @@ class Recording:
         return max(int(np.searchsorted(self.days, day + 1e-9, side="right")) - 1, 0)
 
     def frame(self, i: int) -> Snapshot:
-        """Frame ``i`` as a :class:`Snapshot` for the painters."""
+        """Frame ``i`` as a :class:`Snapshot` for the painters (the last few are kept: a page redraw reads once)."""
         if not -len(self) <= i < len(self):
             raise IndexError(f"frame {i} out of range: the recording has {len(self)} frames")
+        i = int(i) % len(self)
+        if i not in self._cache:
+            if len(self._cache) >= 4:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[i] = self._read(i)
+        return self._cache[i]
+
+    def _read(self, i: int) -> Snapshot:
         f = self._file
         tumor = f["tumor"][i].ravel()
         pd_l1 = f["pd_l1"][i].ravel()

@@ -100,3 +100,18 @@ class ResultsFolder:
     def open(self, run: str) -> Recording:
         """The recording of a run (see :meth:`find`)."""
         return Recording(self.find(run).path)
+
+
+def write_manifest(folder: str | os.PathLike, runs: list[dict], kind: str = "live") -> Path:
+    """Make ``folder`` a minimal results folder listing ``runs`` (dicts with ``run_id`` and labels).
+
+    For recordings made outside an experiment (the live page), so the Replay tab
+    and ``tumor-immune movie`` can open them like any results folder.
+    """
+    folder = Path(folder)
+    (folder / RECORDINGS).mkdir(parents=True, exist_ok=True)
+    path = folder / MANIFEST
+    tmp = path.with_name(f".{MANIFEST}.tmp")
+    tmp.write_text(json.dumps({"format": 1, "kind": kind, "runs": runs}, indent=1))
+    os.replace(tmp, path)
+    return path

@@ -71,7 +71,13 @@ def _port_open(port: int) -> bool:
 
 
 @pytest.fixture(scope="session")
-def server_url(playwright_api):
+def live_recordings(tmp_path_factory) -> Path:
+    """Where the page server puts live recordings (a temporary folder, not results/)."""
+    return tmp_path_factory.mktemp("live-recordings")
+
+
+@pytest.fixture(scope="session")
+def server_url(playwright_api, live_recordings):
     """A `solara run model.viz.app` server on a free port, stopped (by its pid) afterwards."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_port()
@@ -82,7 +88,8 @@ def server_url(playwright_api):
     cmd += ["run", "model.viz.app", "--host", "127.0.0.1", "--port", str(port), "--production", "--no-open"]
     # this checkout first on the path, so the page served is the code under test
     env = {**os.environ, "PYTHONUNBUFFERED": "1",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+           "TUMOR_IMMUNE_LIVE_RECORDINGS": str(live_recordings)}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S

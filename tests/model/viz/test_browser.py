@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from model.viz.results_folder import ResultsFolder
+
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 UI_TIMEOUT_MS = 30_000
 
@@ -91,7 +93,7 @@ def _slider_in(page, label: str):
 
 
 @pytest.mark.browser
-def test_page_steps_plays_and_reacts_to_controls(playwright_api, launch_options, server_url):
+def test_page_steps_plays_and_reacts_to_controls(playwright_api, launch_options, server_url, live_recordings):
     expect = playwright_api.expect
     console_errors: list[str] = []
     page_errors: list[str] = []
@@ -125,6 +127,21 @@ def test_page_steps_plays_and_reacts_to_controls(playwright_api, launch_options,
             status1 = _status(page)
             assert "step 4)" in status1, status1
             assert status1 != status0
+
+            # --- record two steps of the live run; the saved folder replays them
+            page.get_by_text("Record this run", exact=True).click()
+            page.get_by_text(re.compile(r"^recording into ")).first.wait_for(timeout=UI_TIMEOUT_MS)
+            for _ in range(2):
+                step.click()
+                t = _wait_time_change(page, t)
+            page.get_by_text(re.compile(r"step 6\)")).first.wait_for(timeout=UI_TIMEOUT_MS)
+            page.get_by_text("Record this run", exact=True).click()
+            saved = page.get_by_text(re.compile(r"^saved to "))
+            saved.wait_for(timeout=UI_TIMEOUT_MS)
+            folder = Path(re.search(r"saved to (.*) \(open it", saved.inner_text()).group(1))
+            assert folder.parent == live_recordings
+            with ResultsFolder(folder).open("untreated") as rec:
+                assert list(rec.steps) == [4, 5, 6]
 
             # --- Play, let it run, then Pause: the counter keeps moving, then stops
             page.get_by_role("button", name="▶").click()

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from model import TumorImmuneModel
-from model.viz import snapshot_of
+from model.viz import TumorImmunePageModel, snapshot_of
+from model.viz.live_recording import LiveRecorder
 from model.viz.movie import write_movie
 from model.viz.recording import Recording, RecordingError, RecordingWriter
 from model.viz.results_folder import ResultsFolder, recording_path
@@ -162,3 +163,17 @@ def test_movie_gif_has_one_frame_per_recorded_frame_and_the_cli_reports_errors(t
     assert run_movie(args) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "not a tumor-immune results folder" in err and "Traceback" not in err
+
+
+def test_the_live_page_recording_is_a_results_folder_the_replay_opens(tmp_path):
+    m = TumorImmunePageModel(scenario_name="untreated", grid_size=40)
+    recorder = LiveRecorder(m, base=tmp_path)
+    for _ in range(3):
+        m.step()
+        recorder.capture()
+        recorder.capture()  # a redraw without a step records nothing new
+    folder = recorder.finish()
+    assert folder.parent == tmp_path and folder.name.startswith("untreated_")
+    with ResultsFolder(folder).open("untreated") as rec:
+        assert list(rec.steps) == [0, 1, 2, 3]
+        assert rec.frame(-1).tumor_count == m.tumor_cell_count
