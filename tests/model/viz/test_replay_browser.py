@@ -4,7 +4,8 @@ A real ``compare --record-every`` run makes the folder (so the runner's recordin
 tested end to end). Checks: a wrong folder gets a message; after scrubbing to a
 day the drawn frame is the recorded one (status line, and the tumor-coloured
 pixels of the lattice match the recorded tumor cell count); side by side shows
-both runs; an exported GIF has one frame per recorded frame. Per-frame latency
+both runs, Play moves them in step and Pause stops; an exported GIF has one frame
+per recorded frame. Per-frame latency
 in the browser is written to ``test-artifacts/replay_timing.txt`` (a
 measurement, not an assertion).
 """
@@ -127,6 +128,28 @@ def test_replay_scrub_side_by_side_and_export(playwright_api, launch_options, se
             page.get_by_text(re.compile(r"checkpoint_blockade · 0: day 3\.00")).first.wait_for(timeout=UI_TIMEOUT_MS)
             status = _status_lines(page)
             assert len(status) == 2 and status[0].startswith("untreated · 0") and "day 3.00" in status[1], status
+
+            # --- Play advances both panels in step; Pause stops
+            speed = page.locator(".v-input").filter(has_text="Speed").first.locator("[role=slider]").first
+            speed.focus()
+            page.keyboard.press("Home")  # the slowest speed, 1 frame a second
+            expect(speed).to_have_attribute("aria-valuenow", "1", timeout=UI_TIMEOUT_MS)
+            page.wait_for_timeout(500)  # the slider reports its value to the server
+            page.get_by_role("button", name=re.compile("Play")).click()
+            page.wait_for_function(
+                """() => [...document.querySelectorAll('div')].some(
+                       e => /^untreated · 0: day (\\d+\\.\\d+)/.test(e.innerText)
+                            && parseFloat(e.innerText.match(/day (\\d+\\.\\d+)/)[1]) > 3.0)""",
+                timeout=UI_TIMEOUT_MS)
+            pause = page.get_by_role("button", name=re.compile("Pause"))
+            if pause.count():  # still playing (it may already have reached the last frame)
+                pause.click()
+            page.wait_for_timeout(1500)
+            paused = _status_lines(page)
+            page.wait_for_timeout(1500)
+            assert _status_lines(page) == paused
+            days = [float(re.search(r"day (\d+\.\d+)", line).group(1)) for line in paused]
+            assert days[0] > 3.0 and days[0] == days[1], paused  # both panels moved, in step
 
             # --- export the side-by-side view as a GIF
             page.get_by_role("button", name="Export GIF").click()
