@@ -22,6 +22,7 @@ from typing import Sequence
 
 from . import calibration, sensitivity
 from .movie_cli import add_movie_parser, run_movie
+from .trial import cli as trial_cli
 
 __all__ = ["main", "build_parser"]
 
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small, fast version")
     sensitivity.add_parser(sub)
     calibration.add_parser(sub)
+    trial_cli.add_parser(sub)
     return parser
 
 
@@ -192,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(args)
         if args.command == "validate":
             return _validate(args)
-        if args.command in ("sensitivity", "calibrate"):
+        if args.command in ("sensitivity", "calibrate", "trial"):
             return args.handler(args)
         if args.command == "movie":
             return run_movie(args)

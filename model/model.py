@@ -41,6 +41,9 @@ from .biology.cells import (
     record_tumor_death,
 )
 from .biology.marrow import MarrowLineage
+from .checkpoint import CheckpointError
+from .checkpoint import checkpoint as checkpoint_bytes
+from .checkpoint import restore as restore_bytes
 from .engine.parameters import ParameterError, Parameters
 from .engine.tissue import Tissue
 from .scenarios import get_scenario, register_model_class
@@ -195,6 +198,18 @@ class TumorImmuneModel(mesa.Model):
         self.tumor_contact = growth.contact_map(self)
         self.treg_near = treg.suppression_map(self)
         self.m2_near = macrophages.m2_support_map(self)
+
+    def checkpoint(self) -> bytes:
+        """The whole state (random streams included) as bytes; see :mod:`model.checkpoint`."""
+        return checkpoint_bytes(self)
+
+    @classmethod
+    def restore(cls, blob: bytes) -> "TumorImmuneModel":
+        """A model from :meth:`checkpoint` bytes that continues exactly as the checkpointed one would."""
+        model = restore_bytes(blob)
+        if not isinstance(model, cls):
+            raise CheckpointError(f"restore(blob): the checkpoint holds a {type(model).__name__}, not a {cls.__name__}")
+        return model
 
     def run_days(self, days: float) -> None:
         """Step the model for ``days`` simulated days."""
