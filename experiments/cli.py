@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from . import calibration, sensitivity
+
 __all__ = ["main", "build_parser"]
 
 
@@ -110,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="run the validation suite (experiments.validation)")
     p.add_argument("--out", type=Path, default=Path("results/validation"), help="output directory")
     p.add_argument("--quick", action="store_true", help="small, fast version")
+    sensitivity.add_parser(sub)
+    calibration.add_parser(sub)
     return parser
 
 
@@ -175,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command in ("sensitivity", "calibrate"):
+            return args.handler(args)
         from . import api
 
         common = dict(
