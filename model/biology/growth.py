@@ -63,8 +63,7 @@ def hypoxic_sites(model: mesa.Model) -> np.ndarray:
 
 def contact_map(model: mesa.Model) -> np.ndarray:
     """Flat bool: sites at or next to a tumor cell (where immune cells stop and engage)."""
-    shape = (model.lattice.width, model.lattice.height)
-    return ndimage.binary_dilation(model.tumor_present.reshape(shape), np.ones((3, 3), dtype=bool)).ravel()
+    return model.lattice.dilate(model.tumor_present)
 
 
 def necrosis(model: mesa.Model) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
-from scipy import ndimage
 
 from .cells import M1, CD8TCell, Macrophage, TumorCell
 
@@ -24,8 +23,7 @@ def cytotoxic_contact(model: mesa.Model) -> np.ndarray:
     mask[cd8["site"][~cd8["exhausted"]]] = True
     macro = model.populations[Macrophage]
     mask[macro["site"][macro["polarization"] == M1]] = True
-    shape = (model.lattice.width, model.lattice.height)
-    return ndimage.binary_dilation(mask.reshape(shape), np.ones((3, 3), dtype=bool)).ravel()
+    return model.lattice.dilate(mask)
 
 
 def secrete_type1_interferon(model: mesa.Model) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
-from scipy import ndimage
 
 from ..engine.lattice import random_choice_per_row
 from ..engine.parameters import hill, rate_to_probability
@@ -29,8 +28,7 @@ def m2_support_map(model: mesa.Model) -> np.ndarray | None:
         return None
     mask = np.zeros(model.lattice.n_sites, dtype=bool)
     mask[macro["site"][m2]] = True
-    shape = (model.lattice.width, model.lattice.height)
-    return ndimage.binary_dilation(mask.reshape(shape), np.ones((3, 3), dtype=bool)).ravel().astype(float)
+    return model.lattice.dilate(mask).astype(float)
 
 
 def m1_count(model: mesa.Model) -> int:
