@@ -140,6 +140,7 @@ class TumorImmuneModel(mesa.Model):
         self.treg_near: np.ndarray | None = None
         self.m2_near: np.ndarray | None = None
 
+        self.tissue.refresh_empty_layer()
         self.summary: dict[str, float] = {}
         self.datacollector = DataCollector(model_reporters=self._reporters())
         self.collect()
@@ -179,6 +180,7 @@ class TumorImmuneModel(mesa.Model):
         k = self.p.lattice.field_update_every_steps
         if self.steps % k == 0:
             self.tissue.step_fields(self.dt * k)
+        self.tissue.refresh_empty_layer()
         if self.steps % self.p.lattice.collect_every_steps == 0:
             self.collect()
         if self.duration_days is not None and self.days >= self.duration_days - 1e-9:

@@ -27,7 +27,7 @@ from mesa.discrete_space import Cell, OrthogonalMooreGrid
 from mesa.discrete_space.discrete_space import DiscreteSpace
 from mesa.discrete_space.grid import pickle_gridcell
 
-__all__ = ["LatticeGrid", "SiteAgents", "LazyCell"]
+__all__ = ["LatticeGrid", "SiteAgents", "SiteCells", "LazyCell"]
 
 _MOORE_OFFSETS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
@@ -165,6 +165,29 @@ class _LazyCells(dict):
         return 0 <= x < w and 0 <= y < h
 
 
+class SiteCells:
+    """Sequence view: flat site index -> Mesa cell of a :class:`LatticeGrid` (built on access)."""
+
+    __slots__ = ("_grid",)
+
+    def __init__(self, grid: "LatticeGrid") -> None:
+        self._grid = grid
+
+    def __getitem__(self, site: int) -> "LazyCell":
+        n = len(self)
+        site = int(site)
+        if not -n <= site < n:
+            raise IndexError(f"site {site} outside the {n}-site lattice")
+        return self._grid.cell_at(site % n)
+
+    def __len__(self) -> int:
+        w, h = self._grid.dimensions
+        return w * h
+
+    def __iter__(self):
+        return (self[s] for s in range(len(self)))
+
+
 class LatticeGrid(OrthogonalMooreGrid):
     """An ``OrthogonalMooreGrid`` (no torus) that builds its ``Cell`` objects lazily.
 
@@ -215,6 +238,10 @@ class LatticeGrid(OrthogonalMooreGrid):
         """The Mesa cell of a flat site index."""
         x, y = divmod(int(site), self.dimensions[1])
         return self._cells[(x, y)]
+
+    def by_site(self) -> SiteCells:
+        """A sequence of this grid's cells indexed by flat site (``x * height + y``)."""
+        return SiteCells(self)
 
     def n_built(self) -> int:
         """How many cell objects exist so far (for benchmarks and tests)."""

@@ -95,6 +95,15 @@ class Population:
         self.agents[last] = None
         self.n -= 1
 
+    def move_many(self, rows: np.ndarray, new_sites: np.ndarray) -> None:
+        """Record that the agents in ``rows`` now sit at ``new_sites`` (distinct sites, one layer)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        old = self.columns["site"][rows]
+        # clear first, then set: one agent's old site may be another's new site
+        self.row_at[old[self.row_at[old] == rows]] = -1
+        self.columns["site"][rows] = new_sites
+        self.row_at[new_sites] = rows
+
     def move(self, row: int, new_site: int) -> None:
         """Record that the agent in ``row`` now sits at ``new_site``."""
         old = self.columns["site"][row]

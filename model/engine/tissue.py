@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 import numpy as np
-from mesa.discrete_space import OrthogonalMooreGrid
 
 from .fields import DiffusionField
 from .lattice import Lattice
+from .mesa_grid import LatticeGrid
 from .population import Population
 
 __all__ = ["Tissue", "LAYERS"]
@@ -47,11 +47,13 @@ class Tissue:
         random: Any,
     ) -> None:
         self.lattice = Lattice(width, height)
-        # capacity=None: the two-layer rule is enforced by the occupancy layers below,
-        # which bulk moves update first.
-        self.grid = OrthogonalMooreGrid((width, height), torus=False, capacity=None, random=random)
+        # A Mesa OrthogonalMooreGrid whose Cell objects are built on first use and whose
+        # cell.agents asks the populations: on 1000 x 1000 building every cell up front
+        # took most of the set-up time and memory. The two-layer rule is enforced by the
+        # occupancy layers below, which bulk moves update first.
+        self.grid = LatticeGrid((width, height), random=random, occupants=self.agents_at)
         # flat site index -> Mesa cell (Mesa enumerates x-major, like our flat index)
-        self.grid_cells = list(self.grid.all_cells)
+        self.grid_cells = self.grid.by_site()
         n_sites = self.lattice.n_sites
         self.tumor_present = np.zeros(n_sites, dtype=bool)
         self.immune_occupied = np.zeros(n_sites, dtype=bool)
@@ -105,6 +107,29 @@ class Tissue:
     def vacate(self, layer: str, site: int) -> None:
         """Free ``site`` in ``layer``."""
         self.layer(layer)[site] = False
+
+    def agents_at(self, site: int) -> list:
+        """The agents on flat ``site`` (tumor layer first): what ``cell.agents`` shows."""
+        found = []
+        for pop in self.populations.values():
+            row = pop.row_at[site]
+            if row >= 0:
+                found.append(pop.agents[row])
+        return found
+
+    def move(self, agent: Any, site: int) -> None:
+        """Move one agent to ``site`` in its layer (Mesa's ``agent.cell = cell`` ends here)."""
+        self.occupy(agent.layer, int(site))
+        self.vacate(agent.layer, agent.site)
+        agent.store.move(agent.row, int(site))
+
+    def move_rows(self, cls: type, rows: np.ndarray, new_sites: np.ndarray) -> None:
+        """Record bulk moves of ``cls`` agents whose layer was already updated (walks)."""
+        self.populations[cls].move_many(rows, new_sites)
+
+    def refresh_empty_layer(self) -> None:
+        """Bring Mesa's ``empty`` property layer up to date with both occupancy layers."""
+        self.grid.set_empty(self.tumor_present | self.immune_occupied)
 
     def kill(self, cls: type, rows: np.ndarray) -> None:
         """Remove the agents of type ``cls`` in ``rows`` (any order) from the tissue and the model."""
