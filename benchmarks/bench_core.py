@@ -62,11 +62,11 @@ def peak_rss_mib() -> float:
 
 def bench_model(size: int, days: float, radius: float | None = None, seed: int = 1) -> dict:
     """Run the default model on ``size`` x ``size`` for ``days``; runs in a child process."""
-    import model.model as model_module
+    import model.engine.tissue as tissue_module
     from model import TumorImmuneModel
 
     grid_seconds = {}
-    original_grid = model_module.OrthogonalMooreGrid
+    original_grid = tissue_module.LatticeGrid  # the Mesa grid the tissue builds
 
     def timed_grid(*args, **kwargs):
         t = time.perf_counter()
@@ -75,14 +75,14 @@ def bench_model(size: int, days: float, radius: float | None = None, seed: int =
         return grid
 
     radius = quarter_radius(size, size) if radius is None else radius
-    model_module.OrthogonalMooreGrid = timed_grid
+    tissue_module.LatticeGrid = timed_grid
     try:
         t0 = time.perf_counter()
         m = TumorImmuneModel(rng=seed, lattice__width_sites=size, lattice__height_sites=size,
                              tumor__initial_radius_sites=radius)
         setup = time.perf_counter() - t0
     finally:
-        model_module.OrthogonalMooreGrid = original_grid
+        tissue_module.LatticeGrid = original_grid
     rss_setup = peak_rss_mib()
     tumor0 = m.tumor_cell_count
 

@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from model import DiffusionField, TumorImmuneModel  # noqa: E402
-from model.lattice import Lattice  # noqa: E402
+from model.engine.lattice import Lattice  # noqa: E402
 
 # HAL competitive-release constants (per tick); the field gets HAL's diffusion rate 2 sites^2/tick
 DIV_PROB = {1: 0.025, 2: 0.01}  # sensitive, resistant

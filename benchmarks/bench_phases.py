@@ -21,6 +21,7 @@ so the step cost shows what an inactive core costs.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -35,25 +36,29 @@ if str(ROOT) not in sys.path:
 
 # (label, dotted owner, attribute): the function whose CPU time is the phase
 PHASES = (
-    ("contact maps", "model.model.TumorImmuneModel", "_contact_maps"),
-    ("recruitment", "model.model.TumorImmuneModel", "_recruit"),
-    ("CD8 T-cells", "model.agents.CD8TCell", "step_population"),
-    ("Tregs", "model.agents.RegulatoryTCell", "step_population"),
-    ("neutrophils", "model.agents.Neutrophil", "step_population"),
-    ("macrophages", "model.agents.Macrophage", "step_population"),
-    ("tumor: necrosis", "model.agents.TumorCell", "_necrosis"),
-    ("tumor: division", "model.agents.TumorCell", "_divide"),
-    ("tumor: dissemination", "model.agents.TumorCell", "_disseminate"),
-    ("secretion", "model.agents.TumorCell", "secretion"),
-    ("cytotoxic contact", "model.model.TumorImmuneModel", "_cytotoxic_contact"),
-    ("fields", "model.fields.DiffusionField", "step"),
-    ("data collection", "model.model.TumorImmuneModel", "_collect"),
+    ("contact maps", "model.model.TumorImmuneModel", "take_contact_maps"),
+    ("recruitment", "model.biology.recruitment", "recruit"),
+    ("CD8 T-cells", "model.biology.cd8", "step_cd8"),
+    ("Tregs", "model.biology.treg", "step_tregs"),
+    ("neutrophils", "model.biology.neutrophils_osm", "step_neutrophils"),
+    ("macrophages", "model.biology.macrophages", "step_macrophages"),
+    ("tumor: necrosis", "model.biology.growth", "necrosis"),
+    ("tumor: division", "model.biology.growth", "divide"),
+    ("tumor: dissemination", "model.biology.metastasis", "disseminate"),
+    ("cytokine secretion", "model.biology.growth", "secrete_cytokine"),
+    ("IRF7 interferon", "model.biology.interferon_irf7", "secrete_type1_interferon"),
+    ("fields", "model.engine.fields.DiffusionField", "step"),
+    ("data collection", "model.model.TumorImmuneModel", "collect"),
 )
 
 
 def _resolve(dotted: str):
-    module, _, name = dotted.rpartition(".")
-    return getattr(__import__(module, fromlist=[name]), name)
+    """A module, or a class inside a module, from its dotted path."""
+    try:
+        return importlib.import_module(dotted)
+    except ImportError:
+        module, _, name = dotted.rpartition(".")
+        return getattr(importlib.import_module(module), name)
 
 
 def instrument(totals: dict[str, float]) -> list[str]:
@@ -64,11 +69,9 @@ def instrument(totals: dict[str, float]) -> list[str]:
             owner = _resolve(owner_path)
         except (ImportError, AttributeError):
             continue
-        raw = owner.__dict__.get(attr)
-        if raw is None:
+        func = owner.__dict__.get(attr)
+        if func is None:
             continue
-        is_cm = isinstance(raw, classmethod)
-        func = raw.__func__ if is_cm else raw
         totals[label] = 0.0
 
         def timed(*args, _func=func, _label=label, **kwargs):
@@ -78,7 +81,9 @@ def instrument(totals: dict[str, float]) -> list[str]:
             finally:
                 totals[_label] += time.process_time() - t
 
-        setattr(owner, attr, classmethod(timed) if is_cm else timed)
+        # the model calls module functions through their module (growth.divide(...)), so
+        # replacing the module attribute is enough; methods are replaced on the class
+        setattr(owner, attr, timed)
         found.append(label)
     return found
 

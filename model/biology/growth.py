@@ -179,4 +179,4 @@ def secrete_cytokine(model: mesa.Model) -> None:
     if len(pop) == 0:
         return
     sites = pop["site"]
-    model.sources["cytokine"] += np.bincount(sites, minlength=model.lattice.n_sites) * model.p.tumor.cytokine_secretion_per_hour
+    model.tissue.secrete("cytokine", sites, model.p.tumor.cytokine_secretion_per_hour)

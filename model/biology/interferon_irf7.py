@@ -35,9 +35,7 @@ def secrete_type1_interferon(model: mesa.Model) -> None:
     sites = pop["site"]
     stressed = pop["irf7_intact"] & stress[sites]
     if stressed.any():
-        model.sources["interferon"] += (
-            np.bincount(sites[stressed], minlength=model.lattice.n_sites) * model.p.tumor.type1_ifn_secretion_per_hour
-        )
+        model.tissue.secrete("interferon", sites[stressed], model.p.tumor.type1_ifn_secretion_per_hour)
 
 
 def infuse_interferon(model: mesa.Model) -> None:

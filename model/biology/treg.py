@@ -70,4 +70,4 @@ def step_tregs(model: mesa.Model) -> None:
         attractant=model.fields["interferon"].values.ravel(),
         bias=0.5,
     )
-    model.sources["cytokine"] += np.bincount(pop["site"], minlength=model.lattice.n_sites) * tp.cytokine_secretion_per_hour
+    model.tissue.secrete("cytokine", pop["site"], tp.cytokine_secretion_per_hour)

@@ -138,6 +138,12 @@ class Tissue:
             agent.remove()
 
     # ------------------------------------------------------------ fields
+    def secrete(self, field: str, sites: np.ndarray, rate_per_hour: float) -> None:
+        """Each of ``sites`` (distinct: one cell of a layer per site) adds ``rate_per_hour`` to
+        ``field``'s source this step. Indexed, not a lattice-wide bincount, so a few
+        secreting cells cost little on a large lattice (same sums, bit for bit)."""
+        self.sources[field][sites] += rate_per_hour
+
     def clear_sources(self) -> None:
         """Zero every field's per-step source before the cells secrete."""
         for src in self.sources.values():
