@@ -61,6 +61,24 @@ class LatticeCell(CellAgent):
         self.store: Population = model.populations[type(self)]
         self.row = self.store.add(self, int(site), state)
 
+    @classmethod
+    def create_many(cls, model: mesa.Model, sites: np.ndarray, **columns: Any) -> list["LatticeCell"]:
+        """Put one new agent of this type on each of ``sites`` (distinct, free in this layer),
+        with per-agent ``columns`` (arrays or scalars); the same agents, ids and rows as
+        creating them one by one in ``sites`` order, in bulk (tumor seeding, division)."""
+        sites = np.asarray(sites, dtype=np.int64)
+        model.tissue.occupy_many(cls.layer, sites)
+        store = model.populations[cls]
+        rows = store.add_many(sites, columns)
+        agents = []
+        for row in rows.tolist():
+            agent = cls.__new__(cls)
+            CellAgent.__init__(agent, model)  # Mesa's registration (unique_id, model.agents)
+            agent.store, agent.row = store, row
+            agents.append(agent)
+        store.agents[rows] = agents
+        return agents
+
     def remove(self) -> None:
         """Take the cell off the lattice and out of the model."""
         self.model.tissue.vacate(self.layer, self.site)

@@ -43,8 +43,7 @@ def seed_tumor(model: mesa.Model) -> None:
         inside = np.array([lat.site(int(cx), int(cy))])
     antigen = np.clip(model.rng.normal(tp.mean_antigenicity, tp.antigenicity_sd, inside.size), 0.0, 1.0)
     irf7 = model.rng.random(inside.size) >= tp.irf7_silenced_fraction
-    for s, a, i in zip(inside.tolist(), antigen.tolist(), irf7.tolist()):
-        TumorCell(model, s, antigenicity=a, irf7_intact=i, clone=0, born_hours=0.0)
+    TumorCell.create_many(model, inside, antigenicity=antigen, irf7_intact=irf7, clone=0, born_hours=0.0)
 
 
 def hypoxic_sites(model: mesa.Model) -> np.ndarray:
@@ -160,15 +159,9 @@ def divide(model: mesa.Model) -> None:
     clone = pop["clone"][parents].copy()
     clone[mutate] = model.next_clone_ids(int(mutate.sum()))
     born = model.hours
-    for k in np.flatnonzero(~dying).tolist():
-        TumorCell(
-            model,
-            int(target[k]),
-            antigenicity=float(antigen[k]),
-            irf7_intact=bool(irf7[k]),
-            clone=int(clone[k]),
-            born_hours=born,
-        )
+    live = ~dying
+    TumorCell.create_many(model, target[live], antigenicity=antigen[live], irf7_intact=irf7[live],
+                          clone=clone[live], born_hours=born)
     if dying.any():
         model.tissue.kill(TumorCell, parents[dying])
 

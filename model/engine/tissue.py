@@ -104,6 +104,16 @@ class Tissue:
             raise RuntimeError(f"site {site} already holds a {layer} cell")
         arr[site] = True
 
+    def occupy_many(self, layer: str, sites: np.ndarray) -> None:
+        """Claim distinct ``sites`` in ``layer`` at once; refused (nothing claimed) if one is held."""
+        arr = self.layer(layer)
+        held = sites[arr[sites]]
+        if held.size:
+            raise RuntimeError(f"site {int(held[0])} already holds a {layer} cell")
+        if np.unique(sites).size != sites.size:
+            raise RuntimeError(f"two new {layer} cells for one site")
+        arr[sites] = True
+
     def vacate(self, layer: str, site: int) -> None:
         """Free ``site`` in ``layer``."""
         self.layer(layer)[site] = False
