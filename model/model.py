@@ -99,6 +99,8 @@ class TumorImmuneModel(mesa.Model):
             raise ParameterError(f"duration_days = {duration_days!r} must be > 0")
 
         lp = self.p.lattice
+        if lp.field_precision_bits not in (32, 64):
+            raise ParameterError(f"lattice.field_precision_bits = {lp.field_precision_bits!r} must be 32 or 64")
         self.dt = float(lp.dt_hours)
         self.tissue = Tissue(
             lp.width_sites,
@@ -107,6 +109,7 @@ class TumorImmuneModel(mesa.Model):
             CELL_TYPES,
             {name: getattr(self.p.fields, name) for name in FIELD_NAMES},
             self.random,
+            single_precision_fields=lp.field_precision_bits == 32,
         )
         # the tissue's parts, under the names rules, tests and notebooks use
         self.lattice = self.tissue.lattice

@@ -35,6 +35,7 @@ class Tissue:
         fields: field name -> its parameters (``diffusion_um2_per_min``,
             ``decay_per_hour``, ``cell_uptake_per_hour``).
         random: the model's Python ``random.Random`` (Mesa grids shuffle with it).
+        single_precision_fields: float32 field transforms (see :class:`DiffusionField`).
     """
 
     def __init__(
@@ -45,6 +46,7 @@ class Tissue:
         cell_types: Iterable[type],
         fields: Mapping[str, Any],
         random: Any,
+        single_precision_fields: bool = False,
     ) -> None:
         self.lattice = Lattice(width, height)
         # A Mesa OrthogonalMooreGrid whose Cell objects are built on first use and whose
@@ -71,6 +73,7 @@ class Tissue:
                 fp.decay_per_hour,
                 fp.cell_uptake_per_hour,
                 storage=layer.data,
+                single_precision=single_precision_fields,
             )
         self.sources = {name: np.zeros(n_sites) for name in fields}
         self.vessel_sites = np.zeros(0, dtype=np.int64)

@@ -284,3 +284,25 @@ def test_idle_field_stays_zero_and_a_sourceless_field_decays():
     f.values[8, 8] = 1.0
     f.step(1.0, np.zeros(f.shape))
     assert f.total() == pytest.approx(np.exp(-0.5), rel=1e-12)
+
+
+def test_single_precision_transforms_agree_to_float32_accuracy():
+    rng = np.random.default_rng(4)
+    double = make_field((40, 36), decay=0.3)
+    single = DiffusionField("test", (40, 36), SITE_UM, D_ONE, 0.3, single_precision=True)
+    source = rng.random(double.shape)
+    for _ in range(10):
+        double.step(0.5, source)
+        single.step(0.5, source)
+    assert single.values.dtype == np.float64 and single.values.min() >= 0.0
+    np.testing.assert_allclose(single.values, double.values, rtol=1e-5)
+
+
+def test_field_precision_parameter_is_checked():
+    from model import ParameterError, TumorImmuneModel
+
+    with pytest.raises(ParameterError, match="field_precision_bits"):
+        TumorImmuneModel(rng=1, lattice__width_sites=20, lattice__height_sites=20, lattice__field_precision_bits=48)
+    m = TumorImmuneModel(rng=1, lattice__width_sites=20, lattice__height_sites=20, lattice__field_precision_bits=32)
+    m.step()
+    assert all(f.transform_dtype == np.float32 for f in m.fields.values())
