@@ -131,7 +131,7 @@ def bench_baseline(size: int, days: float, n_tcells: int, scan_first: bool, seed
     from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
 
     from model import Parameters
-    from model.parameters import rate_to_probability
+    from model.engine.parameters import rate_to_probability
 
     p = Parameters()
     dt = p.lattice.dt_hours
