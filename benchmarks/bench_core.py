@@ -60,8 +60,10 @@ def peak_rss_mib() -> float:
 # =========================================================================== the model
 
 
-def bench_model(size: int, days: float, radius: float | None = None, seed: int = 1) -> dict:
-    """Run the default model on ``size`` x ``size`` for ``days``; runs in a child process."""
+def bench_model(size: int, days: float, radius: float | None = None, seed: int = 1, field_bits: int = 64) -> dict:
+    """Run the default model on ``size`` x ``size`` for ``days``; runs in a child process.
+
+    ``field_bits=32`` runs the field transforms in single precision (``lattice.field_precision_bits``)."""
     import model.engine.tissue as tissue_module
     from model import TumorImmuneModel
 
@@ -79,7 +81,7 @@ def bench_model(size: int, days: float, radius: float | None = None, seed: int =
     try:
         t0 = time.perf_counter()
         m = TumorImmuneModel(rng=seed, lattice__width_sites=size, lattice__height_sites=size,
-                             tumor__initial_radius_sites=radius)
+                             tumor__initial_radius_sites=radius, lattice__field_precision_bits=field_bits)
         setup = time.perf_counter() - t0
     finally:
         tissue_module.LatticeGrid = original_grid
@@ -95,7 +97,7 @@ def bench_model(size: int, days: float, radius: float | None = None, seed: int =
     run, cpu = time.perf_counter() - t0, time.process_time() - c0
     immune = sum(len(pop) for cls, pop in m.populations.items() if cls.layer == "immune")
     return {
-        "case": f"model {size}^2",
+        "case": f"model {size}^2" + (" f32" if field_bits == 32 else ""),
         "size": size,
         "days": days,
         "steps": n_steps,
@@ -224,11 +226,13 @@ def bench_baseline(size: int, days: float, n_tcells: int, scan_first: bool, seed
 # =========================================================================== driver
 
 
-def run_child(kind: str, size: int, days: float, extra: float | None = None) -> dict:
+def run_child(kind: str, size: int, days: float, extra: float | None = None, field_bits: int = 64) -> dict:
     """Run one case in a fresh interpreter and return its row."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", kind, str(size), str(days)]
     if extra is not None:
         cmd.append(str(extra))
+        if kind == "model":
+            cmd.append(str(field_bits))
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT,
                          env={**os.environ, "PYTHONHASHSEED": "0"})
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -258,13 +262,16 @@ def main(argv=None) -> int:
     ap.add_argument("--no-baseline", action="store_true", help="skip the plain Mesa loop")
     ap.add_argument("--no-target", action="store_true", help="skip the 200^2 x 30-day target run")
     ap.add_argument("--json", default=None, help="also write all rows to this JSON file")
+    ap.add_argument("--field-bits", type=int, default=64, choices=(32, 64),
+                    help="lattice.field_precision_bits for the per-size model rows (default 64)")
     ap.add_argument("--_child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args._child:
         kind, size, days, *rest = args._child
         if kind == "model":
-            row = bench_model(int(size), float(days), float(rest[0]) if rest else None)
+            radius = float(rest[0]) if rest and float(rest[0]) > 0 else None
+            row = bench_model(int(size), float(days), radius, field_bits=int(rest[1]) if len(rest) > 1 else 64)
         else:
             row = bench_baseline(int(size), float(days), int(float(rest[0])), scan_first=kind == "baseline-scan")
         print(json.dumps(row))
@@ -280,7 +287,7 @@ def main(argv=None) -> int:
     rows = []
     for size in sizes:
         days = args.days if args.days is not None else table.get(size, 1.0)
-        row = run_child("model", size, days)
+        row = run_child("model", size, days, -1.0, args.field_bits)
         rows.append(row)
         print(fmt_row(row), flush=True)
 

@@ -32,7 +32,7 @@ class Lattice:
             table[:, k] = np.where(inside, nx * self.height + ny, -1)
         table[:, 8] = np.arange(self.n_sites)
         self.neighbours = table
-        self._claimed = np.zeros(self.n_sites, dtype=bool)  # scratch for walks, always left all False
+        self.claim_scratch = np.zeros(self.n_sites, dtype=bool)  # walk_resolve scratch, always left all False
 
     def xy(self, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Coordinates of flat site indices."""
@@ -124,5 +124,5 @@ def step_walkers(
         chemo = rng.random(act.size) < bias if chemotaxis else _NO_FLAGS
         order = rng.permutation(act.size)
         walk_resolve(lattice.neighbours, occupied, sites, stopped, act, score, chemo, attract, order, stop,
-                     lattice._claimed)
+                     lattice.claim_scratch)
     return sites
