@@ -33,7 +33,7 @@ import numpy as np
 from scipy import fft
 from scipy.sparse.linalg import LinearOperator, cg
 
-from .kernels import spectral_update
+from .kernels import any_nonzero, clip_into, same_values, spectral_update
 
 __all__ = ["DiffusionField"]
 
@@ -117,21 +117,20 @@ class DiffusionField:
             self._step_implicit(dt_hours, source_per_hour, uptake_mask)
             return
         decay, gain = self._propagators(dt_hours)
-        has_source = source_per_hour is not None and bool(source_per_hour.any())
-        if not has_source and not self.values.any():
+        has_source = source_per_hour is not None and any_nonzero(source_per_hour)
+        if not has_source and not any_nonzero(self.values):
             return  # no mass, no source: the field stays exactly zero
         u_hat = self._spectrum()
         s_hat = self._dct(source_per_hour) if has_source else _NO_SOURCE
         spectral_update(u_hat, decay, gain, s_hat)  # u_hat = decay * u_hat + gain * s_hat
         u = fft.idctn(u_hat, type=2, norm="ortho", workers=1)
         # the clip removes round-off below zero only; the kept spectrum stays the exact one
-        np.maximum(u, 0.0, out=u)
-        self.values[...] = u
+        clip_into(u, self.values)  # u = max(u, 0); values[...] = u
         self._written = u
 
     def _spectrum(self) -> np.ndarray:
         """DCT of the current values: the kept one if the values are still what the last step wrote."""
-        if self._u_hat is None or self._written is None or not np.array_equal(self.values, self._written):
+        if self._u_hat is None or self._written is None or not same_values(self.values, self._written):
             self._u_hat = self._dct(self.values)
         return self._u_hat
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["walk_candidates", "walk_resolve", "spectral_update"]
+__all__ = ["walk_candidates", "walk_resolve", "spectral_update", "any_nonzero", "same_values", "clip_into"]
 
 
 @njit(cache=True, nogil=True)
@@ -117,3 +117,36 @@ def spectral_update(u_hat, decay, gain, s_hat):
         flat_s = s_hat.ravel()
         for i in range(flat_u.size):
             flat_u[i] = flat_u[i] * flat_d[i] + flat_g[i] * flat_s[i]
+
+
+@njit(cache=True, nogil=True)
+def any_nonzero(a):
+    """Whether any element of the 2D array ``a`` is non-zero (stops at the first; no temporary)."""
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            if a[i, j] != 0:
+                return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def same_values(a, b):
+    """``np.array_equal(a, b)`` for 2D arrays of one shape, stopping at the first difference."""
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            if a[i, j] != b[i, j]:
+                return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def clip_into(u, out):
+    """``u = max(u, 0)`` and ``out[...] = u`` in one pass over 2D arrays
+    (``np.maximum`` semantics: -0.0 and NaN are kept as they are)."""
+    for i in range(u.shape[0]):
+        for j in range(u.shape[1]):
+            v = u[i, j]
+            if v < 0.0:
+                v = 0.0
+                u[i, j] = v
+            out[i, j] = v
