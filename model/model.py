@@ -102,6 +102,8 @@ class TumorImmuneModel(mesa.Model):
             raise ParameterError(f"duration_days = {duration_days!r} must be > 0")
 
         lp = self.p.lattice
+        if lp.field_precision_bits not in (32, 64):
+            raise ParameterError(f"lattice.field_precision_bits = {lp.field_precision_bits!r} must be 32 or 64")
         self.dt = float(lp.dt_hours)
         self.tissue = Tissue(
             lp.width_sites,
@@ -110,6 +112,7 @@ class TumorImmuneModel(mesa.Model):
             CELL_TYPES,
             {name: getattr(self.p.fields, name) for name in FIELD_NAMES},
             self.random,
+            single_precision_fields=lp.field_precision_bits == 32,
         )
         # the tissue's parts, under the names rules, tests and notebooks use
         self.lattice = self.tissue.lattice
@@ -143,6 +146,7 @@ class TumorImmuneModel(mesa.Model):
         self.treg_near: np.ndarray | None = None
         self.m2_near: np.ndarray | None = None
 
+        self.tissue.refresh_empty_layer()
         self.summary: dict[str, float] = {}
         self.datacollector = DataCollector(model_reporters=self._reporters())
         self.collect()
@@ -182,6 +186,7 @@ class TumorImmuneModel(mesa.Model):
         k = self.p.lattice.field_update_every_steps
         if self.steps % k == 0:
             self.tissue.step_fields(self.dt * k)
+        self.tissue.refresh_empty_layer()
         if self.steps % self.p.lattice.collect_every_steps == 0:
             self.collect()
         if self.duration_days is not None and self.days >= self.duration_days - 1e-9:
