@@ -35,12 +35,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+
+from model.viz.recording import RecordingWriter
 
 from .outcomes import compute_outcomes
 
@@ -92,6 +95,8 @@ class RunSpec:
         sample_hours: time-series rows kept every this many hours (plus the last).
         snapshot_days: days at which spatial snapshots are taken (empty: none).
         baseline_day: RECIST baseline for the response outcomes (see ``experiments.outcomes``).
+        record_every: model steps between recorded lattice frames (0: no recording).
+        record_to: the recording file (``<out>/recordings/<run_id>.h5``) when ``record_every`` > 0.
     """
 
     run_id: str
@@ -102,6 +107,8 @@ class RunSpec:
     sample_hours: float = 6.0
     snapshot_days: tuple[float, ...] = ()
     baseline_day: float = 0.0
+    record_every: int = 0
+    record_to: str = ""
 
     def seed_sequence(self) -> np.random.SeedSequence:
         """This run's independent random stream."""
@@ -117,6 +124,7 @@ class RunSpec:
             "sample_hours": self.sample_hours,
             "snapshot_days": list(self.snapshot_days),
             "baseline_day": self.baseline_day,
+            **({"record_every": self.record_every, "record_to": self.record_to} if self.record_every else {}),
         }
 
 
@@ -157,14 +165,22 @@ def execute_run(spec: RunSpec) -> RunResult:
     snap_days = sorted(float(d) for d in spec.snapshot_days)
     snaps: dict[str, list] = {}
     eps = 1e-9
-    while snap_days and snap_days[0] <= model.days + eps:
-        _snapshot(model, model.days, snaps)
-        snap_days.pop(0)
-    while model.running:
-        model.step()
+    recorder = RecordingWriter(spec.record_to, spec.record_every, labels=spec.labels) if spec.record_every else None
+    with recorder or nullcontext():  # an interrupted run deletes its unfinished recording
         while snap_days and snap_days[0] <= model.days + eps:
             _snapshot(model, model.days, snaps)
             snap_days.pop(0)
+        if recorder:
+            recorder.capture(model)
+        while model.running:
+            model.step()
+            while snap_days and snap_days[0] <= model.days + eps:
+                _snapshot(model, model.days, snaps)
+                snap_days.pop(0)
+            if recorder:
+                recorder.capture(model)
+        if recorder:
+            recorder.finish(model)
     full = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     outcomes = compute_outcomes(full, baseline_day=min(spec.baseline_day, float(full["days"].iloc[-1])))
 

@@ -91,9 +91,7 @@ def step_cd8(model: mesa.Model) -> None:
         newly = model.rng.random(rows.size) < rate_to_probability(exhaust_rate, model.dt)
         pop["exhausted"][rows[newly]] = True
         active = rows[~newly]
-        model.sources["ifn_gamma"] += (
-            np.bincount(sites[active], minlength=model.lattice.n_sites) * cp.ifn_gamma_secretion_per_hour
-        )
+        model.tissue.secrete("ifn_gamma", sites[active], cp.ifn_gamma_secretion_per_hour)
     # cells in contact (hitting, or arrested on a dead target) stay; the rest crawl
     walkers = np.flatnonzero(~(touching | (pop["arrested_until_hours"] > model.hours)))
     if walkers.size:
