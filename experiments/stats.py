@@ -35,6 +35,7 @@ from scipy import stats
 
 __all__ = [
     "mean_ci",
+    "response_surface",
     "cliffs_delta",
     "hodges_lehmann",
     "difference_in_means",
@@ -354,3 +355,15 @@ def format_statistics(table: pd.DataFrame, group: str = "scenario", outcomes: Se
                 p = f"{r['p_value']:.3g}" if not pd.isna(r["p_value"]) else "-"
             lines.append(f"  {str(r[group]):<{width}}  {int(r['n']):>3}  {mean:<28}  {diff:<34}  {d:>7}  {p:>8}")
     return "\n".join(lines)
+
+
+def response_surface(outcomes: pd.DataFrame, points: Sequence[dict], columns: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per design point of a sweep: the statistics table and the wide ``surface`` (mean, CI per outcome)."""
+    stats_ = summarize_outcomes(outcomes, "point", list(columns))
+    point_table = pd.DataFrame([{"point": i, **pt} for i, pt in enumerate(points)])
+    stats_ = point_table.merge(stats_, on="point", how="right")
+    wide = stats_.pivot_table(index="point", columns="outcome", values=["mean", "ci_low", "ci_high"], dropna=False)
+    wide.columns = [f"{oc_}_{stat}" for stat, oc_ in wide.columns]
+    ordered = [f"{c}_{s}" for c in columns for s in ("mean", "ci_low", "ci_high") if f"{c}_{s}" in wide.columns]
+    surface = point_table.merge(wide[ordered].reset_index(), on="point", how="left")
+    return stats_, surface
