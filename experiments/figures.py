@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping, Sequence
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.colors import BoundaryNorm, ListedColormap
@@ -66,8 +67,6 @@ CATEGORY_COLORS = {"CR": "#1a9641", "PR": "#a6d96a", "SD": "#fdae61", "PD": "#d7
 
 
 def _colors(groups: Sequence) -> dict:
-    import matplotlib
-
     cmap = matplotlib.colormaps["tab10" if len(groups) <= 10 else "tab20"]
     return {g: cmap(i % cmap.N) for i, g in enumerate(groups)}
 

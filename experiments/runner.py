@@ -53,6 +53,7 @@ __all__ = [
     "RunResult",
     "RunStore",
     "execute_run",
+    "build_model",
     "run_all",
     "prepare_out_dir",
     "combine",
@@ -174,16 +175,22 @@ def _with_probe_columns(full: pd.DataFrame, probed: Sequence[Mapping[str, float]
     return pd.concat([full, extra], axis=1)
 
 
+def build_model(spec: RunSpec):
+    """The :class:`~model.TumorImmuneModel` a spec describes, with its ``setup`` applied (not yet stepped)."""
+    scenario = TherapyScenario.from_dict(spec.scenario, source=f"run '{spec.run_id}'")
+    model = scenario.make_model(rng=spec.model_rng())
+    if spec.setup is not None:
+        spec.setup(model)
+    return model
+
+
 def execute_run(spec: RunSpec) -> RunResult:
     """Build and run one model; return its sampled time series, outcomes and snapshots.
 
     Pure function of ``spec``: the same spec gives bit-identical results on any worker.
     """
     t0 = time.perf_counter()
-    scenario = TherapyScenario.from_dict(spec.scenario, source=f"run '{spec.run_id}'")
-    model = scenario.make_model(rng=spec.model_rng())
-    if spec.setup is not None:
-        spec.setup(model)
+    model = build_model(spec)
     probed: list[Mapping[str, float]] = []
     snap_days = sorted(float(d) for d in spec.snapshot_days)
     snaps: dict[str, list] = {}

@@ -13,16 +13,6 @@ from exp_settings import SMALL, SMALL_CLI
 KW = dict(days=2, progress=False, figures=False, snapshot_days=[], workers=1)
 
 
-@pytest.fixture
-def no_runs(monkeypatch):
-    """Fail the test if any simulation starts."""
-
-    def boom(*_a, **_k):
-        raise AssertionError("a run started despite bad input")
-
-    monkeypatch.setattr(runner, "execute_run", boom)
-
-
 def _cli_error(capsys, *args) -> str:
     assert main(list(args)) == 2
     return capsys.readouterr().err

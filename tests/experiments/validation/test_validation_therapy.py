@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from experiments import validation_therapy as vt
-from experiments.validation_core import TEST
+from experiments.validation import therapy as vt
+from experiments.validation.core import TEST
 
 
 @pytest.fixture(scope="module")
