@@ -72,6 +72,24 @@ def _run_settings(days: float | None, overrides: Any, lattice_size: int | None, 
     }
 
 
+def _output(seed: Any, sample_hours: Any, out: Any, workers: Any, scheduler: Any, progress: bool,
+            stop_after: int | None, csv: bool, figures: Any, snapshot_field: str) -> Output:
+    """Check the options every experiment takes; bundle them for the driver."""
+    check_common(seed, workers, sample_hours)
+    figure_formats(figures)
+    return Output(out, workers, scheduler, progress, stop_after, csv, figures, snapshot_field)
+
+
+def _arms(scenarios: Any, days: float | None, overrides: Any, lattice_size: int | None, reference: str | None,
+          snapshot_days: Sequence[float] | None, what: str) -> tuple[list[TherapyScenario], list[str], list[str], dict]:
+    """Resolved scenarios, notes, names and snapshot days of a compare / cohort; checks ``reference``."""
+    scs, notes = resolve_scenarios(scenarios, days, overrides, lattice_size)
+    names = [sc.name for sc in scs]
+    if reference is not None and reference not in names:
+        raise ExperimentError(f"reference '{reference}' is not one of the {what} ({', '.join(names)})")
+    return scs, notes, names, snapshot_days_of(snapshot_days, scs)
+
+
 def _cohort_figures(r: ExperimentResult, snapshot_field: str, formats: Sequence[str]) -> list[Path]:
     paths = common_figures(r, snapshot_field, formats)
     paths += plots.save_figure(plots.plot_waterfall(r.outcomes), r.out_dir / "figures", "waterfall", formats)
@@ -143,14 +161,8 @@ def compare(
         :class:`ComparisonResult` with ``timeseries``, ``outcomes``, ``statistics``, ``out_dir``.
     """
     replicates = check_count("replicates", replicates)
-    check_common(seed, workers, sample_hours)
-    output = Output(out, workers, scheduler, progress, stop_after, csv, figures, snapshot_field)
-    figure_formats(figures)
-    scs, notes = resolve_scenarios(scenarios, days, overrides, lattice_size)
-    names = [sc.name for sc in scs]
-    if reference is not None and reference not in names:
-        raise ExperimentError(f"reference '{reference}' is not one of the scenarios ({', '.join(names)})")
-    snaps = snapshot_days_of(snapshot_days, scs)
+    output = _output(seed, sample_hours, out, workers, scheduler, progress, stop_after, csv, figures, snapshot_field)
+    scs, notes, names, snaps = _arms(scenarios, days, overrides, lattice_size, reference, snapshot_days, "scenarios")
     specs = []
     for i, sc in enumerate(scs):
         d = sc.to_dict()
@@ -229,15 +241,9 @@ def cohort(
         CR/PR/SD/PD counts, median time to progression and log-rank p per arm.
     """
     patients = check_count("patients", patients)
-    check_common(seed, workers, sample_hours)
-    output = Output(out, workers, scheduler, progress, stop_after, csv, figures, snapshot_field)
-    figure_formats(figures)
-    scs, notes = resolve_scenarios(scenarios, days, overrides, lattice_size)
-    names = [sc.name for sc in scs]
-    if reference is not None and reference not in names:
-        raise ExperimentError(f"reference '{reference}' is not one of the arms ({', '.join(names)})")
+    output = _output(seed, sample_hours, out, workers, scheduler, progress, stop_after, csv, figures, snapshot_field)
+    scs, notes, names, snaps = _arms(scenarios, days, overrides, lattice_size, reference, snapshot_days, "arms")
     reference = reference or names[0]
-    snaps = snapshot_days_of(snapshot_days, scs)
     specs, patient_records = [], {}
     for sc in scs:
         base = sc.parameters()
@@ -337,9 +343,7 @@ def sweep(
         :class:`SweepResult` with ``surface`` (one row per point).
     """
     replicates = check_count("replicates", replicates)
-    check_common(seed, workers, sample_hours)
-    output = Output(out, workers, scheduler, progress, stop_after, csv, figures, snapshot_field)
-    figure_formats(figures)
+    output = _output(seed, sample_hours, out, workers, scheduler, progress, stop_after, csv, figures, snapshot_field)
     if not isinstance(parameters, Mapping):
         parameters = dict(parse_sweep_parameter(p) for p in parameters)
     if not parameters:

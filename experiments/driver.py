@@ -30,7 +30,8 @@ from .errors import ExperimentError
 from .files import MANIFEST, write_table, write_text_atomic
 from .outcomes import HEADLINE_OUTCOMES
 from .results import ExperimentResult
-from .runner import RunSpec, RunStore, combine, connect_scheduler, prepare_out_dir, run_all
+from .cluster import connect_scheduler
+from .runner import RunSpec, RunStore, combine, prepare_out_dir, run_all
 from .stats import format_statistics, numeric_outcomes
 
 __all__ = ["Plan", "Output", "Executed", "Analysis", "run_experiment", "figure_formats", "stat_columns",

@@ -42,6 +42,7 @@ from tqdm.auto import tqdm
 
 from model import TherapyScenario
 
+from .cluster import connect_scheduler, default_workers
 from .errors import ExperimentError, ExperimentInterrupted
 from .files import atomic_write, environment_info, json_default, prepare_out_dir, write_json_atomic, write_table
 from .outcomes import compute_outcomes
@@ -299,34 +300,6 @@ class RunStore:
 
 
 # =========================================================================== execution
-
-
-def default_workers() -> int:
-    """Cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def connect_scheduler(scheduler: Any) -> tuple[Any, bool]:
-    """A Dask ``Client`` for ``scheduler`` (address string or Client); ``(client, we_own_it)``."""
-    if scheduler is None:
-        return None, False
-    if not isinstance(scheduler, str):
-        if not hasattr(scheduler, "submit") or not hasattr(scheduler, "map"):
-            raise ExperimentError(f"scheduler must be an address like 'tcp://host:8786' or a dask Client, not {scheduler!r}")
-        return scheduler, False
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ExperimentError(
-            "--scheduler needs dask.distributed: pip install 'tumor-immune[distributed]'"
-        ) from None
-    try:
-        return Client(scheduler, timeout="15s"), True
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ExperimentError(f"cannot connect to the Dask scheduler at '{scheduler}': {exc}") from None
 
 
 def _iter_serial(specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunResult]]:

@@ -55,7 +55,7 @@ from model import Parameters
 
 from ..stats import finite_mean_ci, paired_diff_ci
 from .biology_arms import SECTION, column, effect, effect_check, run_arms, suppression_assay
-from .core import Budget, Check
+from .core import Budget, Check, save_figure
 
 def assay_checks(assay: dict[str, np.ndarray]) -> list[Check]:
     data = {k: [{"kill_efficiency": v} for v in vals] for k, vals in assay.items()}
@@ -355,9 +355,7 @@ def _figure(data, checks, fig_dir: Path) -> None:
     ax.set_xlabel("relative change of the read-out, treated vs control (%), paired 95% CI")
     ax.set_title("biology effects (green: direction confirmed)")
     fig.tight_layout()
-    fig_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(fig_dir / "biology_effects.png", dpi=110)
-    plt.close(fig)
+    save_figure(fig, fig_dir, "biology_effects.png")
     for c in rel:
         c.figure = "biology_effects.png"
     hc = [c for c in checks if c.id == "bio.checkpoint_hot_vs_cold"]
@@ -373,8 +371,7 @@ def _figure(data, checks, fig_dir: Path) -> None:
         ax.set_ylabel("final tumor cells")
         ax.set_title("checkpoint blockade: hot vs cold")
         fig.tight_layout()
-        fig.savefig(fig_dir / "biology_checkpoint_hot_cold.png", dpi=110)
-        plt.close(fig)
+        save_figure(fig, fig_dir, "biology_checkpoint_hot_cold.png")
         hc[0].figure = "biology_checkpoint_hot_cold.png"
 
 

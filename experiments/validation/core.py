@@ -112,65 +112,6 @@ class Check:
     figure: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["ci"] = list(self.ci) if self.ci is not None else None
-        d["extra"] = {k: _plain(v) for k, v in self.extra.items()}
-        return d
-
-    def value_text(self) -> str:
-        v = _fmt(self.value)
-        if self.ci is not None and all(math.isfinite(c) for c in self.ci):
-            v += f" [{_fmt(self.ci[0])}, {_fmt(self.ci[1])}]"
-        return f"{v} {self.unit}".strip()
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, (np.floating, np.integer)):
-        return v.item()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    return v
-
-
-def _fmt(x: float) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a"
-    ax = abs(x)
-    if ax != 0 and (ax < 1e-3 or ax >= 1e5):
-        return f"{x:.3g}"
-    if ax >= 100:
-        return f"{x:.0f}"
-    if ax >= 10:
-        return f"{x:.1f}"
-    return f"{x:.3g}"
-
-
-# =========================================================================== results
-
-
-@dataclass
-class Check:
-    """One validated claim and its statistic."""
-
-    id: str
-    section: str
-    claim: str
-    reference: str
-    statistic: str
-    value: float
-    ci: tuple[float, float] | None
-    unit: str
-    criterion: str
-    passed: bool
-    notes: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-    figure: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
         """Plain-JSON form (for ``results.json``)."""
         d = asdict(self)
         d["ci"] = list(self.ci) if self.ci is not None else None

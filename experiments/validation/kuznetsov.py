@@ -51,7 +51,7 @@ from scipy.optimize import brentq, curve_fit
 
 from model import Parameters
 
-from .core import Budget, Check, replicate_seeds, run_specs, validation_spec
+from .core import Budget, Check, replicate_seeds, run_specs, save_figure, validation_spec
 
 SECTION = "Well-mixed limit vs Kuznetsov et al. (1994)"
 
@@ -414,9 +414,7 @@ def analyse(budget: Budget, agent: dict | None = None, fig_dir: Path | None = No
         ax[2].set(xlabel="CD8 recruitment per vessel (1/h)", ylabel="fraction eliminated", title="elimination threshold")
         ax[2].legend(fontsize=7)
         fig.tight_layout()
-        fig_dir.mkdir(parents=True, exist_ok=True)
-        fig.savefig(fig_dir / "kuznetsov.png", dpi=110)
-        plt.close(fig)
+        save_figure(fig, fig_dir, "kuznetsov.png")
         for c in checks:
             c.figure = "kuznetsov.png"
     return checks

@@ -29,7 +29,7 @@ from model import PROFILES, TREATMENTS, CD8TCell, Parameters, TumorImmuneModel, 
 
 from ..outcomes import compute_outcomes
 from ..stats import paired_diff_ci
-from .core import Budget, Check, replicate_seeds, run_specs, validation_spec
+from .core import Budget, Check, replicate_seeds, run_specs, save_figure, validation_spec
 
 SECTION = "Therapy"
 
@@ -136,9 +136,7 @@ def chemotherapy(budget: Budget, fig_dir: Path | None = None) -> list[Check]:
         ax[1].set(xlabel="days after the dose", ylabel="neutrophils recruited per day", title="immune recruitment")
         ax[1].legend(fontsize=7)
         fig.tight_layout()
-        fig_dir.mkdir(parents=True, exist_ok=True)
-        fig.savefig(fig_dir / "therapy_chemo.png", dpi=110)
-        plt.close(fig)
+        save_figure(fig, fig_dir, "therapy_chemo.png")
         c1.figure = c2.figure = "therapy_chemo.png"
     return [c1, c2]
 
@@ -260,9 +258,7 @@ def radiotherapy_lq(budget: Budget, fig_dir: Path | None = None) -> list[Check]:
         ax.set(xlabel="dose (Gy)", ylabel="surviving fraction", title="radiotherapy: linear-quadratic survival")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        fig_dir.mkdir(parents=True, exist_ok=True)
-        fig.savefig(fig_dir / "therapy_radiotherapy_lq.png", dpi=110)
-        plt.close(fig)
+        save_figure(fig, fig_dir, "therapy_radiotherapy_lq.png")
         c1.figure = c2.figure = "therapy_radiotherapy_lq.png"
     return [c1, c2]
 
@@ -393,9 +389,7 @@ def cohort(budget: Budget, fig_dir: Path | None = None, which: str = "triple_neg
         ax[1].set_xticklabels(names, fontsize=6)
         ax[1].set(ylabel="objective response rate", title="model vs trials")
         fig.tight_layout()
-        fig_dir.mkdir(parents=True, exist_ok=True)
-        fig.savefig(fig_dir / f"therapy_cohort_{which}.png", dpi=110)
-        plt.close(fig)
+        save_figure(fig, fig_dir, f"therapy_cohort_{which}.png")
         c.figure = f"therapy_cohort_{which}.png"
     return [c]
 
