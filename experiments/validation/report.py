@@ -1,4 +1,4 @@
-"""The validation report: run every section, write Markdown + figures + JSON, update the docs.
+"""Validation suite: regenerate the validation report (Markdown + figures).
 
 ``python -m experiments validate --out DIR`` (or ``tumor-immune validate``) calls
 :func:`main`, which runs every validation experiment, draws each reference
