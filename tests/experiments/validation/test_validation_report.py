@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 from experiments import cli, validation
-from experiments.validation import report
+from experiments.validation import report as report_module
 from experiments.validation.core import Check
 
 
@@ -32,7 +32,7 @@ def fake_checks(fig_dir):
 
 
 def test_main_writes_report_figures_and_json(tmp_path, monkeypatch):
-    monkeypatch.setattr(report, "sections", lambda budget, quick: [("Fake", lambda b, f: fake_checks(f))])
+    monkeypatch.setattr(report_module, "sections", lambda budget, quick: [("Fake", lambda b, f: fake_checks(f))])
     docs = tmp_path / "docs" / "validation.md"
     docs.parent.mkdir()
     docs.write_text("# Validation\n\nprose before\n\n<!-- validation-summary:begin -->\nOLD-TABLE\n"
