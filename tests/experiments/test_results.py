@@ -17,7 +17,7 @@ def test_load_results_reopens_a_comparison(tmp_path):
     assert isinstance(back, ComparisonResult) and back.kind == "compare"
     for name in ("timeseries", "outcomes", "statistics"):
         assert_frame_equal(getattr(back, name), getattr(res, name))
-    assert back.report == res.report and set(back.snapshots) == set(res.snapshots) == {"untreated__r000",
+    assert back.report == res.report + "\n" and set(back.snapshots) == set(res.snapshots) == {"untreated__r000",
                                                                                       "chemotherapy__r000"}
     assert "2 runs" in repr(back) and "untreated" in repr(back)
 
@@ -33,7 +33,8 @@ def test_load_results_reopens_a_sweep(tmp_path):
 def test_load_results_refuses_other_directories(tmp_path):
     with pytest.raises(ExperimentError, match="holds no manifest.json"):
         load_results(tmp_path)
-    compare(["untreated"], replicates=1, out=tmp_path / "x", snapshot_days=[], stop_after=None, **KW)
+    lattice = {k: v for k, v in SMALL.items() if k.startswith("lattice.")}
+    compare(["untreated"], replicates=1, out=tmp_path / "x", snapshot_days=[], **{**KW, "overrides": lattice})
     (tmp_path / "x" / "statistics.parquet").unlink()
     with pytest.raises(ExperimentError, match="is not finished"):
         load_results(tmp_path / "x")
