@@ -16,14 +16,17 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 from typing import Sequence
 
-from model import FIELD_NAMES
+from model import FIELD_NAMES, TREATMENTS, ParameterError, Parameters, list_profiles, list_scenarios
 
-from . import calibration, sensitivity
+from . import api, calibration, sensitivity
+from .errors import ExperimentError, ExperimentInterrupted
 from .movie_cli import add_movie_parser, run_movie
+from .outcomes import OUTCOME_DESCRIPTIONS
 from .trial import cli as trial_cli
 
 __all__ = ["main", "build_parser"]
@@ -135,10 +138,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _list(args) -> int:
-    from model import Parameters, TREATMENTS, list_profiles, list_scenarios
-
-    from .outcomes import OUTCOME_DESCRIPTIONS
-
     def table(title: str, items: dict[str, str]) -> None:
         print(title)
         w = max(len(k) for k in items) if items else 0
@@ -162,16 +161,14 @@ def _list(args) -> int:
 
 
 def _validate(args) -> int:
-    import importlib
-
-    from .runner import ExperimentError
-
+    # imported on demand: the suite is heavy and only this command needs it (and an
+    # installation without it gets a clear error instead of a broken CLI)
     try:
         validation = importlib.import_module("experiments.validation")
     except ModuleNotFoundError as exc:
         if exc.name == "experiments.validation":
             raise ExperimentError(
-                "the validation suite (experiments/validation.py) is not available in this installation"
+                "the validation suite (experiments/validation/) is not available in this installation"
             ) from None
         raise
     if not hasattr(validation, "main"):
@@ -182,10 +179,6 @@ def _validate(args) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tumor-immune`` console script; returns the exit status."""
-    from model import ParameterError
-
-    from .runner import ExperimentError, ExperimentInterrupted
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -200,8 +193,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return args.handler(args)
         if args.command == "movie":
             return run_movie(args)
-        from . import api
-
         common = dict(
             days=args.days,
             seed=args.seed,

@@ -25,26 +25,28 @@ runs it or in what order, so serial, pool and Dask runs give identical tables.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import datetime as _dt
 import json
 import multiprocessing
 import os
-import platform
 import re
-import subprocess
-import sys
-import tempfile
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
 
+from model import TherapyScenario
 from model.viz.recording import RecordingWriter
 
+from .cluster import connect_scheduler, default_workers
+from .errors import ExperimentError, ExperimentInterrupted
+from .files import atomic_write, environment_info, json_default, prepare_out_dir, write_json_atomic, write_table
 from .outcomes import compute_outcomes
 
 __all__ = [
@@ -54,29 +56,20 @@ __all__ = [
     "RunResult",
     "RunStore",
     "execute_run",
+    "build_model",
     "run_all",
     "prepare_out_dir",
     "combine",
     "safe_name",
     "environment_info",
+    "write_table",
+    "write_json_atomic",
+    "connect_scheduler",
+    "default_workers",
 ]
 
-MANIFEST = "manifest.json"
-MANIFEST_FORMAT = 1
 _META_OUTCOMES = b"tumor_immune.outcomes"
 _META_SPEC = b"tumor_immune.spec"
-
-
-class ExperimentError(ValueError):
-    """Bad experiment input (caught before any run starts)."""
-
-
-class ExperimentInterrupted(RuntimeError):
-    """The experiment stopped before all runs finished; re-run the same command to resume."""
-
-    def __init__(self, message: str, completed: int = 0):
-        super().__init__(message)
-        self.completed = completed
 
 
 # =========================================================================== specs
@@ -97,35 +90,60 @@ class RunSpec:
         baseline_day: RECIST baseline for the response outcomes (see ``experiments.outcomes``).
         record_every: model steps between recorded lattice frames (0: no recording).
         record_to: the recording file (``<out>/recordings/<run_id>.h5``) when ``record_every`` > 0.
+        setup: optional hook ``setup(model)`` called once on the built model before the
+            first step (e.g. a different initial layout). Must be picklable (a module-level
+            function or a :func:`functools.partial` of one) to run on a pool or cluster.
+        probe: optional read-out ``probe(model) -> {name: number}`` called before every
+            step and once after the last; each name becomes a column of the run's time
+            series, aligned with the data collector's rows (the value before step ``i`` is
+            the state of row ``i``). Needs ``lattice.collect_every_steps = 1``; picklable
+            like ``setup``.
+
+    With ``spawn_key=None`` the model gets the integer ``seed`` itself
+    (``TumorImmuneModel(rng=seed)``, Mesa's integer-seed convention) instead of a
+    ``SeedSequence`` child; the validation suite draws its seeds that way.
     """
 
     run_id: str
     labels: dict[str, Any]
     scenario: dict[str, Any]
     seed: int
-    spawn_key: tuple[int, ...]
+    spawn_key: tuple[int, ...] | None
     sample_hours: float = 6.0
     snapshot_days: tuple[float, ...] = ()
     baseline_day: float = 0.0
     record_every: int = 0
     record_to: str = ""
+    setup: Callable[[Any], None] | None = None
+    probe: Callable[[Any], Mapping[str, float]] | None = None
 
     def seed_sequence(self) -> np.random.SeedSequence:
         """This run's independent random stream."""
-        return np.random.SeedSequence(self.seed, spawn_key=tuple(self.spawn_key))
+        return np.random.SeedSequence(self.seed, spawn_key=tuple(self.spawn_key or ()))
+
+    def model_rng(self) -> np.random.Generator | int:
+        """What the model is seeded with: this run's stream, or the plain seed (``spawn_key=None``)."""
+        if self.spawn_key is None:
+            return int(self.seed)
+        return np.random.default_rng(self.seed_sequence())
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """JSON-friendly form (stored with each run's table)."""
+        out = {
             "run_id": self.run_id,
             "labels": self.labels,
             "scenario": self.scenario,
             "seed": self.seed,
-            "spawn_key": list(self.spawn_key),
+            "spawn_key": None if self.spawn_key is None else list(self.spawn_key),
             "sample_hours": self.sample_hours,
             "snapshot_days": list(self.snapshot_days),
             "baseline_day": self.baseline_day,
             **({"record_every": self.record_every, "record_to": self.record_to} if self.record_every else {}),
         }
+        for name, hook in (("setup", self.setup), ("probe", self.probe)):
+            if hook is not None:  # recorded by name only (the code is in the repository)
+                out[name] = repr(hook)
+        return out
 
 
 @dataclass
@@ -151,17 +169,37 @@ def _snapshot(model, days: float, store: dict[str, list]) -> None:
         store.setdefault(name, []).append(np.asarray(f.values, dtype=np.float32).copy())
 
 
+def _with_probe_columns(full: pd.DataFrame, probed: Sequence[Mapping[str, float]], run_id: str) -> pd.DataFrame:
+    """``full`` with one column per probed read-out (rows aligned with the data collector's)."""
+    if len(probed) != len(full):
+        raise ExperimentError(
+            f"run '{run_id}': a probe needs one data-collector row per step (lattice.collect_every_steps = 1); "
+            f"got {len(full)} rows for {len(probed)} probes"
+        )
+    extra = pd.DataFrame([dict(p) for p in probed], dtype=float)
+    clash = sorted(set(extra.columns) & set(full.columns))
+    if clash:
+        raise ExperimentError(f"run '{run_id}': probe column(s) {', '.join(clash)} clash with the data collector's")
+    return pd.concat([full, extra], axis=1)
+
+
+def build_model(spec: RunSpec):
+    """The :class:`~model.TumorImmuneModel` a spec describes, with its ``setup`` applied (not yet stepped)."""
+    scenario = TherapyScenario.from_dict(spec.scenario, source=f"run '{spec.run_id}'")
+    model = scenario.make_model(rng=spec.model_rng())
+    if spec.setup is not None:
+        spec.setup(model)
+    return model
+
+
 def execute_run(spec: RunSpec) -> RunResult:
     """Build and run one model; return its sampled time series, outcomes and snapshots.
 
     Pure function of ``spec``: the same spec gives bit-identical results on any worker.
     """
-    from model import TherapyScenario
-
     t0 = time.perf_counter()
-    scenario = TherapyScenario.from_dict(spec.scenario, source=f"run '{spec.run_id}'")
-    rng = np.random.default_rng(spec.seed_sequence())
-    model = scenario.make_model(rng=rng)
+    model = build_model(spec)
+    probed: list[Mapping[str, float]] = []
     snap_days = sorted(float(d) for d in spec.snapshot_days)
     snaps: dict[str, list] = {}
     eps = 1e-9
@@ -173,6 +211,8 @@ def execute_run(spec: RunSpec) -> RunResult:
         if recorder:
             recorder.capture(model)
         while model.running:
+            if spec.probe is not None:
+                probed.append(spec.probe(model))
             model.step()
             while snap_days and snap_days[0] <= model.days + eps:
                 _snapshot(model, model.days, snaps)
@@ -183,6 +223,9 @@ def execute_run(spec: RunSpec) -> RunResult:
             recorder.finish(model)
     full = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     outcomes = compute_outcomes(full, baseline_day=min(spec.baseline_day, float(full["days"].iloc[-1])))
+    if spec.probe is not None:
+        probed.append(spec.probe(model))
+        full = _with_probe_columns(full, probed, spec.run_id)
 
     ts = full
     if spec.sample_hours and spec.sample_hours > 0:
@@ -201,50 +244,6 @@ def execute_run(spec: RunSpec) -> RunResult:
 
 
 # =========================================================================== storage
-
-
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write via ``write(tmp)`` to a temporary file next to ``path``, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        write(tmp_path)
-        os.replace(tmp_path, path)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    _atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, sort_keys=False, default=_json_default)))
-
-
-def write_table(df: pd.DataFrame, path: Path, csv: bool = False) -> list[Path]:
-    """Write ``df`` as Parquet (and CSV) atomically; return the paths."""
-    _atomic_write(path, lambda p: df.to_parquet(p, index=False))
-    out = [path]
-    if csv:
-        cpath = path.with_suffix(".csv")
-        _atomic_write(cpath, lambda p: df.to_csv(p, index=False))
-        out.append(cpath)
-    return out
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return float(o)
-    if isinstance(o, (np.bool_,)):
-        return bool(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, (set, frozenset, tuple)):
-        return list(o)
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON serializable: {type(o).__name__}")
 
 
 class RunStore:
@@ -274,8 +273,6 @@ class RunStore:
 
     def is_done(self, spec: RunSpec) -> bool:
         """True if the run's file exists and is readable (an unreadable one is deleted)."""
-        import pyarrow.parquet as pq
-
         path = self.run_path(spec.run_id)
         if not path.exists():
             return False
@@ -291,25 +288,20 @@ class RunStore:
         return ok
 
     def write(self, spec: RunSpec, result: RunResult) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
         if result.snapshots is not None:
             def _save_npz(p: Path) -> None:
                 with open(p, "wb") as fh:
                     np.savez_compressed(fh, **result.snapshots)
 
-            _atomic_write(self.snapshot_path(spec.run_id), _save_npz)
+            atomic_write(self.snapshot_path(spec.run_id), _save_npz)
         table = pa.Table.from_pandas(result.timeseries, preserve_index=False)
         meta = dict(table.schema.metadata or {})
-        meta[_META_OUTCOMES] = json.dumps(result.outcomes, default=_json_default).encode()
-        meta[_META_SPEC] = json.dumps(spec.to_json(), default=_json_default).encode()
+        meta[_META_OUTCOMES] = json.dumps(result.outcomes, default=json_default).encode()
+        meta[_META_SPEC] = json.dumps(spec.to_json(), default=json_default).encode()
         table = table.replace_schema_metadata(meta)
-        _atomic_write(self.run_path(spec.run_id), lambda p: pq.write_table(table, p))
+        atomic_write(self.run_path(spec.run_id), lambda p: pq.write_table(table, p))
 
     def read(self, spec: RunSpec) -> RunResult:
-        import pyarrow.parquet as pq
-
         table = pq.read_table(self.run_path(spec.run_id))
         outcomes = json.loads(table.schema.metadata[_META_OUTCOMES])
         return RunResult(spec.run_id, table.to_pandas(), outcomes, None)
@@ -322,169 +314,7 @@ class RunStore:
             return {k: data[k] for k in data.files}
 
 
-# =========================================================================== output directory / manifest
-
-
-def _git_commit() -> tuple[str | None, bool | None]:
-    here = Path(__file__).resolve().parent
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
-        )
-        if commit.returncode != 0:
-            return None, None
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True, text=True, timeout=5
-        )
-        return commit.stdout.strip(), bool(dirty.stdout.strip())
-    except (OSError, subprocess.SubprocessError):
-        return None, None
-
-
-def environment_info() -> dict[str, Any]:
-    """Package version, git commit and library versions for the manifest."""
-    import importlib.metadata as md
-
-    try:
-        version = md.version("tumor-immune")
-    except md.PackageNotFoundError:
-        from model import __version__ as version
-    commit, dirty = _git_commit()
-    libs = {}
-    for lib in ("mesa", "numpy", "scipy", "pandas", "pyarrow"):
-        try:
-            libs[lib] = md.version(lib)
-        except md.PackageNotFoundError:
-            pass
-    return {
-        "package_version": version,
-        "git_commit": commit,
-        "git_dirty": dirty,
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "libraries": libs,
-    }
-
-
-def _normalize(obj: Any) -> Any:
-    return json.loads(json.dumps(obj, default=_json_default, sort_keys=True))
-
-
-def _flat_diff(a: Any, b: Any, prefix: str = "") -> list[str]:
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = []
-        for k in list(dict.fromkeys([*a.keys(), *b.keys()])):
-            p = f"{prefix}.{k}" if prefix else str(k)
-            if k not in a:
-                out.append(f"{p} (new)")
-            elif k not in b:
-                out.append(f"{p} (missing now)")
-            else:
-                out.extend(_flat_diff(a[k], b[k], p))
-        return out
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        out = []
-        for i, (x, y) in enumerate(zip(a, b)):
-            out.extend(_flat_diff(x, y, f"{prefix}[{i}]"))
-        return out
-    if a != b:
-        sa, sb = json.dumps(a), json.dumps(b)
-        if len(sa) > 40 or len(sb) > 40:
-            return [prefix]
-        return [f"{prefix}: {sa} -> {sb}"]
-    return []
-
-
-def prepare_out_dir(out: str | os.PathLike, experiment: dict[str, Any], runs: Sequence[RunSpec]) -> Path:
-    """Check ``out`` can hold this experiment; write (or keep) its manifest; return the path.
-
-    Raises :class:`ExperimentError` when the directory cannot be written, holds a
-    different experiment, or holds unrelated files -- before any run starts.
-    """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ExperimentError(f"output directory '{out}' exists and is a file")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=out, prefix=".write-probe.", suffix=".tmp")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise ExperimentError(f"output directory '{out}' is not writable: {exc.strerror or exc}") from None
-
-    experiment = _normalize(experiment)
-    manifest_path = out / MANIFEST
-    if manifest_path.exists():
-        try:
-            old = json.loads(manifest_path.read_text())
-        except (OSError, ValueError) as exc:
-            raise ExperimentError(f"output directory '{out}' holds an unreadable {MANIFEST} ({exc}); "
-                                  "choose another --out or delete it") from None
-        old_exp = old.get("experiment")
-        if old_exp != experiment:
-            diffs = _flat_diff(old_exp if isinstance(old_exp, dict) else {}, experiment)
-            shown = "; ".join(diffs[:6]) + (f"; ... ({len(diffs) - 6} more)" if len(diffs) > 6 else "")
-            raise ExperimentError(
-                f"output directory '{out}' holds a different experiment "
-                f"(differs in: {shown or 'experiment definition'}). "
-                "Re-run the original command to resume it, or choose a new --out."
-            )
-        env = environment_info()
-        if old.get("git_commit") and env["git_commit"] and old["git_commit"] != env["git_commit"]:
-            print(
-                f"note: resuming an experiment started at commit {old['git_commit'][:10]} "
-                f"with code at {env['git_commit'][:10]}",
-                file=sys.stderr,
-            )
-        return out
-    leftovers = [p for p in out.iterdir() if not p.name.startswith(".")]
-    if leftovers:
-        raise ExperimentError(
-            f"output directory '{out}' is not empty and holds no {MANIFEST} "
-            f"(found {', '.join(sorted(p.name for p in leftovers)[:5])}); choose a new or empty --out"
-        )
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        **environment_info(),
-        "experiment": experiment,
-        "runs": [
-            {"run_id": s.run_id, **s.labels, "seed": s.seed, "spawn_key": list(s.spawn_key)} for s in runs
-        ],
-    }
-    write_json_atomic(manifest_path, manifest)
-    return out
-
-
 # =========================================================================== execution
-
-
-def default_workers() -> int:
-    """Cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def connect_scheduler(scheduler: Any) -> tuple[Any, bool]:
-    """A Dask ``Client`` for ``scheduler`` (address string or Client); ``(client, we_own_it)``."""
-    if scheduler is None:
-        return None, False
-    if not isinstance(scheduler, str):
-        if not hasattr(scheduler, "submit") or not hasattr(scheduler, "map"):
-            raise ExperimentError(f"scheduler must be an address like 'tcp://host:8786' or a dask Client, not {scheduler!r}")
-        return scheduler, False
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ExperimentError(
-            "--scheduler needs dask.distributed: pip install 'tumor-immune[distributed]'"
-        ) from None
-    try:
-        return Client(scheduler, timeout="15s"), True
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ExperimentError(f"cannot connect to the Dask scheduler at '{scheduler}': {exc}") from None
 
 
 def _iter_serial(specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunResult]]:
@@ -552,8 +382,6 @@ def run_all(
     Returns:
         ``({run_id: RunResult} when store is None else None, number of runs already finished)``.
     """
-    from tqdm.auto import tqdm
-
     workers = default_workers() if workers is None else int(workers)
     if workers < 1:
         raise ExperimentError(f"workers = {workers} must be >= 1")

@@ -26,6 +26,7 @@ import numpy as np
 from mesa.discrete_space import Cell, OrthogonalMooreGrid
 from mesa.discrete_space.discrete_space import DiscreteSpace
 from mesa.discrete_space.grid import pickle_gridcell
+from mesa.discrete_space.property_layer import create_property_accessors
 
 __all__ = ["LatticeGrid", "SiteAgents", "SiteCells", "LazyCell"]
 
@@ -216,10 +217,28 @@ class LatticeGrid(OrthogonalMooreGrid):
         if self._ndims != 2:
             raise ValueError("LatticeGrid is two-dimensional")
         self.occupants = occupants
+        self._new_cell_class()
+        self.create_property_layer("empty", default_value=True, dtype=bool)
+
+    def _new_cell_class(self) -> None:
+        # Mesa gives every grid its own cell class, because property layers become
+        # class attributes; cells are then built on demand from it.
         self.cell_klass = type("GridCell", (LazyCell,), {"_mesa_properties": set(), "__slots__": ()})
         copyreg.pickle(self.cell_klass, pickle_gridcell)
         self._cells = _LazyCells(self)
-        self.create_property_layer("empty", default_value=True, dtype=bool)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without cell objects: agents do not hold cells, so they are rebuilt on demand."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("cell_klass", "_cells")}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuild the per-grid cell class, its layer accessors and an empty lazy cell table."""
+        self.__dict__.update(state)
+        self._new_cell_class()
+        for layer in self._mesa_property_layers.values():
+            setattr(self.cell_klass, layer.name,
+                    create_property_accessors(layer.data, docstring=f"accessor for {layer.name}"))
 
     @property
     def _celllist(self) -> list:

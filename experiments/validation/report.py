@@ -9,9 +9,9 @@ curve against the model, and writes
 * ``DIR/figures/*.png``;
 * ``DIR/results.json`` -- every check as data (for diffing between versions).
 
-``--quick`` uses the same small budget as ``tests/validation`` (minutes);
+``--quick`` uses the same small budget as ``tests/experiments/validation`` (minutes);
 the default budget uses more replicates (tighter intervals). The experiments
-live in ``experiments/validation_*.py``; the tests assert on the same
+live in ``experiments/validation/<section>.py``; the tests assert on the same
 statistics. ``docs/validation.md`` summarises the last full run
 (``python -m experiments.validation --out DIR --docs`` rewrites its tables).
 
@@ -26,28 +26,31 @@ import dataclasses
 import datetime as _dt
 import json
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .validation_core import FULL, TEST, Budget, Check
+import matplotlib
 
-__all__ = ["main", "run_all", "render_report", "render_summary_table", "SECTIONS"]
+from model import __version__ as MODEL_VERSION
+
+from ..files import git_commit, write_text_atomic
+from . import biology, growth, kuznetsov, numerics, therapy
+from .core import FULL, TEST, Budget, Check
+
+__all__ = ["main", "cli", "run_sections", "sections", "render_report", "render_summary_table", "update_docs",
+           "SECTIONS", "DOCS_BEGIN", "DOCS_END"]
 
 
-def _sections(budget: Budget, quick: bool) -> list[tuple[str, Callable[[Budget, Path | None], list[Check]]]]:
-    from . import validation_biology, validation_growth, validation_kuznetsov, validation_numerics, validation_therapy
-
-    arms = validation_biology.TEST_ARMS if quick else None
+def sections(budget: Budget, quick: bool) -> list[tuple[str, Callable[[Budget, Path | None], list[Check]]]]:
+    """``(title, run(budget, fig_dir) -> checks)`` of every section, in report order."""
+    arms = biology.TEST_ARMS if quick else None
     return [
-        ("Numerics: fields", validation_numerics.run),
-        ("Growth without immunity", validation_growth.run),
-        ("Well-mixed limit vs Kuznetsov et al. (1994)", validation_kuznetsov.run),
-        ("Biology: effect directions", lambda b, f: validation_biology.run(b, f, arms)),
-        ("Therapy", lambda b, f: validation_therapy.run(b, f, quick)),
+        ("Numerics: fields", numerics.run),
+        ("Growth without immunity", growth.run),
+        ("Well-mixed limit vs Kuznetsov et al. (1994)", kuznetsov.run),
+        ("Biology: effect directions", lambda b, f: biology.run(b, f, arms)),
+        ("Therapy", lambda b, f: therapy.run(b, f, quick)),
     ]
 
 
@@ -55,11 +58,11 @@ SECTIONS = ("Numerics: fields", "Growth without immunity", "Well-mixed limit vs 
             "Biology: effect directions", "Therapy")
 
 
-def run_all(budget: Budget, fig_dir: Path | None, quick: bool = False, log=print) -> tuple[list[Check], dict]:
+def run_sections(budget: Budget, fig_dir: Path | None, quick: bool = False, log=print) -> tuple[list[Check], dict]:
     """Run every section; return the checks and timing metadata."""
     checks: list[Check] = []
     timings = {}
-    for name, fn in _sections(budget, quick):
+    for name, fn in sections(budget, quick):
         t0 = time.perf_counter()
         log(f"[validate] {name} ...")
         got = fn(budget, fig_dir)
@@ -73,18 +76,12 @@ def run_all(budget: Budget, fig_dir: Path | None, quick: bool = False, log=print
 # --------------------------------------------------------------------------- rendering
 
 
-def _git_commit() -> str:
-    """Short commit hash, with '+modified model' when model/ has uncommitted changes."""
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10,
-                             cwd=here)
-        commit = out.stdout.strip() or "unknown"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "model"], capture_output=True, text=True,
-                               timeout=10, cwd=here.parent)
-        return commit + (" + modified model/" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.SubprocessError):
+def _commit_text() -> str:
+    """Short commit hash, with '+ modified model/' when model/ has uncommitted changes."""
+    commit, dirty = git_commit(short=True, dirty_paths=("model",))
+    if not commit:
         return "unknown"
+    return commit + (" + modified model/" if dirty else "")
 
 
 def _md(text: str) -> str:
@@ -162,18 +159,6 @@ def _round(v):
     return v
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 DOCS_BEGIN = "<!-- validation-summary:begin -->"
 DOCS_END = "<!-- validation-summary:end -->"
 
@@ -200,7 +185,7 @@ def update_docs(docs_path: Path, checks: Sequence[Check], meta: dict) -> None:
         text = head + block + tail
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
-    _atomic_write(docs_path, text)
+    write_text_atomic(docs_path, text)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -208,29 +193,25 @@ def update_docs(docs_path: Path, checks: Sequence[Check], meta: dict) -> None:
 
 def main(out_dir: Path, quick: bool = False, workers: int | None = None, docs: Path | None = None) -> int:
     """Run the validation suite and write the report into ``out_dir``; return 0 when written."""
-    import matplotlib
-
     matplotlib.use("Agg")
-    from model import __version__
-
     out_dir = Path(out_dir)
     base = TEST if quick else FULL
     n_workers = workers if workers is not None else max(1, os.cpu_count() or 1)
     budget = dataclasses.replace(base, workers=n_workers)
     fig_dir = out_dir / "figures"
     t0 = time.perf_counter()
-    checks, timings = run_all(budget, fig_dir, quick=quick)
+    checks, timings = run_sections(budget, fig_dir, quick=quick)
     meta = {
         "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "version": __version__,
-        "commit": _git_commit(),
+        "version": MODEL_VERSION,
+        "commit": _commit_text(),
         "budget_name": "quick (test size)" if quick else "full",
         "budget": dataclasses.asdict(budget),
         "runtime_s": time.perf_counter() - t0,
         "timings": timings,
     }
-    _atomic_write(out_dir / "validation.md", render_report(checks, meta))
-    _atomic_write(out_dir / "results.json",
+    write_text_atomic(out_dir / "validation.md", render_report(checks, meta))
+    write_text_atomic(out_dir / "results.json",
                   json.dumps({"meta": meta, "checks": [c.as_dict() for c in checks]}, indent=1, default=str))
     if docs is not None:
         update_docs(Path(docs), checks, meta)
@@ -242,16 +223,13 @@ def main(out_dir: Path, quick: bool = False, workers: int | None = None, docs: P
     return 0
 
 
-def _cli(argv: Sequence[str] | None = None) -> int:
+def cli(argv: Sequence[str] | None = None) -> int:
+    """``python -m experiments.validation [--out DIR] [--quick] [--workers N] [--docs [PATH]]``."""
     ap = argparse.ArgumentParser(prog="python -m experiments.validation", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("results/validation"))
     ap.add_argument("--quick", action="store_true", help="test-size budget")
     ap.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
-    ap.add_argument("--docs", type=Path, nargs="?", const=Path(__file__).resolve().parents[1] / "docs" / "validation.md",
+    ap.add_argument("--docs", type=Path, nargs="?", const=Path(__file__).resolve().parents[2] / "docs" / "validation.md",
                     default=None, help="also rewrite the summary block of docs/validation.md")
     args = ap.parse_args(argv)
     return main(args.out, args.quick, args.workers, args.docs)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(_cli())

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from experiments import validation_therapy as vt
-from experiments.validation_core import TEST
+from experiments.validation import therapy as vt
+from experiments.validation.core import TEST
+from model import TREATMENTS
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +36,10 @@ def test_radiotherapy_follows_linear_quadratic_law():
     lq, frac = vt.radiotherapy_lq(TEST)
     assert lq.passed, lq.notes  # LQ inside every dose's exact binomial CI; alpha, beta recovered
     lo, hi = lq.ci
-    from model.treatments import Radiotherapy
-
-    assert lo <= Radiotherapy().alpha_per_gy <= hi
+    rt = TREATMENTS["radiotherapy"]()
+    assert lo <= rt.alpha_per_gy <= hi
     b_lo, b_hi = lq.extra["beta_fit_ci"]
-    assert b_lo <= Radiotherapy().beta_per_gy2 <= b_hi
+    assert b_lo <= rt.beta_per_gy2 <= b_hi
     assert abs(frac.value - frac.extra["expected"]) < 0.02
     assert frac.value > frac.extra["single_10gy"]  # fractionation spares cells
     assert frac.extra["lymphocytes_killed_by_2gy"] == pytest.approx(frac.extra["lymphocytes_expected"], abs=0.03)

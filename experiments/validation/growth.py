@@ -23,25 +23,18 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 from scipy.optimize import curve_fit
 
 from model import Parameters
 
-from .validation_core import NO_IMMUNITY, Budget, Check, RunSpec, bootstrap_ci, mean_ci, replicate_seeds, simulate_many
+from ..stats import bootstrap_rows_ci, finite_mean_ci
+from .core import NO_IMMUNITY, Budget, Check, replicate_seeds, run_specs, save_figure, validation_spec
 
 SECTION = "Growth without immunity"
 
 GROWTH_ONLY = {**NO_IMMUNITY, "lattice.vessel_fraction": 0.0, "tumor.dissemination_rate_per_hour": 0.0}
-
-
-def _save(fig, fig_dir: Path, name: str) -> str:
-    import matplotlib.pyplot as plt
-
-    fig_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(fig_dir / name, dpi=110)
-    plt.close(fig)
-    return name
 
 
 # --------------------------------------------------------------------------- exponential phase
@@ -52,7 +45,7 @@ def _exposure_stats(results, dt: float):
     rows = []
     for r in results:
         div = np.diff(r["divisions"])
-        n = r["tumor_cells"][:-1]
+        n = r["live_tumor_cells"][:-1]  # probed: its first value is after the sparse layout
         free = r["tumor_with_space"][:-1]
         rows.append((div.sum(), n.sum() * dt, free.sum() * dt))
     return np.array(rows)
@@ -70,17 +63,17 @@ def exponential_phase(budget: Budget, fig_dir: Path | None = None, hours: float 
         # 36 isolated single cells per run (spacing 10 sites): independent colonies
         n_runs = max(2, budget.growth_replicates // 36)
         seeds = replicate_seeds(budget.root_seed, n_runs, stream=101 if dt == 0.5 else 102)
-        specs = [RunSpec.make(over, s, hours / 24.0, track=True, sparse_spacing=10) for s in seeds]
-        arms[dt] = simulate_many(specs, budget.workers)
+        specs = [validation_spec(over, s, hours / 24.0, track=True, sparse_spacing=10) for s in seeds]
+        arms[dt] = run_specs(specs, budget.workers)
     res = arms[0.5]
     ex = _exposure_stats(res, 0.5)
-    td_all = bootstrap_ci(lambda d: math.log(2) * d[:, 1].sum() / d[:, 0].sum(), ex, seed=1)
-    td_free = bootstrap_ci(lambda d: math.log(2) * d[:, 2].sum() / d[:, 0].sum(), ex, seed=2)
+    td_all = bootstrap_rows_ci(lambda d: math.log(2) * d[:, 1].sum() / d[:, 0].sum(), ex, seed=1)
+    td_free = bootstrap_rows_ci(lambda d: math.log(2) * d[:, 2].sum() / d[:, 0].sum(), ex, seed=2)
     ex25 = _exposure_stats(arms[0.25], 0.25)
-    td_all_25 = bootstrap_ci(lambda d: math.log(2) * d[:, 1].sum() / d[:, 0].sum(), ex25, seed=3)
+    td_all_25 = bootstrap_rows_ci(lambda d: math.log(2) * d[:, 1].sum() / d[:, 0].sum(), ex25, seed=3)
     # exponential fit of the mean population curve
     hrs = res[0]["hours"]
-    mean_n = np.mean([x["tumor_cells"] for x in res], axis=0)
+    mean_n = np.mean([x["live_tumor_cells"] for x in res], axis=0)
     slope = float(np.polyfit(hrs, np.log(mean_n), 1)[0])
     td_fit = math.log(2) / slope
     blocked = 1.0 - ex[:, 2].sum() / ex[:, 1].sum()
@@ -115,17 +108,15 @@ def exponential_phase(budget: Budget, fig_dir: Path | None = None, hours: float 
         ),
     )
     if fig_dir is not None:
-        import matplotlib.pyplot as plt
-
         fig, ax = plt.subplots(figsize=(4.8, 3.5))
-        sd = np.std([x["tumor_cells"] for x in res], axis=0)
+        sd = np.std([x["live_tumor_cells"] for x in res], axis=0)
         ax.semilogy(hrs, mean_n / 36, "-", label="model: mean cells per colony")
         ax.fill_between(hrs, (mean_n - sd) / 36, (mean_n + sd) / 36, alpha=0.2)
         ax.semilogy(hrs, np.exp(r * hrs), "k--", label=f"exp(r t), doubling {expected:.1f} h")
         ax.set(xlabel="hours", ylabel="tumor cells", title="early exponential phase")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        check.figure = _save(fig, fig_dir, "growth_exponential.png")
+        check.figure = save_figure(fig, fig_dir, "growth_exponential.png")
     return check
 
 
@@ -145,7 +136,7 @@ def eden_front(budget: Budget, fig_dir: Path | None = None) -> Check:
             "lattice.height_sites": width, "lattice.collect_every_steps": 12}
     n_rep = max(3, budget.replicates // 3)
     seeds = replicate_seeds(budget.root_seed, n_rep, stream=103)
-    res = simulate_many([RunSpec.make(over, s, days) for s in seeds], budget.workers)
+    res = run_specs([validation_spec(over, s, days) for s in seeds], budget.workers)
     t = res[0]["days"]
     radii = np.array([np.sqrt(x["tumor_cells"] / np.pi) for x in res])
     early = (t >= 4) & (t <= 16)
@@ -153,8 +144,8 @@ def eden_front(budget: Budget, fig_dir: Path | None = None) -> Check:
     fit = t >= 4
     speeds = np.array([_slope(t[fit], R[fit]) for R in radii])
     ratio = np.array([_slope(t[late], R[late]) / _slope(t[early], R[early]) for R in radii])
-    v, vlo, vhi = mean_ci(speeds)
-    q, qlo, qhi = mean_ci(ratio)
+    v, vlo, vhi = finite_mean_ci(speeds)
+    q, qlo, qhi = finite_mean_ci(ratio)
     mean_r = radii.mean(axis=0)
     coef = np.polyfit(t[fit], mean_r[fit], 1)
     resid = mean_r[fit] - np.polyval(coef, t[fit])
@@ -193,8 +184,6 @@ def eden_front(budget: Budget, fig_dir: Path | None = None) -> Check:
         ),
     )
     if fig_dir is not None:
-        import matplotlib.pyplot as plt
-
         fig, ax = plt.subplots(1, 2, figsize=(9, 3.4))
         for R in radii:
             ax[0].plot(t, R, color="0.7", lw=0.8)
@@ -207,7 +196,7 @@ def eden_front(budget: Budget, fig_dir: Path | None = None) -> Check:
         ax[1].axhline(v, color="k", ls="--")
         ax[1].set(xlabel="days", ylabel="dR/dt (sites/day)", title="front speed is constant")
         fig.tight_layout()
-        check.figure = _save(fig, fig_dir, "growth_eden.png")
+        check.figure = save_figure(fig, fig_dir, "growth_eden.png")
     return check
 
 
@@ -235,7 +224,7 @@ def carrying_capacity(budget: Budget, fig_dir: Path | None = None) -> Check:
             "lattice.height_sites": width, "lattice.collect_every_steps": 6}
     n_rep = max(4, budget.replicates // 2)
     seeds = replicate_seeds(budget.root_seed, n_rep, stream=104)
-    res = simulate_many([RunSpec.make(over, s, days) for s in seeds], budget.workers)
+    res = run_specs([validation_spec(over, s, days) for s in seeds], budget.workers)
     t = res[0]["days"]
     curves = np.array([x["tumor_cells"] for x in res])
     y = curves.mean(axis=0)
@@ -259,7 +248,7 @@ def carrying_capacity(budget: Budget, fig_dir: Path | None = None) -> Check:
     for c in curves:
         popt, _ = curve_fit(fn, t, c, p0=(sites, fits[best]["rate_per_day"], c[0]), maxfev=20000)
         ks.append(popt[0])
-    k_mean, k_lo, k_hi = mean_ci(ks)
+    k_mean, k_lo, k_hi = finite_mean_ci(ks)
     check = Check(
         id="growth.carrying_capacity",
         section=SECTION,
@@ -284,8 +273,6 @@ def carrying_capacity(budget: Budget, fig_dir: Path | None = None) -> Check:
         ),
     )
     if fig_dir is not None:
-        import matplotlib.pyplot as plt
-
         fig, ax = plt.subplots(figsize=(4.8, 3.5))
         for c in curves:
             ax.plot(t, c, color="0.75", lw=0.8)
@@ -299,7 +286,7 @@ def carrying_capacity(budget: Budget, fig_dir: Path | None = None) -> Check:
         ax.set(xlabel="days", ylabel="tumor cells", title="growth in a closed window")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        check.figure = _save(fig, fig_dir, "growth_carrying_capacity.png")
+        check.figure = save_figure(fig, fig_dir, "growth_carrying_capacity.png")
     return check
 
 

@@ -6,7 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from experiments import compare, first_dose_day
+from experiments.figures import plot_tumor_burden
 from experiments.outcomes import compute_outcomes, diameter_change_pct, time_to_progression
+from model import get_scenario
+from exp_settings import SMALL
 
 
 def _ts(days, cells, **extra):
@@ -106,11 +110,6 @@ def test_baseline_day_outside_the_run_is_refused(bad):
 
 def test_experiments_measure_every_arm_from_the_first_dose():
     """The untreated arm shares the treated arm's baseline (the chemotherapy dose on day 1)."""
-    from exp_settings import SMALL
-
-    from experiments import compare, first_dose_day
-    from model import get_scenario
-
     r = compare(["untreated", "chemotherapy"], replicates=1, days=3, overrides=SMALL, workers=1,
                 progress=False, figures=False, snapshot_days=[])
     assert first_dose_day([get_scenario("untreated")]) == 0.0
@@ -142,8 +141,6 @@ def test_no_tumor_at_baseline_is_not_evaluable():
 
 
 def test_relative_burden_figure_is_one_at_each_runs_baseline():
-    from experiments.figures import plot_tumor_burden
-
     days = np.arange(0, 11)
     ts = _ts(days, 100 * 1.2 ** days)
     ts.insert(0, "scenario", "a")

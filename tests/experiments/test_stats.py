@@ -9,15 +9,20 @@ from scipy import stats
 
 from experiments.stats import (
     bootstrap_ci,
+    bootstrap_rows_ci,
     cliffs_delta,
     compare_to_reference,
     difference_in_means,
+    finite_mean_ci,
     format_statistics,
     hodges_lehmann,
     mann_whitney,
     mean_ci,
+    paired_diff_ci,
+    ratio_ci,
     statistics_table,
     summarize_outcomes,
+    welch_diff_ci,
 )
 
 X = np.array([3.1, 4.7, 5.0, 2.2, 6.9, 5.5, 4.1])
@@ -127,3 +132,31 @@ def test_statistics_table_and_format():
     assert summ.loc[summ["scenario"] == "treat", "mean"].item() == pytest.approx(X.mean())
     text = format_statistics(table)
     assert "size" in text and "(reference)" in text and "treat" in text
+
+
+# --------------------------------------------------------------------------- the validation suite's intervals
+
+
+def test_finite_mean_ci_drops_infinities():
+    assert finite_mean_ci([1.0, 2.0, 3.0, np.inf, np.nan]) == pytest.approx(mean_ci([1.0, 2.0, 3.0]))
+
+
+def test_paired_and_welch_differences_match_scipy():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(1.0, 1.0, 12), rng.normal(0.0, 2.0, 15)
+    d, lo, hi = welch_diff_ci(a, b)
+    res = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    assert (d, lo, hi) == pytest.approx((a.mean() - b.mean(), res.low, res.high))
+    d, lo, hi = paired_diff_ci(a, b[:12])
+    res = stats.ttest_rel(a, b[:12]).confidence_interval(0.95)
+    assert (d, lo, hi) == pytest.approx(((a - b[:12]).mean(), res.low, res.high))
+
+
+def test_row_bootstrap_and_ratio():
+    rng = np.random.default_rng(3)
+    data = np.column_stack([rng.normal(4.0, 0.5, 40), rng.normal(2.0, 0.5, 40)])
+    est, lo, hi = ratio_ci(data[:, 0], data[:, 1], seed=1)
+    assert est == pytest.approx(data[:, 0].mean() / data[:, 1].mean()) and lo < est < hi
+    assert bootstrap_rows_ci(lambda d: d[:, 0].mean() / d[:, 1].mean(), data, seed=1) == (est, lo, hi)
+    assert bootstrap_rows_ci(lambda d: d[:, 0].mean(), data, seed=2)[1:] != bootstrap_rows_ci(
+        lambda d: d[:, 0].mean(), data, seed=3)[1:]  # the seed drives the resampling

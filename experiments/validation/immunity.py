@@ -49,7 +49,7 @@ report the per-root verdict as underpowered where it is (see docs/validation.md)
 
 Usage::
 
-    python -m experiments.validation_immunity --claims immune_control --roots 5
+    python -m experiments.validation.immunity --claims immune_control --roots 5
 """
 
 from __future__ import annotations

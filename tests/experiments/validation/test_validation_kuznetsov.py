@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from experiments import validation_kuznetsov as vk
-from experiments.validation_core import TEST
+from experiments.validation import kuznetsov as vk
+from experiments.validation.core import TEST
 
 
 def test_literature_ode_has_escape_dormancy_elimination():

@@ -1,4 +1,4 @@
-"""Restartable experiments: interrupted runs resume, finished runs are skipped, no duplicates."""
+"""The experiment skeleton: restartable (interrupted runs resume, finished runs are skipped), pluggable analyses."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from pandas.testing import assert_frame_equal
 import experiments.runner as runner
 from experiments import ExperimentInterrupted, compare
 from experiments.cli import main
+from experiments.driver import Analysis, Output, Plan, run_experiment
+from experiments.results import ExperimentResult
+from experiments.runner import RunSpec
 from exp_settings import SCENARIOS, SMALL, SMALL_CLI
 
 KW = dict(replicates=2, days=2, seed=5, overrides=SMALL, progress=False, figures=False, snapshot_days=[0, 2])
@@ -70,3 +73,25 @@ def test_cli_stop_and_resume_on_a_process_pool(tmp_path, capsys):
     assert main(args) == 0
     assert f"{done} already finished" in capsys.readouterr().out
     assert len(list((out / "runs").glob("*.parquet"))) == 4
+
+
+# --------------------------------------------------------------------------- the skeleton with a new kind of experiment
+
+
+def test_a_new_kind_of_experiment_plugs_into_the_skeleton(tmp_path):
+    """Plan specs + an analysis: the driver runs, writes the named tables and the report."""
+    scenario = {"name": "tiny", "duration_days": 1.0, "parameters": {k: v for k, v in SMALL.items()
+                                                                   if k.startswith("lattice.")}}
+    specs = [RunSpec(f"r{i}", {"scenario": "tiny", "replicate": i}, scenario, seed=1, spawn_key=(0, i))
+             for i in range(2)]
+
+    def analyse(x):
+        table = x.outcomes[["run_id", "final_tumor_cells"]]
+        result = ExperimentResult("custom", x.timeseries, x.outcomes, table, x.out_dir, x.manifest)
+        return Analysis(result, {"finals": table}, lambda r, formats: [], "custom paragraph")
+
+    res = run_experiment(Plan("custom", specs, {"kind": "custom"}, [], baseline_day=0.0),
+                         Output(out=tmp_path / "k", workers=1, progress=False, figures=False), analyse)
+    assert (tmp_path / "k" / "finals.parquet").exists() and (tmp_path / "k" / "report.txt").exists()
+    assert res.manifest["experiment"]["baseline_day"] == 0.0 and len(res.outcomes) == 2
+    assert "custom: 2 runs" in res.report and "custom paragraph" in res.report

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from experiments import validation_biology as vb
-from experiments.validation_core import TEST
+from experiments.validation import biology as vb
+from experiments.validation.core import TEST
 
 pytestmark = pytest.mark.slow
 

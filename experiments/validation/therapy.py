@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from scipy import stats
 from scipy.optimize import curve_fit
 
-from model import Parameters, TumorImmuneModel, make_treatment, sample_virtual_patient
+from model import PROFILES, TREATMENTS, CD8TCell, Parameters, TumorImmuneModel, make_treatment, sample_virtual_patient
 
-from .validation_core import Budget, Check, RunSpec, mean_ci, paired_diff_ci, replicate_seeds, simulate_many
+from ..outcomes import compute_outcomes
+from ..stats import paired_diff_ci
+from .core import Budget, Check, replicate_seeds, run_specs, save_figure, validation_spec
 
 SECTION = "Therapy"
 
@@ -41,9 +44,9 @@ def chemotherapy(budget: Budget, fig_dir: Path | None = None) -> list[Check]:
     chemo = {"type": "chemotherapy", "start_day": dose_day}
     n = max(4, budget.replicates // 2)
     seeds = replicate_seeds(budget.root_seed, n, stream=600)
-    specs = [RunSpec.make(over, s, days, [], track=True) for s in seeds]
-    specs += [RunSpec.make(over, s, days, [chemo], track=True) for s in seeds]
-    res = simulate_many(specs, budget.workers)
+    specs = [validation_spec(over, s, days, [], track=True) for s in seeds]
+    specs += [validation_spec(over, s, days, [chemo], track=True) for s in seeds]
+    res = run_specs(specs, budget.workers)
     ctrl, trt = res[:n], res[n:]
     t = trt[0]["days"] - dose_day
     myeloid = trt[0]["marrow_myeloid"]
@@ -118,8 +121,6 @@ def chemotherapy(budget: Budget, fig_dir: Path | None = None) -> list[Check]:
                f"{float(trt[0]['marrow_myeloid'][win].mean()):.2f} of baseline in the window."),
     )
     if fig_dir is not None:
-        import matplotlib.pyplot as plt
-
         fig, ax = plt.subplots(1, 2, figsize=(9, 3.4))
         ax[0].plot(t, myeloid, label="myeloid (neutrophils)")
         ax[0].plot(t, lymphoid, label="lymphoid (T-cells)")
@@ -135,9 +136,7 @@ def chemotherapy(budget: Budget, fig_dir: Path | None = None) -> list[Check]:
         ax[1].set(xlabel="days after the dose", ylabel="neutrophils recruited per day", title="immune recruitment")
         ax[1].legend(fontsize=7)
         fig.tight_layout()
-        fig_dir.mkdir(parents=True, exist_ok=True)
-        fig.savefig(fig_dir / "therapy_chemo.png", dpi=110)
-        plt.close(fig)
+        save_figure(fig, fig_dir, "therapy_chemo.png")
         c1.figure = c2.figure = "therapy_chemo.png"
     return [c1, c2]
 
@@ -164,8 +163,6 @@ def _undamaged_fraction(seed: int, dose: float, fractions: int = 1) -> tuple[int
 
 
 def _lymphocyte_kill(seed: int, dose: float) -> tuple[int, int]:
-    from model import CD8TCell
-
     rt = make_treatment({"type": "radiotherapy", "dose": dose, "start_day": 0.0, "doses": 1}, 1.0)
     kw = {k.replace(".", "__"): v for k, v in QUIET_TUMOR.items()}
     kw.update({"tumor__initial_radius_sites": 0.0, "cd8__death_rate_per_hour": 0.0,
@@ -182,9 +179,7 @@ def _lymphocyte_kill(seed: int, dose: float) -> tuple[int, int]:
 
 def radiotherapy_lq(budget: Budget, fig_dir: Path | None = None) -> list[Check]:
     """One fraction's survival follows exp(-alpha d - beta d^2); fractions multiply."""
-    from model.treatments import Radiotherapy
-
-    rt = Radiotherapy()
+    rt = TREATMENTS["radiotherapy"]()
     alpha, beta = rt.alpha_per_gy, rt.beta_per_gy2
     doses = np.array([1.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0])
     seeds = replicate_seeds(budget.root_seed, 2, stream=700)
@@ -255,8 +250,6 @@ def radiotherapy_lq(budget: Budget, fig_dir: Path | None = None) -> list[Check]:
                f"{100 * (1 - lq[1]):.1f}% of tumor cells."),
     )
     if fig_dir is not None:
-        import matplotlib.pyplot as plt
-
         fig, ax = plt.subplots(figsize=(4.6, 3.4))
         dd = np.linspace(0, 12.5, 100)
         ax.semilogy(dd, np.exp(-alpha * dd - beta * dd**2), "k-", label="LQ law (parameters)")
@@ -265,9 +258,7 @@ def radiotherapy_lq(budget: Budget, fig_dir: Path | None = None) -> list[Check]:
         ax.set(xlabel="dose (Gy)", ylabel="surviving fraction", title="radiotherapy: linear-quadratic survival")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        fig_dir.mkdir(parents=True, exist_ok=True)
-        fig.savefig(fig_dir / "therapy_radiotherapy_lq.png", dpi=110)
-        plt.close(fig)
+        save_figure(fig, fig_dir, "therapy_radiotherapy_lq.png")
         c1.figure = c2.figure = "therapy_radiotherapy_lq.png"
     return [c1, c2]
 
@@ -306,10 +297,6 @@ COHORTS = {
 
 def cohort(budget: Budget, fig_dir: Path | None = None, which: str = "triple_negative") -> list[Check]:
     """Virtual TNBC patients with and without anti-PD-1: responder fraction vs the trials."""
-    from model.scenarios import PROFILES
-
-    from .outcomes import compute_outcomes
-
     spec_c = COHORTS[which]
     profile = {}
     for name in spec_c["profiles"]:
@@ -328,10 +315,9 @@ def cohort(budget: Budget, fig_dir: Path | None = None, which: str = "triple_neg
     specs = []
     for pat, s in zip(patients, seeds):
         over = {**geometry, **pat}
-        specs.append(RunSpec.make(over, s, days, []))
-        specs.append(RunSpec.make(over, s, days, [cpb]))
-    res = simulate_many(specs, budget.workers)
-    import pandas as pd
+        specs.append(validation_spec(over, s, days, []))
+        specs.append(validation_spec(over, s, days, [cpb]))
+    res = run_specs(specs, budget.workers)
 
     outs = []
     for i in range(n):
@@ -386,8 +372,6 @@ def cohort(budget: Budget, fig_dir: Path | None = None, which: str = "triple_neg
                "an upper reference, KEYNOTE-086 the direct one."),
     )
     if fig_dir is not None:
-        import matplotlib.pyplot as plt
-
         fig, ax = plt.subplots(1, 2, figsize=(9.5, 3.5))
         order = best.sort_values(ascending=False)
         colors = ["C2" if v <= -30 else ("C3" if v >= 20 else "0.6") for v in order.values]
@@ -405,9 +389,7 @@ def cohort(budget: Budget, fig_dir: Path | None = None, which: str = "triple_neg
         ax[1].set_xticklabels(names, fontsize=6)
         ax[1].set(ylabel="objective response rate", title="model vs trials")
         fig.tight_layout()
-        fig_dir.mkdir(parents=True, exist_ok=True)
-        fig.savefig(fig_dir / f"therapy_cohort_{which}.png", dpi=110)
-        plt.close(fig)
+        save_figure(fig, fig_dir, f"therapy_cohort_{which}.png")
         c.figure = f"therapy_cohort_{which}.png"
     return [c]
 

@@ -7,8 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from model import ParameterError
+
+from .errors import ExperimentError, ExperimentInterrupted
+
 
 def script_parser(description: str, out: str, replicates: int = 4) -> argparse.ArgumentParser:
+    """The options every question script shares (replicates, days, seed, out, workers, ...)."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--replicates", "-n", type=int, default=replicates, help=f"runs per scenario (default {replicates})")
     p.add_argument("--days", type=float, default=None, help="simulated days (default: the scenarios' 30)")
@@ -40,10 +45,6 @@ def common_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:
     """Run a script's ``main`` with the CLI's error handling (clear message, exit status 2)."""
-    from model import ParameterError
-
-    from .runner import ExperimentError, ExperimentInterrupted
-
     try:
         return main(argv)
     except (ExperimentError, ParameterError) as exc:

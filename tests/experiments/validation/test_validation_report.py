@@ -1,14 +1,14 @@
-"""The validation report writer (experiments/validation.py) and docs/validation.md."""
+"""The validation report writer (experiments/validation/report.py) and docs/validation.md."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
 
-from experiments import validation
-from experiments.validation_core import Check
+from experiments import cli, validation
+from experiments.validation import report as report_module
+from experiments.validation.core import Check
 
 
 def fake_checks(fig_dir):
@@ -32,7 +32,7 @@ def fake_checks(fig_dir):
 
 
 def test_main_writes_report_figures_and_json(tmp_path, monkeypatch):
-    monkeypatch.setattr(validation, "_sections", lambda budget, quick: [("Fake", lambda b, f: fake_checks(f))])
+    monkeypatch.setattr(report_module, "sections", lambda budget, quick: [("Fake", lambda b, f: fake_checks(f))])
     docs = tmp_path / "docs" / "validation.md"
     docs.parent.mkdir()
     docs.write_text("# Validation\n\nprose before\n\n<!-- validation-summary:begin -->\nOLD-TABLE\n"
@@ -54,7 +54,6 @@ def test_main_writes_report_figures_and_json(tmp_path, monkeypatch):
 
 
 def test_cli_validate_subcommand_calls_main(tmp_path, monkeypatch):
-    cli = pytest.importorskip("experiments.cli")
     calls = []
     monkeypatch.setattr(validation, "main", lambda out_dir, quick: calls.append((Path(out_dir), quick)) or 0)
     assert cli.main(["validate", "--out", str(tmp_path), "--quick"]) == 0
@@ -62,6 +61,6 @@ def test_cli_validate_subcommand_calls_main(tmp_path, monkeypatch):
 
 
 def test_docs_validation_md_has_generated_block():
-    path = Path(__file__).resolve().parents[2] / "docs" / "validation.md"
+    path = Path(__file__).resolve().parents[3] / "docs" / "validation.md"
     text = path.read_text(encoding="utf-8")
     assert validation.DOCS_BEGIN in text and validation.DOCS_END in text

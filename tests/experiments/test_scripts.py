@@ -7,6 +7,8 @@ import importlib
 import pandas as pd
 import pytest
 
+from experiments import checkpoint_blockade, script_options
+
 TINY = ["--lattice-size", "30", "--days", "6", "--replicates", "1", "--workers", "1", "--no-progress", "--no-figures"]
 
 
@@ -33,7 +35,5 @@ def test_question_script(script, extra, tables, tmp_path, capsys):
 
 
 def test_script_errors_are_clear(tmp_path, capsys):
-    from experiments import _scripts, checkpoint_blockade
-
-    rc = _scripts.run(checkpoint_blockade.main, ["--replicates", "0", "--out", str(tmp_path / "x")])
+    rc = script_options.run(checkpoint_blockade.main, ["--replicates", "0", "--out", str(tmp_path / "x")])
     assert rc == 2 and "replicates = 0" in capsys.readouterr().err

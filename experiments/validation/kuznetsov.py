@@ -44,13 +44,14 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq, curve_fit
 
 from model import Parameters
 
-from .validation_core import Budget, Check, RunSpec, replicate_seeds, simulate_many
+from .core import Budget, Check, replicate_seeds, run_specs, save_figure, validation_spec
 
 SECTION = "Well-mixed limit vs Kuznetsov et al. (1994)"
 
@@ -221,9 +222,9 @@ def run_level(budget: Budget, rate: float) -> dict:
     days = kuznetsov_days(budget)
     over = {**WELL_MIXED, "cd8.recruitment_per_vessel_per_hour": rate, "lattice.collect_every_steps": 4}
     stream = 300 + int(round(rate * 1e5))
-    specs = [RunSpec.make(over, s, days) for s in replicate_seeds(budget.root_seed, budget.kuznetsov_replicates,
+    specs = [validation_spec(over, s, days) for s in replicate_seeds(budget.root_seed, budget.kuznetsov_replicates,
                                                                   stream=stream)]
-    res = simulate_many(specs, budget.workers)
+    res = run_specs(specs, budget.workers)
     return {"hours": res[0]["hours"], "T": np.array([r["tumor_cells"] for r in res]),
             "E": np.array([r["cd8_t_cells"] for r in res])}
 
@@ -390,8 +391,6 @@ def analyse(budget: Budget, agent: dict | None = None, fig_dir: Path | None = No
     )
     checks = [c_lit, c_abm, c_map]
     if fig_dir is not None:
-        import matplotlib.pyplot as plt
-
         fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
         for s, col in zip(sorted(lit), ("C3", "C1", "C2", "C0")):
             sol = lit[s]["sol_small"]
@@ -415,9 +414,7 @@ def analyse(budget: Budget, agent: dict | None = None, fig_dir: Path | None = No
         ax[2].set(xlabel="CD8 recruitment per vessel (1/h)", ylabel="fraction eliminated", title="elimination threshold")
         ax[2].legend(fontsize=7)
         fig.tight_layout()
-        fig_dir.mkdir(parents=True, exist_ok=True)
-        fig.savefig(fig_dir / "kuznetsov.png", dpi=110)
-        plt.close(fig)
+        save_figure(fig, fig_dir, "kuznetsov.png")
         for c in checks:
             c.figure = "kuznetsov.png"
     return checks

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments import sweep
 from experiments.cli import main
 from experiments.outcomes import HEADLINE_OUTCOMES
 
@@ -110,8 +111,6 @@ def test_sweep_end_to_end(tmp_path, capsys):
 
 
 def test_latin_hypercube_sweep_in_memory():
-    from experiments import sweep
-
     res = sweep("chemotherapy", {"chemotherapy.dose": (1.0, 10.0), "chemotherapy.doses": (1, 2)}, design="lhs",
                 samples=3, replicates=1, days=3, seed=2, workers=1, progress=False,
                 overrides={"lattice.width_sites": 30, "lattice.height_sites": 30, "chemotherapy.start_day": 0.5,

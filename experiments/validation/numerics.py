@@ -18,12 +18,13 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 from scipy.special import k0
 
 from model import DiffusionField, Parameters
 
-from .validation_core import Budget, Check
+from .core import Budget, Check, save_figure
 
 SITE_UM = 10.0
 D_ONE = 100.0 / 60.0  # um^2/min; exactly 1 site^2/h at 10 um sites
@@ -75,8 +76,6 @@ def point_source(budget: Budget, fig_dir: Path | None = None) -> Check:
                "mass_error": abs(f.total() - mass) / mass},
     )
     if fig_dir is not None:
-        import matplotlib.pyplot as plt
-
         fig, ax = plt.subplots(1, 2, figsize=(9, 3.4))
         for t, num, ana in profiles:
             r = np.arange(num.size)
@@ -89,7 +88,7 @@ def point_source(budget: Budget, fig_dir: Path | None = None) -> Check:
         ax[1].set(xlabel="D t (site^2)", ylabel="max error / peak", title="error shrinks as the kernel widens")
         ax[1].legend(fontsize=7)
         fig.tight_layout()
-        check.figure = _save(fig, fig_dir, "fields_point_source.png")
+        check.figure = save_figure(fig, fig_dir, "fields_point_source.png")
     return check
 
 
@@ -123,15 +122,13 @@ def steady_point_source(budget: Budget, fig_dir: Path | None = None) -> Check:
         extra={"mass_balance_error": abs(f.total() - q / decay) / (q / decay)},
     )
     if fig_dir is not None:
-        import matplotlib.pyplot as plt
-
         fig, ax = plt.subplots(figsize=(4.6, 3.4))
         ax.semilogy(r, ana, "-", label="q K0(r/lambda)/(2 pi D)")
         ax.semilogy(r, num, "o", ms=3, label="lattice field")
         ax.set(xlabel="distance from source (sites)", ylabel="steady concentration", title="point source with decay")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        check.figure = _save(fig, fig_dir, "fields_steady_point_source.png")
+        check.figure = save_figure(fig, fig_dir, "fields_steady_point_source.png")
     return check
 
 
@@ -163,8 +160,6 @@ def uniform_source(budget: Budget, fig_dir: Path | None = None) -> Check:
         extra={"steady_value": float(num[-1]), "s_over_k": s / k, "spatial_spread": spread},
     )
     if fig_dir is not None:
-        import matplotlib.pyplot as plt
-
         fig, ax = plt.subplots(figsize=(4.6, 3.4))
         ax.plot(times, ana, "-", label="s/k (1 - exp(-k t))")
         ax.plot(times, num, "o", ms=3, label="lattice field (mean)")
@@ -172,7 +167,7 @@ def uniform_source(budget: Budget, fig_dir: Path | None = None) -> Check:
         ax.set(xlabel="hours", ylabel="concentration", title="uniform source, first-order decay")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        check.figure = _save(fig, fig_dir, "fields_uniform_source.png")
+        check.figure = save_figure(fig, fig_dir, "fields_uniform_source.png")
     return check
 
 
@@ -248,15 +243,13 @@ def lattice_refinement(budget: Budget, fig_dir: Path | None = None) -> Check:
                "error_at_model_site_20um": float(errs[1])},
     )
     if fig_dir is not None:
-        import matplotlib.pyplot as plt
-
         fig, ax = plt.subplots(figsize=(4.6, 3.4))
         ax.loglog(hs, errs, "o-", label="max error")
         ax.loglog(hs, errs[0] * (hs / hs[0]) ** 2, "k--", label="slope 2")
         ax.set(xlabel="site size (um)", ylabel="max error (peak = 1)", title="lattice refinement")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        check.figure = _save(fig, fig_dir, "fields_lattice_refinement.png")
+        check.figure = save_figure(fig, fig_dir, "fields_lattice_refinement.png")
     return check
 
 
@@ -309,8 +302,6 @@ def time_step_halving(budget: Budget, fig_dir: Path | None = None) -> Check:
                "largest at the secreting site itself."),
     )
     if fig_dir is not None:
-        import matplotlib.pyplot as plt
-
         fig, ax = plt.subplots(figsize=(4.6, 3.4))
         ax.loglog(dts, l2, "o-", label="relative L2 error")
         ax.loglog(dts, linf, "s-", label="relative max error")
@@ -318,7 +309,7 @@ def time_step_halving(budget: Budget, fig_dir: Path | None = None) -> Check:
         ax.set(xlabel="dt (h)", ylabel="error vs dt = 1/256 h", title="time-step halving")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        check.figure = _save(fig, fig_dir, "fields_dt_halving.png")
+        check.figure = save_figure(fig, fig_dir, "fields_dt_halving.png")
     return check
 
 
@@ -397,8 +388,6 @@ def uptake_sensing_dt(budget: Budget, fig_dir: Path | None = None) -> Check:
                f"{100 * strang[0]:+.0f}% / {100 * strang[1]:+.0f}%."),
     )
     if fig_dir is not None:
-        import matplotlib.pyplot as plt
-
         fig, ax = plt.subplots(figsize=(4.6, 3.4))
         dts = sorted(bias)
         ax.semilogx(dts, [100 * bias[d][0] for d in dts], "o-", label="tumor block")
@@ -408,7 +397,7 @@ def uptake_sensing_dt(budget: Budget, fig_dir: Path | None = None) -> Check:
         ax.set(xlabel="dt (h)", ylabel="bias vs converged (%)", title="interferon read at uptake sites")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        check.figure = _save(fig, fig_dir, "fields_uptake_sensing_dt.png")
+        check.figure = save_figure(fig, fig_dir, "fields_uptake_sensing_dt.png")
     return check
 
 
@@ -423,12 +412,3 @@ def run(budget: Budget, fig_dir: Path | None = None) -> list[Check]:
         time_step_halving(budget, fig_dir),
         uptake_sensing_dt(budget, fig_dir),
     ]
-
-
-def _save(fig, fig_dir: Path, name: str) -> str:
-    import matplotlib.pyplot as plt
-
-    fig_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(fig_dir / name, dpi=110)
-    plt.close(fig)
-    return name

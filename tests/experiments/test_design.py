@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 import experiments.runner as runner
 from experiments import ExperimentError, cohort, compare, sweep
 from experiments.cli import main
-from model import ParameterError
+from experiments.design import parse_overrides, parse_sweep_parameter, sweep_points
+from model import ParameterError, get_scenario
 from exp_settings import SMALL, SMALL_CLI
 
 KW = dict(days=2, progress=False, figures=False, snapshot_days=[], workers=1)
-
-
-@pytest.fixture
-def no_runs(monkeypatch):
-    """Fail the test if any simulation starts."""
-
-    def boom(*_a, **_k):
-        raise AssertionError("a run started despite bad input")
-
-    monkeypatch.setattr(runner, "execute_run", boom)
 
 
 def _cli_error(capsys, *args) -> str:
@@ -153,11 +146,31 @@ def test_baseline_day_must_lie_inside_the_runs(no_runs, capsys):
 
 def test_default_baseline_after_a_short_run_names_the_fix(no_runs):
     """Scenarios of different lengths: the untreated one ends before the other's first dose."""
-    import dataclasses
-
-    from model import get_scenario
-
     short = dataclasses.replace(get_scenario("untreated"), duration_days=4.0)
     long = dataclasses.replace(get_scenario("checkpoint_blockade"), duration_days=8.0)
     with pytest.raises(ExperimentError, match=r"default baseline_day \(the first dose, day 5\).*--baseline-day"):
         compare([short, long], **{**KW, "days": None})
+
+
+# --------------------------------------------------------------------------- design helpers, directly
+
+
+def test_parse_overrides_and_sweep_parameters():
+    assert parse_overrides(["a.b=3", "c.d=true", "e.f='x'", "g.h=[1, 2]", "i.j=bare"]) == {
+        "a.b": 3, "c.d": True, "e.f": "x", "g.h": [1, 2], "i.j": "bare"}
+    assert parse_sweep_parameter("x.y=1:10:4") == ("x.y", (1.0, 10.0, 4))
+    assert parse_sweep_parameter("x.y=1:10") == ("x.y", (1.0, 10.0))
+    assert parse_sweep_parameter("x.y=1,2.5") == ("x.y", [1, 2.5])
+    with pytest.raises(ExperimentError, match="--param 'x.y=1:2:0.5'"):
+        parse_sweep_parameter("x.y=1:2:0.5")
+
+
+def test_sweep_points_grid_lhs_and_whole_numbers():
+    base = get_scenario("chemotherapy")
+    grid = sweep_points({"chemotherapy.dose": (1.0, 3.0, 3), "chemotherapy.doses": [1, 2]}, "grid", None, 0, base)
+    assert [(p["chemotherapy.dose"], p["chemotherapy.doses"]) for p in grid] == [
+        (1.0, 1), (1.0, 2), (2.0, 1), (2.0, 2), (3.0, 1), (3.0, 2)]
+    lhs = sweep_points({"chemotherapy.dose": (1.0, 3.0), "chemotherapy.doses": (1, 4)}, "lhs", 5, 7, base)
+    assert len(lhs) == 5 and all(isinstance(p["chemotherapy.doses"], int) for p in lhs)
+    assert sorted(int((p["chemotherapy.dose"] - 1.0) / 0.4) for p in lhs) == [0, 1, 2, 3, 4]  # one per stratum
+    assert lhs == sweep_points({"chemotherapy.dose": (1.0, 3.0), "chemotherapy.doses": (1, 4)}, "lhs", 5, 7, base)

@@ -1,11 +1,11 @@
-"""Field numerics against analytic solutions (experiments/validation_numerics.py)."""
+"""Field numerics against analytic solutions (experiments/validation/numerics.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from experiments import validation_numerics as vn
-from experiments.validation_core import TEST
+from experiments.validation import numerics as vn
+from experiments.validation.core import TEST
 
 
 def test_point_source_matches_2d_gaussian():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from experiments import validation_growth as vg
-from experiments.validation_core import TEST
+from experiments.validation import growth as vg
+from experiments.validation.core import TEST
 
 pytestmark = pytest.mark.slow
 
