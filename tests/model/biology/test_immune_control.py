@@ -2,7 +2,7 @@
 
 Fast unit checks of each rule; the population-level claims (immune control,
 window equivalence, bone metastasis) are judged by ``tumor-immune validate``
-(``experiments/validation_immunity.py``).
+(``experiments/validation/immunity.py``).
 """
 
 from __future__ import annotations
