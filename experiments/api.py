@@ -539,9 +539,9 @@ def _finish(result: ExperimentResult, info: Mapping, tables: Mapping[str, pd.Dat
     if result.out_dir is not None:
         p = result.out_dir / "report.txt"
         tmp_text = result.report + "\n"
-        from .runner import _atomic_write
+        from .runner import atomic_write
 
-        _atomic_write(p, lambda q: q.write_text(tmp_text))
+        atomic_write(p, lambda q: q.write_text(tmp_text))
 
 
 def _stat_columns(outcomes: pd.DataFrame, extra_exclude: Iterable[str] = ()) -> list[str]:

@@ -1,0 +1,17 @@
+"""The experiments' own exception types (bad input, interrupted experiments)."""
+
+from __future__ import annotations
+
+__all__ = ["ExperimentError", "ExperimentInterrupted"]
+
+
+class ExperimentError(ValueError):
+    """Bad experiment input or an unusable output directory (caught before any run starts)."""
+
+
+class ExperimentInterrupted(RuntimeError):
+    """The experiment stopped before all runs finished; re-run the same command to resume."""
+
+    def __init__(self, message: str, completed: int = 0):
+        super().__init__(message)
+        self.completed = completed
