@@ -539,9 +539,11 @@ def _finish(result: ExperimentResult, info: Mapping, tables: Mapping[str, pd.Dat
     if result.out_dir is not None:
         p = result.out_dir / "report.txt"
         tmp_text = result.report + "\n"
+        from .manifest import record_outputs
         from .runner import atomic_write
 
         atomic_write(p, lambda q: q.write_text(tmp_text))
+        record_outputs(result.out_dir, [*files, p])
 
 
 def _stat_columns(outcomes: pd.DataFrame, extra_exclude: Iterable[str] = ()) -> list[str]:

@@ -27,7 +27,7 @@ from .safeio import json_digest, normalize_json, sha256_file, write_json_atomic
 __all__ = [
     "MANIFEST", "MANIFEST_FORMAT", "META_OUTCOMES", "META_SPEC", "OUTPUT_NAMES",
     "environment_info", "flat_diff", "read_manifest", "read_run_spec", "spec_digest",
-    "prepare_out_dir", "ChecksumBook",
+    "prepare_out_dir", "ChecksumBook", "record_outputs", "verify_outputs",
 ]
 
 MANIFEST = "manifest.json"
@@ -278,3 +278,23 @@ class ChecksumBook:
         write_json_atomic(self.out_dir / MANIFEST, self.manifest)
         self._dirty = False
         self._last = time.monotonic()
+
+
+def record_outputs(out_dir: str | os.PathLike, paths: Sequence[str | os.PathLike]) -> None:
+    """Record the checksums of an experiment's final outputs (tables, figures, report) in its manifest."""
+    book = ChecksumBook(out_dir)
+    for p in paths:
+        if Path(p).is_file():
+            book.record(p)
+    book.flush(force=True)
+
+
+def verify_outputs(out_dir: str | os.PathLike, paths: Sequence[str | os.PathLike]) -> None:
+    """Raise :class:`ExperimentError` naming each of ``paths`` whose checksum does not match the manifest."""
+    book = ChecksumBook(out_dir)
+    bad = [book.key(p) for p in paths if book.matches(p) is False]
+    if bad:
+        raise ExperimentError(
+            f"'{out_dir}': {', '.join(bad)} changed after it was written (checksum mismatch); "
+            f"run `tumor-immune verify {out_dir}` for details, or re-run the experiment's command to rewrite it"
+        )

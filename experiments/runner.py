@@ -292,6 +292,7 @@ def run_all(
             f"{total} of {len(specs)} runs are saved ({len(written)} finished in this session)"
             + ("; re-run the same command to resume" if store is not None else ""),
             completed=total,
+            by_user=True,
         ) from None
     finally:
         close = getattr(it, "close", None)
