@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from .errors import ExperimentError, ExperimentInterrupted
+
 __all__ = ["main", "build_parser"]
 
 
@@ -148,8 +150,6 @@ def _list(args) -> int:
 def _validate(args) -> int:
     import importlib
 
-    from .runner import ExperimentError
-
     try:
         validation = importlib.import_module("experiments.validation")
     except ModuleNotFoundError as exc:
@@ -182,15 +182,22 @@ def _saved_runs(out: Path | None) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tumor-immune`` console script; returns the exit status."""
-    from model import ParameterError
-
-    from .runner import ExperimentError, ExperimentInterrupted
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
+    try:
+        return _run(parser, args)
+    except KeyboardInterrupt:
+        # Ctrl-C outside the run loop (imports, planning, tables, figures): say what is on disk
+        print(f"\ninterrupted: {_saved_runs(getattr(args, 'out', None))}", file=sys.stderr)
+        return 130
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from model import ParameterError  # heavy: imported here so Ctrl-C during the import gets a message
+
     try:
         if args.command == "list":
             return _list(args)
@@ -233,9 +240,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ExperimentInterrupted as exc:
         print(f"interrupted: {exc}", file=sys.stderr)
         return 130 if exc.by_user else 3
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: {_saved_runs(getattr(args, 'out', None))}", file=sys.stderr)
-        return 130
     except (ExperimentError, ParameterError) as exc:
         # bad input: ExperimentError, model.ScenarioError / ParameterError / TreatmentError
         print(f"error: {exc}", file=sys.stderr)

@@ -39,7 +39,7 @@ from .outcomes import compute_outcomes
 from .runspec import RunResult, RunSpec, safe_name
 from .runstore import RunStore, write_table
 from .safeio import atomic_write, write_json_atomic
-from .workers import make_pool
+from .workers import make_pool, sigint_deferred
 
 __all__ = [
     "ExperimentError",
@@ -153,10 +153,11 @@ def _iter_serial(specs: Sequence[RunSpec], state: dict) -> Iterator[tuple[RunSpe
 
 
 def _iter_pool(specs: Sequence[RunSpec], workers: int, state: dict) -> Iterator[tuple[RunSpec, RunResult]]:
-    ex = make_pool(min(workers, len(specs)))
-    state["cancel"] = lambda: ex.shutdown(wait=True, cancel_futures=True)
-    futs = {ex.submit(execute_run, s): s for s in specs}
-    state["futures"] = futs
+    with sigint_deferred():  # Ctrl-C is acted on once every worker has started
+        ex = make_pool(min(workers, len(specs)))
+        state["cancel"] = lambda: ex.shutdown(wait=True, cancel_futures=True)
+        futs = {ex.submit(execute_run, s): s for s in specs}
+        state["futures"] = futs
     got = 0
     try:
         for fut in cf.as_completed(futs):

@@ -19,17 +19,20 @@ When the workers are gone the resource tracker sees its pipe close and exits too
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import ctypes
 import ctypes.util
 import multiprocessing
+from multiprocessing import forkserver, resource_tracker
 import os
 import select
 import signal
 import sys
 import threading
 import time
+from typing import Iterator
 
-__all__ = ["make_pool", "worker_init", "mp_context", "pid_alive"]
+__all__ = ["make_pool", "worker_init", "mp_context", "pid_alive", "start_helpers", "sigint_deferred"]
 
 _PR_SET_PDEATHSIG = 1
 _POLL_SECONDS = 0.5
@@ -99,8 +102,54 @@ def mp_context():
     return multiprocessing.get_context("spawn")
 
 
+def start_helpers() -> None:
+    """Start the resource tracker and fork server with SIGINT ignored.
+
+    Ctrl-C reaches the whole process group; the fork server spends seconds
+    importing the model, and a SIGINT meanwhile would kill it with a traceback.
+    An ignored signal stays ignored across ``exec`` (a handled one would not), so
+    the helpers, and the workers forked from the fork server, never see Ctrl-C;
+    the driver stops ignoring it right after the (millisecond) start.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal dispositions can only be changed from the main thread
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        resource_tracker.ensure_running()
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def sigint_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C while workers start; act on it (as before) once they have.
+
+    A worker being forked while the driver exits finds the pool's semaphores gone
+    and dies with a traceback; noting the SIGINT meanwhile, instead of raising in
+    the middle of a process launch, lets the driver shut the pool down cleanly.
+    A Python-level handler is used because a thread signal mask would not stop
+    the kernel from handing the signal to another thread (pyarrow's, say).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    hits: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: hits.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if hits and callable(previous):
+        previous(signal.SIGINT, None)  # the default handler raises KeyboardInterrupt here
+
+
 def make_pool(workers: int) -> cf.ProcessPoolExecutor:
     """A process pool of ``workers`` processes that end when this process ends."""
+    ctx = mp_context()
+    if ctx.get_start_method() == "forkserver":
+        start_helpers()
     return cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=mp_context(), initializer=worker_init, initargs=(os.getpid(),)
+        max_workers=workers, mp_context=ctx, initializer=worker_init, initargs=(os.getpid(),)
     )
