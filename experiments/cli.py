@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from . import calibration, sensitivity
 from .errors import ExperimentError, ExperimentInterrupted
 
 __all__ = ["main", "build_parser"]
@@ -117,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="run the validation suite (experiments.validation)")
     p.add_argument("--out", type=Path, default=Path("results/validation"), help="output directory")
     p.add_argument("--quick", action="store_true", help="small, fast version")
+    sensitivity.add_parser(sub)
+    calibration.add_parser(sub)
     return parser
 
 
@@ -205,6 +208,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _validate(args)
         if args.command == "verify":
             return _verify(args)
+        if args.command in ("sensitivity", "calibrate"):
+            return args.handler(args)
         from . import api
 
         common = dict(

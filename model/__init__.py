@@ -6,12 +6,16 @@ Public API::
     m = TumorImmuneModel(rng=1)
     m.run_days(10)
     m.datacollector.get_model_vars_dataframe()
+
+Layout: ``engine/`` (lattice, columns, fields, parameters, tissue: no biology),
+``biology/`` (one module per mechanism), ``therapy/`` (treatments),
+``scenarios/`` (profiles, TOML scenarios, registry), ``model.py`` (the step order).
 """
 
-from .agents import CD8TCell, LatticeCell, Macrophage, Neutrophil, RegulatoryTCell, TumorCell
-from .fields import DiffusionField
+from .biology.cells import CD8TCell, LatticeCell, Macrophage, Neutrophil, RegulatoryTCell, TumorCell
+from .engine.fields import DiffusionField
+from .engine.parameters import ParameterError, Parameters, hill, rate_to_probability
 from .model import CELL_TYPES, FIELD_NAMES, TumorImmuneModel
-from .parameters import ParameterError, Parameters, hill, rate_to_probability
 from .scenarios import (
     PROFILES,
     ScenarioError,
@@ -23,7 +27,7 @@ from .scenarios import (
     register_scenario,
     sample_virtual_patient,
 )
-from .treatments import TREATMENTS, Treatment, TreatmentError, make_treatment
+from .therapy import TREATMENTS, Treatment, TreatmentError, make_treatment
 
 __version__ = "0.1.0"
 

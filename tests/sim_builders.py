@@ -77,3 +77,13 @@ def assert_binomial(successes: int, trials: int, expected: float, confidence: fl
 def binomial_ci(successes: int, trials: int, confidence: float = 0.99):
     """Exact binomial CI of the observed proportion."""
     return stats.binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence, method="exact")
+
+
+def hill1(c: float) -> float:
+    """Hill function with EC50 = 1 (field units are EC50s)."""
+    return c / (c + 1.0)
+
+
+def fill_field(model: TumorImmuneModel, name: str, value: float) -> None:
+    """Set field ``name`` to ``value`` everywhere."""
+    model.fields[name].values[...] = value

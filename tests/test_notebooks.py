@@ -30,6 +30,7 @@ EXPECTED = [
     "05_neutrophils_and_oncostatin_m",
     "06_chemotherapy_and_the_immune_system",
     "07_your_own_experiment",
+    "08_which_parameters_matter",
 ]
 CELL_TIMEOUT_S = 300  # generous: the whole notebook takes well under a minute on an idle 2-core machine
 QUESTIONS_HEADING = re.compile(r"^#+\s*Questions for you", re.MULTILINE)

@@ -6,7 +6,7 @@ import dataclasses
 
 from model import Parameters
 from model.paramdoc import default_path, main, render
-from model.treatments import TREATMENTS
+from model import TREATMENTS
 
 
 def test_parameter_doc_is_in_sync_with_the_code():

@@ -1,0 +1,95 @@
+"""CD8 T-cells: killing, PD-1/PD-L1, exhaustion, IFN-gamma and chemotaxis.
+
+A CD8 T-cell enters at vessel sites (see :mod:`model.biology.recruitment`),
+crawls up the interferon gradient (CXCL9/10 chemotaxis) and stops on tumor
+contact. On contact it kills with a hazard set by the target's antigenicity,
+PD-1/PD-L1 engagement, nearby Tregs (:mod:`model.biology.treg`) and the
+suppressive cytokine; it secretes IFN-gamma while engaged; PD-L1 engagement
+drives exhaustion; it dies at a basal (higher when exhausted) rate.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from ..engine.lattice import random_choice_per_row
+from ..engine.parameters import hill, rate_to_probability
+from . import treg
+from .cells import CD8TCell, TumorCell, kill_tumor_at
+from .motility import hops_per_step, walk
+
+__all__ = ["tumor_pd_l1", "step_cd8"]
+
+
+def tumor_pd_l1(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
+    """PD-L1 engagement level (0-1) of tumor cells at ``sites``: baseline + interferon-induced."""
+    tp = model.p.tumor
+    ifn = model.fields["interferon"].values.ravel()[sites]
+    return np.minimum(tp.pd_l1_baseline + tp.pd_l1_induced_max * hill(ifn, tp.pd_l1_interferon_ec50), 1.0)
+
+
+def step_cd8(model: mesa.Model) -> None:
+    """One step of every CD8 T-cell: death, kill/exhaust/secrete on contact, then crawl."""
+    cp = model.p.cd8
+    pop = model.populations[CD8TCell]
+    if len(pop) == 0:
+        return
+    rate = np.where(pop["exhausted"], cp.exhausted_death_rate_per_hour, cp.death_rate_per_hour)
+    dead = np.flatnonzero(model.rng.random(len(pop)) < rate_to_probability(rate, model.dt))
+    if dead.size:
+        model.tissue.kill(CD8TCell, dead)
+    n = len(pop)
+    if n == 0:
+        return
+    sites = pop["site"].copy()
+    nb = model.lattice.neighbours[sites]
+    has_tumor = nb >= 0
+    has_tumor[has_tumor] = model.tumor_present[nb[has_tumor]]
+    engaged = has_tumor.any(axis=1) & ~pop["exhausted"]
+    rows = np.flatnonzero(engaged)
+    killers = np.zeros(n, dtype=bool)
+    if rows.size:
+        target = nb[rows, random_choice_per_row(has_tumor[rows], model.rng)]
+        tumor_pop = model.populations[TumorCell]
+        trow = tumor_pop.row_at[target]
+        # CAR-T cells see a surface protein every tumor cell carries: antigenicity 1
+        antigen = np.where(pop["car_t"][rows], 1.0, tumor_pop["antigenicity"][trow])
+        pd_l1 = tumor_pd_l1(model, target) * (1.0 - model.modifiers.pd1_blockade)
+        cyt = model.fields["cytokine"].values.ravel()[sites[rows]]
+        kill_rate = (
+            cp.kill_rate_per_hour
+            * antigen
+            * (1.0 - cp.pd1_inhibition_max * pd_l1)
+            * treg.suppression_factor(model, sites[rows])
+            * (1.0 - cp.cytokine_suppression_max * hill(cyt))
+        )
+        hit = model.rng.random(rows.size) < rate_to_probability(kill_rate, model.dt)
+        if hit.any():
+            # several T-cells may hit one target: it dies once, the first hitter is credited
+            t_hit, first = np.unique(target[hit], return_index=True)
+            credited = rows[hit][first]
+            pop["kills"][credited] += 1
+            killers[credited] = True
+            kill_tumor_at(model, t_hit, "cd8")
+        exhaust_rate = cp.exhaustion_rate_per_hour * pd_l1 * model.modifiers.exhaustion_factor
+        newly = model.rng.random(rows.size) < rate_to_probability(exhaust_rate, model.dt)
+        pop["exhausted"][rows[newly]] = True
+        active = rows[~newly]
+        model.sources["interferon"] += (
+            np.bincount(sites[active], minlength=model.lattice.n_sites) * cp.ifn_gamma_secretion_per_hour
+        )
+    # engaged cells that did not just kill stay on their target; the rest crawl
+    walkers = np.flatnonzero(~engaged | killers)
+    if walkers.size:
+        hops = hops_per_step(model, cp.speed_um_per_min, walkers.size)
+        hops[pop["exhausted"][walkers]] //= 2  # exhausted cells are sluggish (Boissonnas 2007: PD-1+ slower)
+        walk(
+            model,
+            CD8TCell,
+            walkers,
+            hops,
+            attractant=model.fields["interferon"].values.ravel(),
+            bias=cp.chemotaxis_bias,
+            stop_on=model.tumor_contact,
+        )

@@ -1,0 +1,171 @@
+"""The five cell types: state only, no rules.
+
+Each class is a Mesa ``CellAgent`` whose state lives in numpy columns (see
+:mod:`model.engine.population`); ``agent.store`` is its type's column store and
+``agent.row`` its row there. The rules that change this state live in one
+module per mechanism (growth, cd8, treg, neutrophils_osm, macrophages, ...),
+which the model calls in bulk each step; nothing steps a single agent.
+
+Two layers share the lattice: at most one tumor cell and at most one immune
+cell per site, so immune cells can infiltrate a solid tumor.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import mesa
+import numpy as np
+from mesa.discrete_space import CellAgent
+
+from ..engine.population import Column, Population
+
+__all__ = [
+    "LatticeCell",
+    "TumorCell",
+    "CD8TCell",
+    "RegulatoryTCell",
+    "Neutrophil",
+    "Macrophage",
+    "IMMUNE_TYPES",
+    "CELL_TYPES",
+    "M0",
+    "M1",
+    "M2",
+    "TUMOR_DEATH_CAUSES",
+    "record_tumor_death",
+    "kill_tumor_at",
+]
+
+M0, M1, M2 = 0, 1, 2
+TUMOR_DEATH_CAUSES = ("cd8", "macrophage", "chemotherapy", "radiotherapy", "surgery", "necrosis")
+
+
+class LatticeCell(CellAgent):
+    """Common base: one row in its type's :class:`Population`, one Mesa cell."""
+
+    columns: ClassVar[dict] = {}
+    layer: ClassVar[str] = "immune"
+    code: ClassVar[int] = 0
+    site = Column()
+
+    def __init__(self, model: mesa.Model, site: int, **state: Any) -> None:
+        # claim the site first: a refused placement must leave no half-registered agent behind
+        model.tissue.occupy(self.layer, int(site))
+        super().__init__(model)
+        self.store: Population = model.populations[type(self)]
+        self.row = self.store.add(self, int(site), state)
+        self.cell = model.grid_cells[int(site)]
+
+    def remove(self) -> None:
+        """Take the cell off the lattice and out of the model."""
+        self.model.tissue.vacate(self.layer, self.site)
+        self.store.remove(self.row)
+        self.row = -1
+        self.cell = None
+        super().remove()
+
+    def step(self) -> None:  # pragma: no cover - documented guard
+        raise NotImplementedError(
+            f"{type(self).__name__} is stepped in bulk by the model's step hooks (model/biology/), not one by one"
+        )
+
+    @classmethod
+    def population(cls, model: mesa.Model) -> Population:
+        """This type's column store in ``model``."""
+        return model.populations[cls]
+
+
+class TumorCell(LatticeCell):
+    """A breast-cancer cell.
+
+    Divides into a free neighbouring site (contact inhibition when none is
+    free); daughters may lose antigen (immunoediting); shows PD-L1 (baseline
+    plus interferon-induced); with intact IRF7 releases type-I interferon when
+    stressed by cytotoxic contact (active CD8 T-cell or M1 macrophage); secretes
+    the suppressive cytokine; oncostatin M speeds division and escape into vessels.
+    """
+
+    layer = "tumor"
+    code = 1
+    columns = {
+        "antigenicity": np.float64,
+        "irf7_intact": np.bool_,
+        "lethally_irradiated": np.bool_,
+        "clone": np.int64,
+        "born_hours": np.float64,
+    }
+    antigenicity = Column()
+    irf7_intact = Column()
+    lethally_irradiated = Column()
+    clone = Column()
+    born_hours = Column()
+
+    @property
+    def pd_l1(self) -> float:
+        """Current PD-L1 engagement level (0-1): baseline plus interferon-induced."""
+        return float(self.model.tumor_pd_l1(np.array([self.site]))[0])
+
+    def die(self, cause: str) -> None:
+        """Remove this cell and count the death under ``cause``."""
+        record_tumor_death(self.model, cause, 1)
+        self.remove()
+
+
+class CD8TCell(LatticeCell):
+    """A cytotoxic T-cell (rules: :mod:`model.biology.cd8`)."""
+
+    code = 2
+    columns = {"exhausted": np.bool_, "kills": np.int64, "car_t": np.bool_}
+    exhausted = Column()
+    kills = Column()
+    car_t = Column()
+
+
+class RegulatoryTCell(LatticeCell):
+    """A regulatory T-cell (rules: :mod:`model.biology.treg`)."""
+
+    code = 3
+    columns = {}
+
+
+class Neutrophil(LatticeCell):
+    """A short-lived neutrophil that secretes oncostatin M when activated (rules: :mod:`model.biology.neutrophils_osm`)."""
+
+    code = 4
+    columns = {"activated": np.bool_}
+    activated = Column()
+
+
+class Macrophage(LatticeCell):
+    """A tumor-associated macrophage, M0/M1/M2 (rules: :mod:`model.biology.macrophages`)."""
+
+    code = 5
+    columns = {"polarization": np.int8}
+    polarization = Column()
+
+    @property
+    def phenotype(self) -> str:
+        """``"M0"``, ``"M1"`` or ``"M2"``."""
+        return ("M0", "M1", "M2")[self.polarization]
+
+
+IMMUNE_TYPES: tuple[type[LatticeCell], ...] = (CD8TCell, RegulatoryTCell, Neutrophil, Macrophage)
+CELL_TYPES: tuple[type[LatticeCell], ...] = (TumorCell, *IMMUNE_TYPES)
+
+
+def record_tumor_death(model: mesa.Model, cause: str, n: int) -> None:
+    """Count ``n`` tumor deaths under ``cause`` (one of :data:`TUMOR_DEATH_CAUSES`)."""
+    if cause not in TUMOR_DEATH_CAUSES:
+        raise ValueError(f"unknown tumor death cause '{cause}'; allowed: {TUMOR_DEATH_CAUSES}")
+    model.counters[f"tumor_deaths_{cause}"] += int(n)
+
+
+def kill_tumor_at(model: mesa.Model, sites: np.ndarray, cause: str) -> int:
+    """Kill the tumor cells at ``sites`` (unique); count them under ``cause``; return how many died."""
+    pop = model.populations[TumorCell]
+    rows = pop.row_at[np.asarray(sites, dtype=np.int64)]
+    rows = rows[rows >= 0]
+    record_tumor_death(model, cause, rows.size)
+    model.tissue.kill(TumorCell, rows)
+    return int(rows.size)

@@ -1,0 +1,183 @@
+"""Tumor growth: seeding, division, contact inhibition, immunoediting, hypoxia and necrosis.
+
+A tumor cell divides into a free neighbouring site (contact inhibition when
+none is free), faster with oncostatin M and nearby M2 macrophages, slower with
+interferon, drug brakes and hypoxia. Daughters may lose antigen (immunoediting:
+a new clone). Cells carrying lethal radiation damage, or hit by a cytotoxic
+drug, die at mitosis. Beyond the oxygen diffusion limit from every vessel,
+cells divide less and may die (necrosis, off by default). Every tumor cell
+secretes the suppressive cytokine.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+from scipy import ndimage
+
+from ..engine.lattice import random_choice_per_row
+from ..engine.parameters import hill, rate_to_probability
+from .cells import TumorCell, kill_tumor_at, record_tumor_death
+from .neutrophils_osm import effective_osm
+
+__all__ = [
+    "seed_tumor",
+    "hypoxic_sites",
+    "contact_map",
+    "necrosis",
+    "division_rate_per_hour",
+    "max_division_rate",
+    "divide",
+    "secrete_cytokine",
+]
+
+
+def seed_tumor(model: mesa.Model) -> None:
+    """The initial disc of ``tumor.initial_radius_sites`` at the centre (at least one cell)."""
+    tp = model.p.tumor
+    lat = model.lattice
+    cx, cy = (lat.width - 1) / 2.0, (lat.height - 1) / 2.0
+    x, y = lat.xy(np.arange(lat.n_sites))
+    inside = np.flatnonzero((x - cx) ** 2 + (y - cy) ** 2 <= tp.initial_radius_sites**2)
+    if inside.size == 0 and tp.initial_radius_sites >= 0:
+        inside = np.array([lat.site(int(cx), int(cy))])
+    antigen = np.clip(model.rng.normal(tp.mean_antigenicity, tp.antigenicity_sd, inside.size), 0.0, 1.0)
+    irf7 = model.rng.random(inside.size) >= tp.irf7_silenced_fraction
+    for s, a, i in zip(inside.tolist(), antigen.tolist(), irf7.tolist()):
+        TumorCell(model, s, antigenicity=a, irf7_intact=i, clone=0, born_hours=0.0)
+
+
+def hypoxic_sites(model: mesa.Model) -> np.ndarray:
+    """Sites farther than ``tumor.hypoxia_distance_um`` from every vessel site.
+
+    Vessels are fixed, so the distance map is computed once (exact Euclidean
+    distance transform). Without any vessel site every site counts as hypoxic:
+    the window then has no blood supply.
+    """
+    if model.vessel_sites.size == 0:
+        return np.ones(model.is_vessel.size, dtype=bool)
+    grid = ~model.is_vessel.reshape(model.lattice.width, model.lattice.height)
+    distance_um = ndimage.distance_transform_edt(grid) * model.p.lattice.site_size_um
+    return (distance_um > model.p.tumor.hypoxia_distance_um).ravel()
+
+
+def contact_map(model: mesa.Model) -> np.ndarray:
+    """Flat bool: sites at or next to a tumor cell (where immune cells stop and engage)."""
+    shape = (model.lattice.width, model.lattice.height)
+    return ndimage.binary_dilation(model.tumor_present.reshape(shape), np.ones((3, 3), dtype=bool)).ravel()
+
+
+def necrosis(model: mesa.Model) -> None:
+    """Cells beyond the oxygen diffusion limit die (off unless ``tumor.necrosis_rate_per_hour`` > 0)."""
+    rate = model.p.tumor.necrosis_rate_per_hour
+    pop = model.populations[TumorCell]
+    if rate <= 0 or len(pop) == 0:
+        return  # no random draws when off, so runs without necrosis keep their streams
+    starving = np.flatnonzero(model.hypoxic[pop["site"]])
+    if starving.size == 0:
+        return
+    die = starving[model.rng.random(starving.size) < rate_to_probability(rate, model.dt)]
+    if die.size:
+        kill_tumor_at(model, pop["site"][die], "necrosis")
+
+
+def division_rate_per_hour(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
+    """Division hazard at ``sites`` with OSM, M2 support, interferon, drug and hypoxia brakes."""
+    tp = model.p.tumor
+    osm = effective_osm(model, sites)
+    ifn = model.fields["interferon"].values.ravel()[sites]
+    rate = np.full(sites.size, tp.division_rate_per_hour * model.modifiers.proliferation_factor)
+    rate *= 1.0 + tp.osm_division_boost_max * hill(osm)
+    rate *= 1.0 - tp.interferon_division_inhibition_max * hill(ifn)
+    if tp.m2_division_boost_max > 0 and model.m2_near is not None:
+        rate *= 1.0 + tp.m2_division_boost_max * model.m2_near[sites]
+    if tp.hypoxic_division_factor < 1.0:
+        rate *= np.where(model.hypoxic[sites], tp.hypoxic_division_factor, 1.0)
+    return rate
+
+
+def max_division_rate(model: mesa.Model) -> float:
+    """Upper bound of :func:`division_rate_per_hour` over all sites (for thinning)."""
+    tp = model.p.tumor
+    return (
+        tp.division_rate_per_hour
+        * model.modifiers.proliferation_factor
+        * (1.0 + tp.osm_division_boost_max)
+        * (1.0 + tp.m2_division_boost_max)
+    )
+
+
+def divide(model: mesa.Model) -> None:
+    """Tumor cells divide into free neighbouring sites; mutants lose antigen; doomed cells die at mitosis."""
+    pop = model.populations[TumorCell]
+    n = len(pop)
+    if n == 0:
+        return
+    # thinning: draw against the largest possible rate, then accept with the
+    # true rate, so only candidate dividers pay for the full rate calculation
+    p_max = float(rate_to_probability(max_division_rate(model), model.dt))
+    if p_max <= 0:
+        return
+    candidates = np.flatnonzero(model.rng.random(n) < p_max)
+    if candidates.size == 0:
+        return
+    sites = pop["site"][candidates]
+    nb = model.lattice.neighbours[sites, :8]
+    free = nb >= 0
+    free[free] = ~model.tumor_present[nb[free]]
+    has_space = free.any(axis=1)  # contact inhibition
+    candidates, sites, nb, free = candidates[has_space], sites[has_space], nb[has_space], free[has_space]
+    if candidates.size == 0:
+        return
+    p_true = rate_to_probability(division_rate_per_hour(model, sites), model.dt)
+    accept = model.rng.random(candidates.size) * p_max < p_true
+    candidates, nb, free = candidates[accept], nb[accept], free[accept]
+    if candidates.size == 0:
+        return
+    target = nb[np.arange(candidates.size), random_choice_per_row(free, model.rng)]
+    order = model.rng.permutation(candidates.size)
+    _, first = np.unique(target[order], return_index=True)
+    win = np.sort(order[first])
+    parents, target = candidates[win], target[win]
+    model.counters["divisions"] += int(parents.size)
+
+    # cells carrying lethal radiation damage or hit by a cytotoxic drug die at mitosis
+    doomed = pop["lethally_irradiated"][parents].copy()
+    if model.modifiers.division_kill_probability > 0:
+        chemo = model.rng.random(parents.size) < model.modifiers.division_kill_probability
+        record_tumor_death(model, "chemotherapy", int((chemo & ~doomed).sum()))
+        doomed_chemo = chemo & ~doomed
+    else:
+        doomed_chemo = np.zeros(parents.size, dtype=bool)
+    record_tumor_death(model, "radiotherapy", int(doomed.sum()))
+    dying = doomed | doomed_chemo
+
+    # immunoediting: a mutant daughter loses part of its antigen and founds a new clone
+    tp = model.p.tumor
+    antigen = pop["antigenicity"][parents].copy()
+    mutate = model.rng.random(parents.size) < tp.mutation_probability
+    antigen[mutate] *= 1.0 - tp.antigen_loss_fraction
+    irf7 = pop["irf7_intact"][parents].copy()
+    clone = pop["clone"][parents].copy()
+    clone[mutate] = model.next_clone_ids(int(mutate.sum()))
+    born = model.hours
+    for k in np.flatnonzero(~dying).tolist():
+        TumorCell(
+            model,
+            int(target[k]),
+            antigenicity=float(antigen[k]),
+            irf7_intact=bool(irf7[k]),
+            clone=int(clone[k]),
+            born_hours=born,
+        )
+    if dying.any():
+        model.tissue.kill(TumorCell, parents[dying])
+
+
+def secrete_cytokine(model: mesa.Model) -> None:
+    """Every tumor cell adds the suppressive cytokine at its site."""
+    pop = model.populations[TumorCell]
+    if len(pop) == 0:
+        return
+    sites = pop["site"]
+    model.sources["cytokine"] += np.bincount(sites, minlength=model.lattice.n_sites) * model.p.tumor.cytokine_secretion_per_hour

@@ -1,0 +1,48 @@
+"""Type-I interferon and IRF7.
+
+Tumor cells with intact IRF7 release type-I interferon when under cytotoxic
+stress: next to an active (not exhausted) CD8 T-cell or an M1 macrophage
+(Tregs, neutrophils and M2 cells do not trigger it; Bidwell et al. 2012).
+Systemic interferon dosing enters the tissue at vessel sites.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+from scipy import ndimage
+
+from .cells import M1, CD8TCell, Macrophage, TumorCell
+
+__all__ = ["cytotoxic_contact", "secrete_type1_interferon", "infuse_interferon"]
+
+
+def cytotoxic_contact(model: mesa.Model) -> np.ndarray:
+    """Flat bool: sites next to an active CD8 T-cell or an M1 macrophage (cytotoxic stress)."""
+    mask = np.zeros(model.lattice.n_sites, dtype=bool)
+    cd8 = model.populations[CD8TCell]
+    mask[cd8["site"][~cd8["exhausted"]]] = True
+    macro = model.populations[Macrophage]
+    mask[macro["site"][macro["polarization"] == M1]] = True
+    shape = (model.lattice.width, model.lattice.height)
+    return ndimage.binary_dilation(mask.reshape(shape), np.ones((3, 3), dtype=bool)).ravel()
+
+
+def secrete_type1_interferon(model: mesa.Model) -> None:
+    """IRF7-intact tumor cells under cytotoxic stress add type-I interferon at their site."""
+    pop = model.populations[TumorCell]
+    if len(pop) == 0:
+        return
+    stress = cytotoxic_contact(model)
+    sites = pop["site"]
+    stressed = pop["irf7_intact"] & stress[sites]
+    if stressed.any():
+        model.sources["interferon"] += (
+            np.bincount(sites[stressed], minlength=model.lattice.n_sites) * model.p.tumor.type1_ifn_secretion_per_hour
+        )
+
+
+def infuse_interferon(model: mesa.Model) -> None:
+    """Systemic interferon (this step's modifiers) enters the tissue at every vessel site."""
+    if model.modifiers.interferon_infusion_per_hour > 0:
+        model.sources["interferon"][model.vessel_sites] += model.modifiers.interferon_infusion_per_hour

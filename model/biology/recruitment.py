@@ -1,0 +1,70 @@
+"""Immune recruitment: new cells enter the tissue at free vessel sites.
+
+Each step every immune type arrives as a Poisson number per vessel site, in
+the order CD8, Treg, neutrophil, macrophage. Influx scales with host immune
+health and the circulating marrow output (:mod:`model.biology.marrow`). CD8
+influx needs priming by tumor antigen and rises with interferon at the
+vessels, M1 macrophages, vaccines and immunogenic death; Treg influx is in
+:mod:`model.biology.treg`; myeloid influx follows the tumor burden.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+
+from ..engine.parameters import hill
+from . import treg
+from .cells import CD8TCell, Macrophage, Neutrophil, RegulatoryTCell, TumorCell
+from .macrophages import m1_count
+
+__all__ = ["recruit", "add_immune_cells"]
+
+
+def recruit(model: mesa.Model) -> None:
+    """Draw this step's arrivals of every immune type and place them on free vessel sites."""
+    n_vessels = model.vessel_sites.size
+    if n_vessels == 0:
+        return
+    tumor = model.populations[TumorCell]
+    n_tumor = len(tumor)
+    health = model.p.host.immune_health
+    ifn_v = float(model.fields["interferon"].values.ravel()[model.vessel_sites].mean())
+    cyt_v = float(model.fields["cytokine"].values.ravel()[model.vessel_sites].mean())
+    mean_antigen = float(tumor["antigenicity"].mean()) if n_tumor else 0.0
+    n_m1 = m1_count(model)
+    mod = model.modifiers
+    cp, npar, mp = model.p.cd8, model.p.neutrophil, model.p.macrophage
+
+    priming = mean_antigen * n_tumor / (n_tumor + cp.antigen_priming_ec50)
+    cd8 = (
+        cp.recruitment_per_vessel_per_hour
+        * health
+        * model.lymphoid.circulating
+        * priming
+        * (1.0 + cp.interferon_recruitment_boost_max * hill(ifn_v))
+        * (1.0 + mp.m1_recruitment_help * n_m1)
+        * mod.cd8_recruitment_factor
+        * (1.0 + mod.immunogenic_death_boost)
+    )
+    tregs = treg.recruitment_rate(model, cyt_v)
+    tumor_signal = n_tumor / (n_tumor + npar.tumor_recruitment_ec50)
+    neut = npar.recruitment_per_vessel_per_hour * health * model.myeloid.circulating * tumor_signal
+    macro = mp.recruitment_per_vessel_per_hour * health * model.myeloid.circulating * tumor_signal
+    for cls, rate in ((CD8TCell, cd8), (RegulatoryTCell, tregs), (Neutrophil, neut), (Macrophage, macro)):
+        add_immune_cells(model, cls, int(model.rng.poisson(max(rate, 0.0) * n_vessels * model.dt)))
+
+
+def add_immune_cells(model: mesa.Model, cls: type, n: int, **state: Any) -> int:
+    """Put up to ``n`` new immune cells of type ``cls`` on free vessel sites; return how many entered."""
+    if n <= 0 or model.vessel_sites.size == 0:
+        return 0
+    free = model.vessel_sites[~model.immune_occupied[model.vessel_sites]]
+    if free.size == 0:
+        return 0
+    chosen = model.rng.choice(free, size=min(n, free.size), replace=False)
+    for s in chosen.tolist():
+        cls(model, s, **state)
+    model.counters[f"recruited_{cls.__name__}"] += int(chosen.size)
+    return int(chosen.size)

@@ -1,0 +1,75 @@
+"""Regulatory T-cells: where they are, how they get there, and how they suppress killing.
+
+Everything about Treg suppression is here: the suppression map (sites within
+``treg.suppression_radius_sites`` of a Treg), its effect on CD8 killing (a
+factor ``1 - cd8.treg_suppression_max`` where the map is on), Treg recruitment
+(boosted by the suppressive cytokine, lowered by depleting antibodies), and the
+Treg step (death, chemotaxis, cytokine secretion).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+from scipy import ndimage
+
+from ..engine.parameters import hill, rate_to_probability
+from .cells import RegulatoryTCell
+from .motility import hops_per_step, walk
+
+__all__ = ["suppression_map", "suppression_factor", "recruitment_rate", "step_tregs"]
+
+
+def suppression_map(model: mesa.Model) -> np.ndarray | None:
+    """Flat float map, 1.0 within the suppression radius of any Treg (``None`` when there is none)."""
+    treg = model.populations[RegulatoryTCell]
+    if not len(treg):
+        return None
+    r = model.p.treg.suppression_radius_sites
+    mask = np.zeros(model.lattice.n_sites, dtype=bool)
+    mask[treg["site"]] = True
+    shape = (model.lattice.width, model.lattice.height)
+    return ndimage.maximum_filter(mask.reshape(shape), size=2 * r + 1).ravel().astype(float)
+
+
+def suppression_factor(model: mesa.Model, sites: np.ndarray) -> np.ndarray | float:
+    """Multiplier on the CD8 kill hazard at ``sites``: ``1 - cd8.treg_suppression_max`` near a Treg, else 1."""
+    treg = model.treg_near[sites] if model.treg_near is not None else 0.0
+    return 1.0 - model.p.cd8.treg_suppression_max * treg
+
+
+def recruitment_rate(model: mesa.Model, cytokine_at_vessels: float) -> float:
+    """Treg influx per vessel site per hour (cytokine-boosted, depletion-lowered)."""
+    tp = model.p.treg
+    return (
+        tp.recruitment_per_vessel_per_hour
+        * model.p.host.immune_health
+        * model.lymphoid.circulating
+        * (1.0 + tp.cytokine_recruitment_boost_max * hill(cytokine_at_vessels))
+        * model.modifiers.treg_recruitment_factor
+    )
+
+
+def step_tregs(model: mesa.Model) -> None:
+    """Tregs die, follow the interferon-induced chemokines, and secrete the suppressive cytokine."""
+    tp = model.p.treg
+    pop = model.populations[RegulatoryTCell]
+    if len(pop) == 0:
+        return
+    dead = np.flatnonzero(model.rng.random(len(pop)) < rate_to_probability(tp.death_rate_per_hour, model.dt))
+    if dead.size:
+        model.tissue.kill(RegulatoryTCell, dead)
+    if len(pop) == 0:
+        return
+    rows = np.arange(len(pop))
+    walk(
+        model,
+        RegulatoryTCell,
+        rows,
+        hops_per_step(model, tp.speed_um_per_min, rows.size),
+        # CXCR3+ Tregs follow the same IFN-induced chemokines as effector T-cells
+        # (Koch et al. 2009), so they gather where CD8 cells fight (Bos et al. 2013: tumor edge)
+        attractant=model.fields["interferon"].values.ravel(),
+        bias=0.5,
+    )
+    model.sources["cytokine"] += np.bincount(pop["site"], minlength=model.lattice.n_sites) * tp.cytokine_secretion_per_hour

@@ -1,0 +1,126 @@
+"""The tissue: everything on the lattice that is not a rule.
+
+A :class:`Tissue` holds the lattice geometry, Mesa's grid (one Mesa cell per
+site), the two occupancy layers (at most one tumor cell and one immune cell
+per site, so immune cells can infiltrate a solid tumor), one column store per
+cell type, the diffusing fields with their per-step sources, and the vessel
+sites. Biology modules read and change it only through public names:
+``occupy``/``vacate`` when an agent enters or leaves a site, ``kill`` to
+remove agents by row.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+from mesa.discrete_space import OrthogonalMooreGrid
+
+from .fields import DiffusionField
+from .lattice import Lattice
+from .population import Population
+
+__all__ = ["Tissue", "LAYERS"]
+
+LAYERS = ("tumor", "immune")
+
+
+class Tissue:
+    """Lattice, occupancy layers, populations, fields and vessels of one model.
+
+    Args:
+        width, height: lattice size in sites.
+        site_size_um: edge of one site (micrometres).
+        cell_types: classes with a ``columns`` mapping; each gets a :class:`Population`.
+        fields: field name -> its parameters (``diffusion_um2_per_min``,
+            ``decay_per_hour``, ``cell_uptake_per_hour``).
+        random: the model's Python ``random.Random`` (Mesa grids shuffle with it).
+    """
+
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        site_size_um: float,
+        cell_types: Iterable[type],
+        fields: Mapping[str, Any],
+        random: Any,
+    ) -> None:
+        self.lattice = Lattice(width, height)
+        # capacity=None: the two-layer rule is enforced by the occupancy layers below,
+        # which bulk moves update first.
+        self.grid = OrthogonalMooreGrid((width, height), torus=False, capacity=None, random=random)
+        # flat site index -> Mesa cell (Mesa enumerates x-major, like our flat index)
+        self.grid_cells = list(self.grid.all_cells)
+        n_sites = self.lattice.n_sites
+        self.tumor_present = np.zeros(n_sites, dtype=bool)
+        self.immune_occupied = np.zeros(n_sites, dtype=bool)
+        self.populations: dict[type, Population] = {cls: Population(cls.columns, n_sites) for cls in cell_types}
+
+        # fields live in Mesa property layers: grid.interferon.data, cell.interferon
+        self.fields: dict[str, DiffusionField] = {}
+        for name, fp in fields.items():
+            layer = self.grid.create_property_layer(name, default_value=0.0, dtype=float)
+            self.fields[name] = DiffusionField(
+                name,
+                (width, height),
+                site_size_um,
+                fp.diffusion_um2_per_min,
+                fp.decay_per_hour,
+                fp.cell_uptake_per_hour,
+                storage=layer.data,
+            )
+        self.sources = {name: np.zeros(n_sites) for name in fields}
+        self.vessel_sites = np.zeros(0, dtype=np.int64)
+        self.is_vessel = np.zeros(n_sites, dtype=bool)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(width, height)``: the layout of every field and image."""
+        return (self.lattice.width, self.lattice.height)
+
+    # ------------------------------------------------------------ vessels
+    def set_vessels(self, sites: np.ndarray) -> None:
+        """Mark ``sites`` (sorted flat indices) as vessel sites; vessels do not move."""
+        self.vessel_sites = np.asarray(sites, dtype=np.int64)
+        self.is_vessel[:] = False
+        self.is_vessel[self.vessel_sites] = True
+
+    # ------------------------------------------------------------ layers
+    def layer(self, name: str) -> np.ndarray:
+        """The flat occupancy array of layer ``name`` (``"tumor"`` or ``"immune"``)."""
+        if name == "tumor":
+            return self.tumor_present
+        if name == "immune":
+            return self.immune_occupied
+        raise ValueError(f"unknown layer '{name}'; allowed: {LAYERS}")
+
+    def occupy(self, layer: str, site: int) -> None:
+        """Claim ``site`` in ``layer``; a site already held is refused with ``RuntimeError``."""
+        arr = self.layer(layer)
+        if arr[site]:
+            raise RuntimeError(f"site {site} already holds a {layer} cell")
+        arr[site] = True
+
+    def vacate(self, layer: str, site: int) -> None:
+        """Free ``site`` in ``layer``."""
+        self.layer(layer)[site] = False
+
+    def kill(self, cls: type, rows: np.ndarray) -> None:
+        """Remove the agents of type ``cls`` in ``rows`` (any order) from the tissue and the model."""
+        pop = self.populations[cls]
+        for agent in pop.agents[np.sort(rows)[::-1]]:
+            agent.remove()
+
+    # ------------------------------------------------------------ fields
+    def clear_sources(self) -> None:
+        """Zero every field's per-step source before the cells secrete."""
+        for src in self.sources.values():
+            src.fill(0.0)
+
+    def step_fields(self, dt_hours: float) -> None:
+        """Diffuse, decay and take up every field over ``dt_hours`` with this step's sources."""
+        shape = self.shape
+        uptake = self.tumor_present.reshape(shape)
+        for name, f in self.fields.items():
+            f.step(dt_hours, self.sources[name].reshape(shape), uptake)

@@ -1,0 +1,82 @@
+"""Named tumor/patient profiles: parameter overrides with a one-line rationale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+__all__ = ["Profile", "PROFILES", "list_profiles"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named tumor/patient phenotype: parameter overrides with a one-line rationale."""
+
+    name: str
+    description: str
+    overrides: Mapping[str, Any]
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile("default", "4T1-like mouse mammary tumor in a healthy host", {}),
+        Profile(
+            "hot",
+            "T-cell-inflamed: high antigenicity, high baseline PD-L1, strong T-cell influx",
+            {
+                "tumor.mean_antigenicity": 0.8,  # high neoantigen load (TMB-high)
+                "tumor.pd_l1_baseline": 0.3,  # PD-L1-positive (CPS >= 10; Cortes 2020)
+                "cd8.recruitment_per_vessel_per_hour": 0.008,
+            },
+        ),
+        Profile(
+            "cold",
+            "immune-desert: low antigenicity, little PD-L1, weak T-cell influx",
+            {
+                "tumor.mean_antigenicity": 0.3,
+                "tumor.pd_l1_baseline": 0.05,
+                "cd8.recruitment_per_vessel_per_hour": 0.002,
+            },
+        ),
+        Profile(
+            "irf7_silenced",
+            "tumor cells have silenced IRF7: no type-I interferon (Bidwell et al. 2012, 4T1.2)",
+            {"tumor.irf7_silenced_fraction": 1.0},
+        ),
+        Profile(
+            "poorly_vascularised",
+            "sparse vessels: a quiescent, necrotic core beyond the oxygen limit (Thomlinson & Gray 1955)",
+            {
+                "lattice.vessel_fraction": 0.005,  # half the default capillary density
+                "tumor.hypoxic_division_factor": 0.2,  # choice: hypoxic cells mostly quiescent
+                "tumor.necrosis_rate_per_hour": 0.01,  # choice: ~4 days of survival beyond the O2 limit
+            },
+        ),
+        Profile(
+            "immunocompromised",
+            "weak host: recruitment and marrow output at 40% (e.g. elderly, after prior therapy)",
+            {"host.immune_health": 0.4},
+        ),
+        Profile(
+            "triple_negative",
+            "ER-/PR-/HER2-: no endocrine or HER2 target, fast division",
+            {"tumor.er_expression": 0.0, "tumor.her2_expression": 0.0, "tumor.division_rate_per_hour": 0.035},
+        ),
+        Profile(
+            "er_positive",
+            "ER+ luminal: endocrine-sensitive, slower, less immunogenic",
+            {"tumor.er_expression": 0.9, "tumor.division_rate_per_hour": 0.02, "tumor.mean_antigenicity": 0.45},
+        ),
+        Profile(
+            "her2_positive",
+            "HER2-amplified: HER2-blockade-sensitive, fast division",
+            {"tumor.her2_expression": 0.9, "tumor.division_rate_per_hour": 0.035},
+        ),
+    )
+}
+
+
+def list_profiles() -> dict[str, str]:
+    """Profile names with one-line descriptions."""
+    return {name: p.description for name, p in PROFILES.items()}

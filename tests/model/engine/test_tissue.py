@@ -1,0 +1,117 @@
+"""Tissue invariants: occupancy layers, column stores and Mesa agents agree.
+
+Stochastic rules are checked statistically: many independent trials (several
+fixed seeds, and several isolated copies of the set-up per model), and the
+expected per-step probability ``1 - exp(-rate * dt)`` must lie inside the exact
+99 % binomial confidence interval of the observed fraction. Each set-up is
+isolated from the others on the lattice (no shared neighbours), so the trials
+are independent Bernoulli draws.
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pytest
+
+from model import CD8TCell, Neutrophil, TumorCell, TumorImmuneModel
+from model.biology.cells import IMMUNE_TYPES
+
+from sim_builders import place, quiet_model, tumor
+
+
+# =========================================================================== layer invariants
+
+
+def check_layer_invariants(model) -> None:
+    lat = model.lattice
+    all_agents = set()
+    immune_sites = []
+    for cls, pop in model.populations.items():
+        n = len(pop)
+        sites = pop["site"]
+        # population bookkeeping
+        np.testing.assert_array_equal(pop.row_at[sites], np.arange(n))
+        assert np.count_nonzero(pop.row_at >= 0) == n
+        agents = pop.agents[:n]
+        assert all(a.row == i and isinstance(a, cls) for i, a in enumerate(agents))
+        # columns agree with Mesa's cell
+        xs, ys = lat.xy(sites)
+        for a, s, x, y in zip(agents, sites.tolist(), xs.tolist(), ys.tolist()):
+            assert a.site == s
+            assert a.cell is model.grid_cells[s]
+            assert a.cell.coordinate == (x, y)
+            assert a in a.cell.agents
+        all_agents.update(agents.tolist())
+        if cls is TumorCell:
+            assert np.unique(sites).size == n, "two tumor cells on one site"
+            mask = np.zeros(lat.n_sites, dtype=bool)
+            mask[sites] = True
+            np.testing.assert_array_equal(mask, model.tumor_present)
+        else:
+            immune_sites.append(sites)
+    imm = np.concatenate(immune_sites)
+    assert np.unique(imm).size == imm.size, "two immune cells on one site"
+    mask = np.zeros(lat.n_sites, dtype=bool)
+    mask[imm] = True
+    np.testing.assert_array_equal(mask, model.immune_occupied)
+    # Mesa's own view: every agent is registered once, every grid cell holds <= 1 per layer
+    assert set(model.agents) == all_agents and len(model.agents) == len(all_agents)
+    for cell in model.grid.all_cells:
+        agents = cell.agents
+        assert sum(isinstance(a, TumorCell) for a in agents) <= 1
+        assert sum(isinstance(a, IMMUNE_TYPES) for a in agents) <= 1
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {  # a busy micro-environment: lots of immune traffic, division, dissemination
+            "cd8.recruitment_per_vessel_per_hour": 0.1,
+            "treg.recruitment_per_vessel_per_hour": 0.05,
+            "neutrophil.recruitment_per_vessel_per_hour": 0.1,
+            "macrophage.recruitment_per_vessel_per_hour": 0.05,
+            "tumor.division_rate_per_hour": 0.1,
+            "tumor.dissemination_rate_per_hour": 0.05,
+            "lattice.vessel_fraction": 0.05,
+        },
+    ],
+    ids=["default", "busy"],
+)
+def test_layer_invariants_after_five_days(overrides):
+    # a non-square lattice catches any x/y mix-up between flat sites and Mesa coordinates
+    model_kw = {"lattice__width_sites": 50, "lattice__height_sites": 70}
+    model_kw.update({k.replace(".", "__"): v for k, v in overrides.items()})
+    from model import TumorImmuneModel
+
+    model = TumorImmuneModel(rng=5, **model_kw)
+    model.run_days(5)
+    assert model.tumor_cell_count > 0
+    if overrides:
+        assert all(len(model.populations[cls]) > 0 for cls in IMMUNE_TYPES), "the busy set-up must exercise every type"
+    check_layer_invariants(model)
+    # fields are Mesa property layers shared with the numpy arrays
+    site = int(model.populations[TumorCell]["site"][0])
+    cell = model.grid_cells[site]
+    for name, f in model.fields.items():
+        assert np.shares_memory(getattr(model.grid, name).data, f.values)
+        assert getattr(cell, name) == f.values.ravel()[site]
+
+
+def test_refused_placement_leaves_the_model_unchanged():
+    """Placing a second cell of the same layer on a site raises and registers nothing."""
+    model = quiet_model(0, 10, 10)
+    first = tumor(model, 3, 3)
+    place(model, CD8TCell, 3, 3)  # the immune layer is separate: allowed
+    with pytest.raises(RuntimeError, match="already holds a tumor cell"):
+        tumor(model, 3, 3)
+    with pytest.raises(RuntimeError, match="already holds a immune cell|already holds an immune cell"):
+        place(model, Neutrophil, 3, 3)
+    pop = model.populations[TumorCell]
+    assert len(pop) == 1 and len(model.agents) == 2
+    assert pop.agents[pop.row_at[model.lattice.site(3, 3)]] is first
+    check_layer_invariants(model)
+
+
+# --------------------------------------------------------------------------- hypoxia and necrosis
