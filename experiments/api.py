@@ -35,6 +35,7 @@ from .outcomes import (
     PR_THRESHOLD_PCT,
     _is_real,
 )
+from .limits import MAX_REPLICATES, check_count, check_output_size, check_run_total
 from .runner import (
     ExperimentError,
     RunSpec,
@@ -221,18 +222,17 @@ def resolve_scenarios(
     return out, notes
 
 
-def _check_count(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ExperimentError(f"{name} = {value!r} must be a whole number >= {minimum}")
-    return int(value)
+def _check_count(name: str, value: Any, minimum: int = 1, maximum: int = MAX_REPLICATES) -> int:
+    return check_count(name, value, minimum, maximum)
 
 
 def _check_common(seed: Any, workers: Any, sample_hours: Any) -> None:
-    _check_count("seed", seed, 0)
+    _check_count("seed", seed, 0, 2**63 - 1)
     if workers is not None:
-        _check_count("workers", workers, 1)
-    if isinstance(sample_hours, bool) or not isinstance(sample_hours, (int, float)) or not sample_hours > 0:
-        raise ExperimentError(f"sample_hours = {sample_hours!r} must be a number > 0")
+        _check_count("workers", workers, 1, 4096)
+    if (isinstance(sample_hours, bool) or not isinstance(sample_hours, (int, float))
+            or not (sample_hours > 0 and math.isfinite(sample_hours))):
+        raise ExperimentError(f"sample_hours = {sample_hours!r} must be a finite number of hours > 0")
 
 
 def first_dose_day(scenarios) -> float:
@@ -427,6 +427,7 @@ def _run_experiment(
     t0 = time.perf_counter()
     try:
         out_dir = store = None
+        check_output_size(specs)  # before anything is written
         if out is not None:
             out_dir = prepare_out_dir(out, experiment, specs)
             store = RunStore(out_dir)
@@ -616,6 +617,7 @@ def compare(
     if reference is not None and reference not in names:
         raise ExperimentError(f"reference '{reference}' is not one of the scenarios ({', '.join(names)})")
     snaps = _snapshot_days(snapshot_days, scs)
+    check_run_total(len(scs) * replicates)
     specs = []
     for i, sc in enumerate(scs):
         d = sc.to_dict()
@@ -768,6 +770,7 @@ def cohort(
         raise ExperimentError(f"reference '{reference}' is not one of the arms ({', '.join(names)})")
     reference = reference or names[0]
     snaps = _snapshot_days(snapshot_days, scs)
+    check_run_total(len(scs) * patients)
     specs, patient_records = [], {}
     for sc in scs:
         base = sc.parameters()
