@@ -257,6 +257,7 @@ class Treatment:
         for _ in range(due):
             self.concentration += self.dose
             self.on_dose(model)
+        self.check_finite(model)
         if self.concentration > 0:
             self.effect(model, modifiers, self.concentration)
         keep = math.exp(-math.log(2.0) * model.dt / self.half_life_hours)
@@ -266,6 +267,10 @@ class Treatment:
             self.concentration += self.dose * (1.0 - keep)
         if self.concentration < 1e-12:
             self.concentration = 0.0
+        self.check_finite(model)
+
+    def check_finite(self, model: mesa.Model) -> None:
+        """Raise :class:`TreatmentError` if the concentration is inf or NaN (never go on with a warning)."""
         if not math.isfinite(self.concentration):
             raise TreatmentError(
                 f"treatment '{self.name}': concentration became {self.concentration!r} at step {model.steps} "
