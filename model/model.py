@@ -175,6 +175,7 @@ class TumorImmuneModel(mesa.Model):
     # ------------------------------------------------------------ step
     def step(self) -> None:
         """Advance the model by one time step of ``lattice.dt_hours``, in the documented order."""
+        self.check_finite()  # state edited from outside (scripts, the page) is checked too
         self.apply_treatments()
         marrow.advance_marrow(self)
         self.tissue.clear_sources()
