@@ -22,7 +22,7 @@ test: $(STAMP)
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
 
 viz: $(STAMP)
-	$(BIN)/solara run model/app.py
+	$(BIN)/solara run model.viz.app
 
 notebooks: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -1,6 +1,6 @@
 """Time one step of the browser page's default model plus drawing both figures.
 
-The SolaraViz page (``model/app.py``) redraws two figures after every step:
+The SolaraViz page (``model/viz/app.py``) redraws two figures after every step:
 the lattice beside the chosen field, and the time courses. This script builds
 the page's default model (100 x 100 sites), advances it a few simulated days so
 that immune cells and fields are present, then times ``step`` and each
@@ -21,7 +21,7 @@ import os
 import statistics
 import time
 
-from model.app import LatticePainter, TimeCoursesPainter, TumorImmunePageModel
+from model.viz import LatticePainter, TimeCoursesPainter, TumorImmunePageModel
 
 
 def _time(fn, repeats: int) -> tuple[float, float, float]:

@@ -36,6 +36,7 @@ from .outcomes import (
     _is_real,
 )
 from .limits import MAX_REPLICATES, check_count, check_output_size, check_run_total
+from .recording import check_record_every, recording_fields
 from .runner import (
     ExperimentError,
     RunSpec,
@@ -574,6 +575,7 @@ def compare(
     progress: bool = True,
     stop_after: int | None = None,
     baseline_day: float | None = None,
+    record_every: int = 0,
 ) -> ComparisonResult:
     """Run each scenario ``replicates`` times; tables, statistics vs the first scenario, figures.
 
@@ -605,12 +607,15 @@ def compare(
             :class:`ExperimentInterrupted`).
         baseline_day: RECIST baseline for response and progression (default: the first
             dose of the earliest treatment among the scenarios; 0 if none is treated).
+        record_every: record every run's lattice and fields every this many model steps
+            into ``<out>/recordings/<run_id>.h5`` for the replay viewer (0: no recording).
 
     Returns:
         :class:`ComparisonResult` with ``timeseries``, ``outcomes``, ``statistics``, ``out_dir``.
     """
     replicates = _check_count("replicates", replicates)
     _check_common(seed, workers, sample_hours)
+    check_record_every(record_every, out)
     _figure_formats(figures)
     scs, notes = resolve_scenarios(scenarios, days, overrides, lattice_size)
     names = [sc.name for sc in scs]
@@ -631,6 +636,7 @@ def compare(
                     spawn_key=(i, r),
                     sample_hours=float(sample_hours),
                     snapshot_days=snaps[sc.name] if r == 0 else (),
+                    **recording_fields(out, f"{safe_name(sc.name)}__r{r:03d}", record_every),
                 )
             )
     experiment = {
@@ -647,6 +653,7 @@ def compare(
         "seeding": "SeedSequence(seed, spawn_key=(scenario_index, replicate))",
         "outcome_definitions": OUTCOME_DEFINITIONS,
         "notes": notes,
+        **({"record_every": int(record_every)} if record_every else {}),
     }
     specs = _with_baseline(specs, baseline_day, experiment)
     ts, oc, snapshots, out_dir, manifest, info = _run_experiment(
@@ -744,6 +751,7 @@ def cohort(
     progress: bool = True,
     stop_after: int | None = None,
     baseline_day: float | None = None,
+    record_every: int = 0,
 ) -> CohortResult:
     """A virtual patient cohort, every patient treated in every arm (an in-silico crossover).
 
@@ -763,6 +771,7 @@ def cohort(
 
     patients = _check_count("patients", patients)
     _check_common(seed, workers, sample_hours)
+    check_record_every(record_every, out)
     _figure_formats(figures)
     scs, notes = resolve_scenarios(scenarios, days, overrides, lattice_size)
     names = [sc.name for sc in scs]
@@ -791,6 +800,7 @@ def cohort(
                     spawn_key=(p, 1),
                     sample_hours=float(sample_hours),
                     snapshot_days=snaps[sc.name] if p == 0 else (),
+                    **recording_fields(out, f"{safe_name(sc.name)}__p{p:04d}", record_every),
                 )
             )
     experiment = {
@@ -810,6 +820,7 @@ def cohort(
         "seeding": "patient draw SeedSequence(seed, spawn_key=(patient, 0)); simulation (patient, 1)",
         "outcome_definitions": OUTCOME_DEFINITIONS,
         "notes": notes,
+        **({"record_every": int(record_every)} if record_every else {}),
     }
     specs = _with_baseline(specs, baseline_day, experiment)
     ts, oc, snapshots, out_dir, manifest, info = _run_experiment(

@@ -1,4 +1,4 @@
-"""Command line: ``tumor-immune {compare,sweep,cohort,list,validate,verify} ...`` (also ``python -m experiments``).
+"""Command line: ``tumor-immune {compare,sweep,cohort,movie,list,validate,verify} ...`` (also ``python -m experiments``).
 
 Examples::
 
@@ -9,6 +9,8 @@ Examples::
         --param interferon_dosing.start_day=0,2,4,8 --replicates 2 --response metastatic_seeds
     tumor-immune cohort untreated checkpoint_blockade --patients 40 --out results/cohort
     tumor-immune compare untreated checkpoint_blockade --scheduler tcp://10.0.0.5:8786
+    tumor-immune compare untreated checkpoint_blockade --record-every 12 --out results/cpb
+    tumor-immune movie results/cpb --run untreated --run checkpoint_blockade --out cpb.mp4
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Sequence
 
 from . import calibration, sensitivity
 from .errors import ExperimentError, ExperimentInterrupted
+from .movie_cli import add_movie_parser, run_movie
 
 __all__ = ["main", "build_parser"]
 
@@ -67,6 +70,12 @@ def _common(p: argparse.ArgumentParser, *, out_default: str, snapshots_default: 
     p.add_argument("--stop-after", type=int, default=None, help=argparse.SUPPRESS)  # test hook
 
 
+def _record_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--record-every", type=int, default=0, metavar="K",
+                   help="record every run's lattice every K model steps into OUT/recordings for replay "
+                        "(`tumor-immune movie`, the page's Replay tab); default 0 = no recording")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tumor-immune",
@@ -83,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replicates", "-n", type=int, default=4, help="runs per scenario (default 4)")
     p.add_argument("--reference", default=None, help="scenario to compare against (default: the first)")
     _common(p, out_default="results/compare", snapshots_default=None)
+    _record_option(p)
 
     p = sub.add_parser("sweep", help="parameter/dose sweep (grid or Latin hypercube) with a response surface",
                        description="Sweep parameters of one SCENARIO. Parameters are dotted model parameters "
@@ -103,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patients", "-n", type=int, default=20, help="cohort size (default 20)")
     p.add_argument("--reference", default=None, help="arm to compare against (default: the first)")
     _common(p, out_default="results/cohort", snapshots_default="none")
+    _record_option(p)
+
+    add_movie_parser(sub)
 
     p = sub.add_parser("list", help="available scenarios (and profiles, treatments, outcomes)")
     p.add_argument("--profiles", action="store_true", help="list tumor/patient profiles")
@@ -210,6 +223,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _verify(args)
         if args.command in ("sensitivity", "calibrate"):
             return args.handler(args)
+        if args.command == "movie":
+            return run_movie(args)
         from . import api
 
         common = dict(
@@ -230,9 +245,11 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             baseline_day=args.baseline_day,
         )
         if args.command == "compare":
-            result = api.compare(args.scenarios, replicates=args.replicates, reference=args.reference, **common)
+            result = api.compare(args.scenarios, replicates=args.replicates, reference=args.reference,
+                                 record_every=args.record_every, **common)
         elif args.command == "cohort":
-            result = api.cohort(args.scenarios, patients=args.patients, reference=args.reference, **common)
+            result = api.cohort(args.scenarios, patients=args.patients, reference=args.reference,
+                                record_every=args.record_every, **common)
         elif args.command == "sweep":
             result = api.sweep(
                 args.scenario, args.params, design=args.design, samples=args.samples,

@@ -35,7 +35,7 @@ MANIFEST_FORMAT = 2  # 2: "files" checksums and per-run "spec_sha256"
 META_OUTCOMES = b"tumor_immune.outcomes"
 META_SPEC = b"tumor_immune.spec"
 #: names an experiment writes at the top of its output directory (others mean "not ours")
-OUTPUT_NAMES = ("runs", "snapshots", "figures", "report.txt", MANIFEST)
+OUTPUT_NAMES = ("runs", "snapshots", "figures", "recordings", "report.txt", MANIFEST)
 OUTPUT_SUFFIXES = (".parquet", ".csv")
 
 

@@ -28,10 +28,13 @@ import concurrent.futures as cf
 import os
 import sys
 import time
+from contextlib import nullcontext
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+
+from model.viz.recording import RecordingWriter
 
 from .errors import ExperimentError, ExperimentInterrupted
 from .manifest import environment_info, prepare_out_dir
@@ -80,14 +83,22 @@ def execute_run(spec: RunSpec) -> RunResult:
     snap_days = sorted(float(d) for d in spec.snapshot_days)
     snaps: dict[str, list] = {}
     eps = 1e-9
-    while snap_days and snap_days[0] <= model.days + eps:
-        _snapshot(model, model.days, snaps)
-        snap_days.pop(0)
-    while model.running:
-        model.step()
+    recorder = RecordingWriter(spec.record_to, spec.record_every, labels=spec.labels) if spec.record_every else None
+    with recorder or nullcontext():  # an interrupted run deletes its unfinished recording
         while snap_days and snap_days[0] <= model.days + eps:
             _snapshot(model, model.days, snaps)
             snap_days.pop(0)
+        if recorder:
+            recorder.capture(model)
+        while model.running:
+            model.step()
+            while snap_days and snap_days[0] <= model.days + eps:
+                _snapshot(model, model.days, snaps)
+                snap_days.pop(0)
+            if recorder:
+                recorder.capture(model)
+        if recorder:
+            recorder.finish(model)
     full = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     outcomes = compute_outcomes(full, baseline_day=min(spec.baseline_day, float(full["days"].iloc[-1])))
 

@@ -26,6 +26,8 @@ class RunSpec:
         sample_hours: time-series rows kept every this many hours (plus the last).
         snapshot_days: days at which spatial snapshots are taken (empty: none).
         baseline_day: RECIST baseline for the response outcomes (see ``experiments.outcomes``).
+        record_every: model steps between recorded lattice frames (0: no recording).
+        record_to: the recording file (``<out>/recordings/<run_id>.h5``) when ``record_every`` > 0.
     """
 
     run_id: str
@@ -36,6 +38,8 @@ class RunSpec:
     sample_hours: float = 6.0
     snapshot_days: tuple[float, ...] = ()
     baseline_day: float = 0.0
+    record_every: int = 0
+    record_to: str = ""
 
     def seed_sequence(self) -> np.random.SeedSequence:
         """This run's independent random stream."""
@@ -51,6 +55,7 @@ class RunSpec:
             "sample_hours": self.sample_hours,
             "snapshot_days": list(self.snapshot_days),
             "baseline_day": self.baseline_day,
+            **({"record_every": self.record_every, "record_to": self.record_to} if self.record_every else {}),
         }
 
 

@@ -1,110 +1,28 @@
-"""The SolaraViz page (model/app.py) driven in real headless Chromium.
+"""The SolaraViz page (model/viz/app.py) driven in real headless Chromium.
 
-Starts ``solara run model/app.py`` on a free local port, opens the page with
+Starts ``solara run model.viz.app`` on a free local port, opens the page with
 Playwright (Debian's ``/usr/bin/chromium``, never a downloaded browser), presses
 Step, Play and Pause, changes a slider and the scenario, resets, and checks
 that the step counter, the drawn figures and the counts change and that the
 browser reports no errors. A screenshot is saved to ``test-artifacts/``.
 
-A few quick checks of the page's model and drawing code run without a browser.
+The page's model and drawing code are checked without a browser in test_painters.py.
 
-Without Chromium (or the ``playwright`` package) the browser test is skipped, unless
-``TUMOR_IMMUNE_REQUIRE_BROWSER=1`` (set by ``.ci/run``), where it fails.
-Set ``TUMOR_IMMUNE_CHROMIUM`` to use another Chromium binary.
+Fixtures (Chromium, the page server) are in ``conftest.py``.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("TUMOR_IMMUNE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SERVER_START_TIMEOUT_S = 60
+from model.viz.results_folder import ResultsFolder
+
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 UI_TIMEOUT_MS = 30_000
-expect = None  # playwright.sync_api.expect, imported by the fixture when available
-
-
-def _browser_missing(reason: str) -> None:
-    """Skip locally; fail where CI demands the browser test."""
-    if os.environ.get("TUMOR_IMMUNE_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (TUMOR_IMMUNE_REQUIRE_BROWSER=1: the browser test must run)", pytrace=False)
-    pytest.skip(f"{reason}; install Debian's chromium (apt-get install chromium) to run the browser test")
-
-
-@pytest.fixture(scope="module")
-def playwright_api():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _browser_missing("the 'playwright' Python package is not installed")
-    global expect
-    from playwright.sync_api import expect
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        _browser_missing(f"no Chromium executable at {CHROMIUM}")
-    return sync_playwright
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-@pytest.fixture(scope="module")
-def server_url(playwright_api):
-    """A `solara run model/app.py` server on a free port, stopped (by its pid) afterwards."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = _free_port()
-    log_path = ARTIFACTS / "solara-server.log"
-    log = open(log_path, "w")
-    solara = Path(sys.executable).with_name("solara")
-    cmd = [str(solara)] if solara.exists() else [sys.executable, "-m", "solara"]
-    cmd += ["run", "model/app.py", "--host", "127.0.0.1", "--port", str(port), "--production", "--no-open"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not _port_open(port):
-            if proc.poll() is not None:
-                pytest.fail(f"solara server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"solara server did not open port {port} in {SERVER_START_TIMEOUT_S} s:\n"
-                            f"{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 def _time_text(page) -> str:
@@ -175,12 +93,13 @@ def _slider_in(page, label: str):
 
 
 @pytest.mark.browser
-def test_page_steps_plays_and_reacts_to_controls(playwright_api, server_url):
+def test_page_steps_plays_and_reacts_to_controls(playwright_api, launch_options, server_url, live_recordings):
+    expect = playwright_api.expect
     console_errors: list[str] = []
     page_errors: list[str] = []
     started = time.monotonic()
-    with playwright_api() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(**launch_options)
         page = None
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1400})
@@ -208,6 +127,21 @@ def test_page_steps_plays_and_reacts_to_controls(playwright_api, server_url):
             status1 = _status(page)
             assert "step 4)" in status1, status1
             assert status1 != status0
+
+            # --- record two steps of the live run; the saved folder replays them
+            page.get_by_text("Record this run", exact=True).click()
+            page.get_by_text(re.compile(r"^recording into ")).first.wait_for(timeout=UI_TIMEOUT_MS)
+            for _ in range(2):
+                step.click()
+                t = _wait_time_change(page, t)
+            page.get_by_text(re.compile(r"step 6\)")).first.wait_for(timeout=UI_TIMEOUT_MS)
+            page.get_by_text("Record this run", exact=True).click()
+            saved = page.get_by_text(re.compile(r"^saved to "))
+            saved.wait_for(timeout=UI_TIMEOUT_MS)
+            folder = Path(re.search(r"saved to (.*) \(open it", saved.inner_text()).group(1))
+            assert folder.parent == live_recordings
+            with ResultsFolder(folder).open("untreated") as rec:
+                assert list(rec.steps) == [4, 5, 6]
 
             # --- Play, let it run, then Pause: the counter keeps moving, then stops
             page.get_by_role("button", name="▶").click()
@@ -282,56 +216,3 @@ def test_page_steps_plays_and_reacts_to_controls(playwright_api, server_url):
     assert not page_errors, f"page errors: {page_errors}"
     assert not console_errors, f"browser console errors: {console_errors}"
     assert time.monotonic() - started < 120
-
-
-# ----------------------------------------------------------------------- no browser needed
-
-
-def test_page_model_scales_the_scenario_values():
-    from model import TumorCell
-    from model.app import TumorImmunePageModel
-
-    m = TumorImmunePageModel(
-        scenario_name="hot_untreated", seed="7", grid_size=60, antigenicity_scale=1.2,
-        treg_recruitment_scale=2.0, irf7_silenced=True, immune_health_scale=0.5,
-    )
-    assert (m.lattice.width, m.lattice.height) == (60, 60)
-    assert m.p.tumor.mean_antigenicity == pytest.approx(0.96)  # hot profile 0.8 x 1.2
-    assert m.p.treg.recruitment_per_vessel_per_hour == pytest.approx(0.002)
-    assert m.p.tumor.irf7_silenced_fraction == 1.0
-    assert m.p.host.immune_health == pytest.approx(0.5)
-    assert m.scenario_definition.name == "hot_untreated"
-    assert not m.populations[TumorCell]["irf7_intact"].any()
-    # the seed box holds text: numbers are used as they are, other text gives a fixed seed
-    same = [TumorImmunePageModel(seed=s, grid_size=40).vessel_sites for s in ("abc", "abc", " 7 ", 7)]
-    assert (same[0] == same[1]).all() and (same[2] == same[3]).all()
-
-
-def test_page_controls_match_the_model_signature():
-    from mesa.visualization.solara_viz import _check_model_params
-
-    from model.app import TumorImmunePageModel, model_params
-
-    _check_model_params(TumorImmunePageModel(grid_size=40), model_params)  # raises on a stray name
-
-
-def test_fast_redraw_matches_a_full_render():
-    """The painters redraw only what changes; the result must equal a full matplotlib render."""
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    from model.app import LatticePainter, TimeCoursesPainter, TumorImmunePageModel, _png
-
-    m = TumorImmunePageModel(scenario_name="chemo_plus_checkpoint", grid_size=60)
-    lattice, courses = LatticePainter(), TimeCoursesPainter()
-    for day, field, shading in ((0, "interferon", "antigenicity"), (3, "osm", "pd_l1"), (4, "cytokine", "antigenicity")):
-        m.run_days(day - m.days)
-        fast = [lattice.png(m, field, shading), courses.png(m)]
-        full = [_png(LatticePainter().figure(m, field, shading)), _png(TimeCoursesPainter().figure(m))]
-        for a, b in zip(fast, full):
-            pa, pb = (np.asarray(Image.open(io.BytesIO(x)).convert("RGB")).astype(int) for x in (a, b))
-            assert pa.shape == pb.shape
-            # the same picture up to a few pixels (tick marks, a line crossing a legend box)
-            assert (np.abs(pa - pb).max(axis=2) > 0).mean() < 1e-3
