@@ -36,6 +36,7 @@ from .outcomes import (
     _is_real,
 )
 from .limits import MAX_REPLICATES, check_count, check_output_size, check_run_total
+from .manifest import release_out_dir, verify_outputs
 from .recording import check_record_every, recording_fields
 from .runner import (
     ExperimentError,
@@ -435,6 +436,9 @@ def _run_experiment(
         memory, done_before = run_all(
             specs, store, workers=workers, client=client, progress=progress, desc=kind, stop_after=stop_after
         )
+    except BaseException:
+        release_out_dir(out)
+        raise
     finally:
         if own:
             client.close()
@@ -546,6 +550,7 @@ def _finish(result: ExperimentResult, info: Mapping, tables: Mapping[str, pd.Dat
 
         atomic_write(p, lambda q: q.write_text(tmp_text))
         record_outputs(result.out_dir, [*files, p])
+        release_out_dir(result.out_dir)
 
 
 def _stat_columns(outcomes: pd.DataFrame, extra_exclude: Iterable[str] = ()) -> list[str]:
@@ -1116,6 +1121,7 @@ def load_results(out: str | os.PathLike) -> ExperimentResult:
     missing = [n for n in ("timeseries", "outcomes", "statistics") if not (out / f"{n}.parquet").exists()]
     if missing:
         raise ExperimentError(f"'{out}' is not finished (no {', '.join(missing)}.parquet); re-run its command")
+    verify_outputs(out, [p for p in out.glob("*.parquet")] + sorted((out / "snapshots").glob("*.npz")))
     ts = pd.read_parquet(out / "timeseries.parquet")
     oc = pd.read_parquet(out / "outcomes.parquet")
     st = pd.read_parquet(out / "statistics.parquet")

@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import ExperimentError
+from .outlock import OutDirBusy, OutDirLock
 from .safeio import json_digest, normalize_json, sha256_file, write_json_atomic
 
 __all__ = [
     "MANIFEST", "MANIFEST_FORMAT", "META_OUTCOMES", "META_SPEC", "OUTPUT_NAMES",
     "environment_info", "flat_diff", "read_manifest", "read_run_spec", "spec_digest",
-    "prepare_out_dir", "ChecksumBook", "record_outputs", "verify_outputs",
+    "prepare_out_dir", "ChecksumBook", "record_outputs", "verify_outputs", "lock_out_dir", "release_out_dir",
 ]
 
 MANIFEST = "manifest.json"
@@ -178,16 +179,42 @@ def _rebuild(out: Path, experiment: dict[str, Any], runs: Sequence[Any], problem
     return True
 
 
+#: output directories this process holds the lock of (re-entrant within the process)
+_HELD: dict[Path, OutDirLock] = {}
+
+
+def lock_out_dir(out: str | os.PathLike) -> None:
+    """Take ``out``'s exclusive lock for this process; :class:`ExperimentError` if another process holds it."""
+    key = Path(out).resolve()
+    if key in _HELD:
+        return
+    try:
+        _HELD[key] = OutDirLock(out).acquire()
+    except OutDirBusy as exc:
+        raise ExperimentError(str(exc)) from None
+
+
+def release_out_dir(out: str | os.PathLike | None) -> None:
+    """Release ``out``'s lock when the experiment is done (no-op if not held)."""
+    if out is None:
+        return
+    lock = _HELD.pop(Path(out).resolve(), None)
+    if lock is not None:
+        lock.release()
+
+
 def prepare_out_dir(out: str | os.PathLike, experiment: dict[str, Any], runs: Sequence[Any]) -> Path:
     """Check ``out`` can hold this experiment; write (keep, or rebuild) its manifest; return the path.
 
-    Raises :class:`ExperimentError` when the directory cannot be written, holds a
-    different experiment, or holds unrelated files -- before any run starts. A
+    Raises :class:`ExperimentError` when the directory cannot be written, is in use
+    by another command (its lock), holds a different experiment, or holds
+    unrelated files -- before any run starts. A
     missing or unreadable manifest beside this experiment's own run files is
     rebuilt (the damaged one is kept as ``manifest.json.damaged-<time>``).
     """
     out = Path(out)
     _probe_writable(out)
+    lock_out_dir(out)  # held until the driver's release_out_dir (or this process's end)
     experiment = normalize_json(experiment)
     manifest_path = out / MANIFEST
     if manifest_path.exists():

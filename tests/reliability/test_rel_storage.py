@@ -10,8 +10,9 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import experiments.runner as runner
-from experiments import compare
+from experiments import ExperimentError, compare, load_results
 from experiments.cli import main
+from experiments.outlock import OutDirLock
 from rel_settings import KW, clone, flip_byte
 
 
@@ -112,3 +113,27 @@ def test_verify_names_foreign_and_missing_files(finished, tmp_path, capsys):
     assert "problem: runs/stray__r009.parquet: not a run of this experiment" in said
     assert "problem: outcomes.parquet: missing (recorded in the manifest)" in said
     assert said[-1].startswith("FAILED (2 problems)")
+
+
+def test_two_commands_cannot_share_an_output_directory(tmp_path):
+    """Defect 11: an exclusive lock on --out; the second command fails at once, naming the holder."""
+    out = tmp_path / "busy"
+    other = OutDirLock(out).acquire()  # another command holding the directory
+    try:
+        with pytest.raises(ExperimentError, match=f"in use by another tumor-immune command \\(pid {os.getpid()}\\)"):
+            compare(["untreated"], out=out, **KW)
+        assert not (out / "manifest.json").exists()
+    finally:
+        other.release()
+    compare(["untreated"], out=out, **{**KW, "replicates": 1, "snapshot_days": []})
+    assert OutDirLock(out).acquire().held  # released when the experiment finished
+
+
+def test_load_results_refuses_a_changed_table(finished, tmp_path):
+    """Defect 6 on load: a table whose checksum does not match is named, not silently read."""
+    src, first = finished
+    out = clone(src, tmp_path / "load")
+    assert_frame_equal(load_results(out).outcomes, first.outcomes)
+    flip_byte(out / "outcomes.parquet", offset=100)
+    with pytest.raises(ExperimentError, match="outcomes.parquet changed after it was written"):
+        load_results(out)
