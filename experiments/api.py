@@ -35,7 +35,7 @@ from .outcomes import (
     PR_THRESHOLD_PCT,
     _is_real,
 )
-from .limits import MAX_REPLICATES, check_count, check_output_size, check_run_total
+from .limits import MAX_REPLICATES, MAX_RUNS, check_count, check_output_size, check_run_total
 from .manifest import release_out_dir, verify_outputs
 from .recording import check_record_every, recording_fields
 from .runner import (
@@ -911,19 +911,21 @@ def _design(parameters: Mapping[str, Any], design: str, samples: int | None, see
             if isinstance(v, tuple):
                 if len(v) != 3:
                     raise ExperimentError(f"sweep parameter '{n}': a grid needs (lo, hi, n) or a list of values, got {v!r}")
-                axes.append(list(np.linspace(v[0], v[1], int(v[2]))))
+                n_points = _check_count(f"grid points of sweep parameter '{n}'", v[2], 1, MAX_RUNS)
+                axes.append(list(np.linspace(v[0], v[1], n_points)))
             else:
                 vals = list(v) if isinstance(v, (list, np.ndarray, range)) else [v]
                 if not vals:
                     raise ExperimentError(f"sweep parameter '{n}': no values")
                 axes.append(vals)
+        check_run_total(math.prod(len(a) for a in axes), "grid points")  # before building the grid
         points = [dict(zip(names, combo)) for combo in itertools.product(*axes)]
     elif design == "lhs":
         from scipy.stats import qmc
 
         if samples is None:
             samples = 10 * len(names)
-        samples = _check_count("samples", samples)
+        samples = _check_count("samples", samples, 1, MAX_RUNS)
         lows, highs = [], []
         for n in names:
             v = parameters[n]
@@ -1021,6 +1023,7 @@ def sweep(
     (base,), _ = resolve_scenarios([raw], None, overrides, lattice_size)
     current = {n: _current_value(base, n) for n in parameters}
     points = _design(parameters, design, samples, int(seed), current)
+    check_run_total(len(points) * replicates)
 
     names = list(parameters)
     fixed = parse_overrides(overrides)

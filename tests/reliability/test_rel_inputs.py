@@ -140,3 +140,14 @@ def test_api_output_size_is_estimated_up_front(tmp_path):
         compare(["untreated"], replicates=5000, days=60, overrides=TINY, sample_hours=0.01, progress=False,
                 figures=False, out=tmp_path / "o")
     assert not (tmp_path / "o").exists()
+
+
+def test_huge_sweep_grid_is_refused_before_it_is_built(tmp_path, capsys):
+    """Defect 2 for sweeps: 10^10 grid points are refused by count, not allocated."""
+    out = tmp_path / "sweep"
+    argv = ["sweep", "checkpoint_blockade", "--param", "checkpoint_blockade.dose=1:10:100000",
+            "--param", "checkpoint_blockade.start_day=0:5:100000", "--lattice-size", "30", "--days", "30",
+            "--no-progress", "--out", str(out)]
+    assert main(argv) == 2
+    assert "10,000,000,000 grid points, above the limit of 100,000" in capsys.readouterr().err
+    assert not out.exists()
