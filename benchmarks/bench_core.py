@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_core.py                 # full table (several minutes, ~3 GB at 1000^2)
+    python benchmarks/bench_core.py                 # full table (several minutes, ~0.6 GB at 1000^2)
     python benchmarks/bench_core.py --quick         # smoke run: 100^2 and 200^2, short
     python benchmarks/bench_core.py --sizes 200,500 --days 2
     python benchmarks/bench_core.py --json out.json # also write the rows as JSON
@@ -14,7 +14,7 @@ Measured per lattice size, for the default model with the tumor seeded as a
 disc filling a quarter of the lattice (``tumor.initial_radius_sites =
 sqrt(0.25 W H / pi)``):
 
-* setup seconds (and the part spent building Mesa's ``OrthogonalMooreGrid``),
+* setup seconds (and the part spent building the Mesa grid, ``LatticeGrid``),
 * seconds per simulated day,
 * agent-steps per second: every live cell (tumor and immune) counts once per step,
 * peak resident memory of the process.
@@ -60,13 +60,15 @@ def peak_rss_mib() -> float:
 # =========================================================================== the model
 
 
-def bench_model(size: int, days: float, radius: float | None = None, seed: int = 1) -> dict:
-    """Run the default model on ``size`` x ``size`` for ``days``; runs in a child process."""
-    import model.model as model_module
+def bench_model(size: int, days: float, radius: float | None = None, seed: int = 1, field_bits: int = 64) -> dict:
+    """Run the default model on ``size`` x ``size`` for ``days``; runs in a child process.
+
+    ``field_bits=32`` runs the field transforms in single precision (``lattice.field_precision_bits``)."""
+    import model.engine.tissue as tissue_module
     from model import TumorImmuneModel
 
     grid_seconds = {}
-    original_grid = model_module.OrthogonalMooreGrid
+    original_grid = tissue_module.LatticeGrid  # the Mesa grid the tissue builds
 
     def timed_grid(*args, **kwargs):
         t = time.perf_counter()
@@ -75,14 +77,18 @@ def bench_model(size: int, days: float, radius: float | None = None, seed: int =
         return grid
 
     radius = quarter_radius(size, size) if radius is None else radius
-    model_module.OrthogonalMooreGrid = timed_grid
+    tissue_module.LatticeGrid = timed_grid
     try:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         m = TumorImmuneModel(rng=seed, lattice__width_sites=size, lattice__height_sites=size,
-                             tumor__initial_radius_sites=radius)
-        setup = time.perf_counter() - t0
+                             tumor__initial_radius_sites=radius, lattice__field_precision_bits=field_bits)
+        setup, setup_cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
-        model_module.OrthogonalMooreGrid = original_grid
+        tissue_module.LatticeGrid = original_grid
+    # the first step of a fresh process loads the compiled kernels (~0.3 s): time it apart
+    t0 = time.perf_counter()
+    m.step()
+    first_step = time.perf_counter() - t0
     rss_setup = peak_rss_mib()
     tumor0 = m.tumor_cell_count
 
@@ -95,11 +101,13 @@ def bench_model(size: int, days: float, radius: float | None = None, seed: int =
     run, cpu = time.perf_counter() - t0, time.process_time() - c0
     immune = sum(len(pop) for cls, pop in m.populations.items() if cls.layer == "immune")
     return {
-        "case": f"model {size}^2",
+        "case": f"model {size}^2" + (" f32" if field_bits == 32 else ""),
         "size": size,
         "days": days,
         "steps": n_steps,
         "setup_s": setup,
+        "setup_cpu_s": setup_cpu,
+        "first_step_s": first_step,
         "grid_build_s": grid_seconds.get("grid", float("nan")),
         "s_per_day": run / days,
         "cpu_s_per_day": cpu / days,
@@ -131,7 +139,7 @@ def bench_baseline(size: int, days: float, n_tcells: int, scan_first: bool, seed
     from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
 
     from model import Parameters
-    from model.parameters import rate_to_probability
+    from model.engine.parameters import rate_to_probability
 
     p = Parameters()
     dt = p.lattice.dt_hours
@@ -224,11 +232,13 @@ def bench_baseline(size: int, days: float, n_tcells: int, scan_first: bool, seed
 # =========================================================================== driver
 
 
-def run_child(kind: str, size: int, days: float, extra: float | None = None) -> dict:
+def run_child(kind: str, size: int, days: float, extra: float | None = None, field_bits: int = 64) -> dict:
     """Run one case in a fresh interpreter and return its row."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", kind, str(size), str(days)]
     if extra is not None:
         cmd.append(str(extra))
+        if kind == "model":
+            cmd.append(str(field_bits))
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT,
                          env={**os.environ, "PYTHONHASHSEED": "0"})
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -258,13 +268,16 @@ def main(argv=None) -> int:
     ap.add_argument("--no-baseline", action="store_true", help="skip the plain Mesa loop")
     ap.add_argument("--no-target", action="store_true", help="skip the 200^2 x 30-day target run")
     ap.add_argument("--json", default=None, help="also write all rows to this JSON file")
+    ap.add_argument("--field-bits", type=int, default=64, choices=(32, 64),
+                    help="lattice.field_precision_bits for the per-size model rows (default 64)")
     ap.add_argument("--_child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args._child:
         kind, size, days, *rest = args._child
         if kind == "model":
-            row = bench_model(int(size), float(days), float(rest[0]) if rest else None)
+            radius = float(rest[0]) if rest and float(rest[0]) > 0 else None
+            row = bench_model(int(size), float(days), radius, field_bits=int(rest[1]) if len(rest) > 1 else 64)
         else:
             row = bench_baseline(int(size), float(days), int(float(rest[0])), scan_first=kind == "baseline-scan")
         print(json.dumps(row))
@@ -280,7 +293,7 @@ def main(argv=None) -> int:
     rows = []
     for size in sizes:
         days = args.days if args.days is not None else table.get(size, 1.0)
-        row = run_child("model", size, days)
+        row = run_child("model", size, days, -1.0, args.field_bits)
         rows.append(row)
         print(fmt_row(row), flush=True)
 
@@ -315,8 +328,8 @@ def main(argv=None) -> int:
               f"{target['tumor_end']:,d} tumor cells at the end")
 
     if any(r["size"] >= 1000 for r in rows):
-        print("\nnote: 1000^2 runs fewer simulated days; its setup is dominated by Mesa's OrthogonalMooreGrid "
-              "(one Python Cell object per site, see grid_s) which also holds most of the peak memory")
+        print("\nnote: large lattices run fewer simulated days; set-up builds no Mesa cell objects up front "
+              "(LatticeGrid makes them on first use), so it is mostly tumor seeding (one Mesa agent per cell)")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
     return 0

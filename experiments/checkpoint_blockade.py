@@ -14,8 +14,10 @@ from __future__ import annotations
 import sys
 from typing import Sequence
 
+import pandas as pd
+
 from experiments import compare
-from experiments._scripts import common_kwargs, run, script_parser
+from experiments.script_options import common_kwargs, run, script_parser
 from experiments.stats import compare_to_reference, format_statistics
 
 SCENARIOS = ["cold_untreated", "cold_checkpoint", "hot_untreated", "hot_checkpoint"]
@@ -31,8 +33,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         sub = res.outcomes[res.outcomes["scenario"].str.startswith(profile)]
         eff = compare_to_reference(sub, "scenario", OUTCOMES, reference=f"{profile}_untreated", seed=args.seed)
         effects.append(eff.assign(profile=profile))
-    import pandas as pd
-
     effects = pd.concat(effects, ignore_index=True)
     effects.to_csv(res.out_dir / "checkpoint_effects.csv", index=False)
     print(format_statistics(res.statistics, outcomes=OUTCOMES[:3]))

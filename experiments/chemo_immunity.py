@@ -15,7 +15,7 @@ import sys
 from typing import Sequence
 
 from experiments import compare
-from experiments._scripts import common_kwargs, run, script_parser
+from experiments.script_options import common_kwargs, run, script_parser
 from experiments.figures import plot_timecourse, save_figure
 from experiments.stats import format_statistics
 

@@ -16,13 +16,19 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import calibration, sensitivity
+from model import TREATMENTS, ParameterError, Parameters, list_profiles, list_scenarios
+
+from . import api, calibration, sensitivity
 from .errors import ExperimentError, ExperimentInterrupted
 from .movie_cli import add_movie_parser, run_movie
+from .outcomes import OUTCOME_DESCRIPTIONS
+from .trial import cli as trial_cli
+from .verify import format_report, verify_out_dir
 
 __all__ = ["main", "build_parser"]
 
@@ -133,14 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small, fast version")
     sensitivity.add_parser(sub)
     calibration.add_parser(sub)
+    trial_cli.add_parser(sub)
     return parser
 
 
 def _list(args) -> int:
-    from model import Parameters, TREATMENTS, list_profiles, list_scenarios
-
-    from .outcomes import OUTCOME_DESCRIPTIONS
-
     def table(title: str, items: dict[str, str]) -> None:
         print(title)
         w = max(len(k) for k in items) if items else 0
@@ -164,14 +167,14 @@ def _list(args) -> int:
 
 
 def _validate(args) -> int:
-    import importlib
-
+    # imported on demand: the suite is heavy and only this command needs it (and an
+    # installation without it gets a clear error instead of a broken CLI)
     try:
         validation = importlib.import_module("experiments.validation")
     except ModuleNotFoundError as exc:
         if exc.name == "experiments.validation":
             raise ExperimentError(
-                "the validation suite (experiments/validation.py) is not available in this installation"
+                "the validation suite (experiments/validation/) is not available in this installation"
             ) from None
         raise
     if not hasattr(validation, "main"):
@@ -181,8 +184,6 @@ def _validate(args) -> int:
 
 
 def _verify(args) -> int:
-    from .verify import format_report, verify_out_dir
-
     report = verify_out_dir(args.results)
     print(format_report(report))
     return 0 if report.ok else 1
@@ -204,29 +205,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return _run(parser, args)
-    except KeyboardInterrupt:
-        # Ctrl-C outside the run loop (imports, planning, tables, figures): say what is on disk
-        print(f"\ninterrupted: {_saved_runs(getattr(args, 'out', None))}", file=sys.stderr)
-        return 130
-
-
-def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from model import ParameterError  # heavy: imported here so Ctrl-C during the import gets a message
-
-    try:
         if args.command == "list":
             return _list(args)
         if args.command == "validate":
             return _validate(args)
         if args.command == "verify":
             return _verify(args)
-        if args.command in ("sensitivity", "calibrate"):
+        if args.command in ("sensitivity", "calibrate", "trial"):
             return args.handler(args)
         if args.command == "movie":
             return run_movie(args)
-        from . import api
-
         common = dict(
             days=args.days,
             seed=args.seed,
@@ -262,6 +250,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except ExperimentInterrupted as exc:
         print(f"interrupted: {exc}", file=sys.stderr)
         return 130 if exc.by_user else 3
+    except KeyboardInterrupt:
+        # Ctrl-C outside the run loop (planning, tables, figures): say what is on disk
+        print(f"\ninterrupted: {_saved_runs(getattr(args, 'out', None))}", file=sys.stderr)
+        return 130
     except (ExperimentError, ParameterError) as exc:
         # bad input: ExperimentError, model.ScenarioError / ParameterError / TreatmentError
         print(f"error: {exc}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""The experiments' own exception types (bad input, interrupted experiments)."""
+"""The two errors an experiment raises (shared by every module of the package)."""
 
 from __future__ import annotations
 

@@ -7,10 +7,10 @@ Every function returns a :class:`matplotlib.figure.Figure` built without
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Mapping, Sequence
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.colors import BoundaryNorm, ListedColormap
@@ -19,6 +19,7 @@ from matplotlib.patches import Patch
 from scipy import stats
 
 from .outcomes import PD_THRESHOLD_PCT, PR_THRESHOLD_PCT
+from .survival import kaplan_meier
 
 __all__ = [
     "save_figure",
@@ -66,8 +67,6 @@ CATEGORY_COLORS = {"CR": "#1a9641", "PR": "#a6d96a", "SD": "#fdae61", "PD": "#d7
 
 
 def _colors(groups: Sequence) -> dict:
-    import matplotlib
-
     cmap = matplotlib.colormaps["tab10" if len(groups) <= 10 else "tab20"]
     return {g: cmap(i % cmap.N) for i, g in enumerate(groups)}
 
@@ -237,35 +236,6 @@ def plot_waterfall(outcomes: pd.DataFrame, group: str = "scenario", column: str 
     axes[-1].legend(handles=handles, fontsize=8, frameon=False, loc="lower left")
     fig.suptitle("Waterfall of best response (dashed: +20% / -30% RECIST thresholds)")
     return fig
-
-
-def kaplan_meier(times: Sequence[float], events: Sequence[bool], confidence: float = 0.95) -> pd.DataFrame:
-    """Kaplan-Meier estimate (``scipy.stats.ecdf`` on right-censored data).
-
-    Returns a step table with columns ``time``, ``survival``, ``low``, ``high``
-    (starting at time 0, survival 1). Without any event the curve stays at 1.
-    """
-    t = np.asarray(times, dtype=float)
-    e = np.asarray(events, dtype=bool)
-    if t.size == 0:
-        return pd.DataFrame(columns=["time", "survival", "low", "high"])
-    if not e.any():
-        return pd.DataFrame({"time": [0.0, t.max()], "survival": [1.0, 1.0], "low": [1.0, 1.0], "high": [1.0, 1.0]})
-    data = stats.CensoredData.right_censored(t, ~e)
-    res = stats.ecdf(data)
-    sf = res.sf
-    q = np.asarray(sf.quantiles, dtype=float)
-    s = np.asarray(sf.probabilities, dtype=float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ci = sf.confidence_interval(confidence)
-        lo = np.asarray(ci.low.evaluate(q), dtype=float)
-        hi = np.asarray(ci.high.evaluate(q), dtype=float)
-    out = pd.DataFrame({"time": np.r_[0.0, q], "survival": np.r_[1.0, s], "low": np.r_[1.0, lo], "high": np.r_[1.0, hi]})
-    if t.max() > out["time"].iloc[-1]:
-        last = out.iloc[-1]
-        out.loc[len(out)] = [t.max(), last["survival"], last["low"], last["high"]]
-    return out
 
 
 def plot_kaplan_meier(

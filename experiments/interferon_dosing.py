@@ -16,7 +16,7 @@ import sys
 from typing import Sequence
 
 from experiments import compare, sweep
-from experiments._scripts import common_kwargs, run, script_parser
+from experiments.script_options import common_kwargs, run, script_parser
 from experiments.stats import format_statistics
 
 SCENARIOS = ["irf7_silenced", "irf7_silenced_plus_interferon", "irf7_silenced_plus_restoration", "untreated"]

@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import ExperimentError
+from .files import environment_info
 from .outlock import OutDirBusy, OutDirLock
 from .safeio import json_digest, normalize_json, sha256_file, write_json_atomic
 
@@ -38,38 +37,6 @@ META_SPEC = b"tumor_immune.spec"
 #: names an experiment writes at the top of its output directory (others mean "not ours")
 OUTPUT_NAMES = ("runs", "snapshots", "figures", "recordings", "report.txt", MANIFEST)
 OUTPUT_SUFFIXES = (".parquet", ".csv")
-
-
-def _git_commit() -> tuple[str | None, bool | None]:
-    here = Path(__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
-        if commit.returncode != 0:
-            return None, None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=5)
-        return commit.stdout.strip(), bool(dirty.stdout.strip())
-    except (OSError, subprocess.SubprocessError):
-        return None, None
-
-
-def environment_info() -> dict[str, Any]:
-    """Package version, git commit and library versions for the manifest."""
-    import importlib.metadata as md
-
-    try:
-        version = md.version("tumor-immune")
-    except md.PackageNotFoundError:
-        from model import __version__ as version
-    commit, dirty = _git_commit()
-    libs = {}
-    for lib in ("mesa", "numpy", "scipy", "pandas", "pyarrow"):
-        try:
-            libs[lib] = md.version(lib)
-        except md.PackageNotFoundError:
-            pass
-    return {"package_version": version, "git_commit": commit, "git_dirty": dirty,
-            "python": sys.version.split()[0], "platform": platform.platform(), "libraries": libs}
 
 
 def flat_diff(a: Any, b: Any, prefix: str = "") -> list[str]:
@@ -146,7 +113,8 @@ def _new_manifest(experiment: dict[str, Any], runs: Sequence[Any]) -> dict[str, 
         "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         **environment_info(),
         "experiment": experiment,
-        "runs": [{"run_id": s.run_id, **s.labels, "seed": s.seed, "spawn_key": list(s.spawn_key),
+        "runs": [{"run_id": s.run_id, **s.labels, "seed": s.seed,
+                  "spawn_key": None if s.spawn_key is None else list(s.spawn_key),
                   "spec_sha256": spec_digest(s)} for s in runs],
         "checksum_algorithm": "sha256",
         "files": {},

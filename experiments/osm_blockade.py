@@ -14,7 +14,7 @@ import sys
 from typing import Sequence
 
 from experiments import compare, sweep
-from experiments._scripts import common_kwargs, run, script_parser
+from experiments.script_options import common_kwargs, run, script_parser
 from experiments.stats import format_statistics
 
 SCENARIOS = ["untreated", "anti_osm"]

@@ -67,6 +67,7 @@ __all__ = [
     "compute_outcomes",
     "diameter_change_pct",
     "time_to_progression",
+    "is_real",
 ]
 
 PR_THRESHOLD_PCT = -30.0  # RECIST 1.1 partial response: >= 30% decrease in diameter
@@ -130,7 +131,7 @@ HEADLINE_OUTCOMES = (
 )
 
 
-def _is_real(x: Any) -> bool:
+def is_real(x: Any) -> bool:
     """A real number (numpy scalars included), not a bool."""
     return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
@@ -193,7 +194,7 @@ def compute_outcomes(
         ``{outcome_name: value}``; see :data:`OUTCOME_DESCRIPTIONS` and the module docstring.
     """
     all_days = ts["days"].to_numpy(dtype=float)
-    if not (_is_real(baseline_day) and 0.0 <= baseline_day <= all_days[-1] + 1e-9):
+    if not (is_real(baseline_day) and 0.0 <= baseline_day <= all_days[-1] + 1e-9):
         raise ValueError(
             f"baseline_day = {baseline_day!r} must be a number of days between 0 and the run's end ({all_days[-1]:g})"
         )

@@ -29,18 +29,22 @@ import os
 import sys
 import time
 from contextlib import nullcontext
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
+from model import TherapyScenario
 from model.viz.recording import RecordingWriter
 
+from .cluster import connect_scheduler, default_workers
 from .errors import ExperimentError, ExperimentInterrupted
-from .manifest import environment_info, prepare_out_dir
+from .files import environment_info, write_table
+from .manifest import prepare_out_dir
 from .outcomes import compute_outcomes
 from .runspec import RunResult, RunSpec, safe_name
-from .runstore import RunStore, write_table
+from .runstore import RunStore
 from .safeio import atomic_write, write_json_atomic
 from .workers import make_pool, sigint_deferred
 
@@ -51,6 +55,7 @@ __all__ = [
     "RunResult",
     "RunStore",
     "execute_run",
+    "build_model",
     "run_all",
     "prepare_out_dir",
     "combine",
@@ -59,7 +64,11 @@ __all__ = [
     "write_table",
     "write_json_atomic",
     "atomic_write",
+    "connect_scheduler",
+    "default_workers",
 ]
+
+# =========================================================================== specs
 
 
 def _snapshot(model, days: float, store: dict[str, list]) -> None:
@@ -69,17 +78,37 @@ def _snapshot(model, days: float, store: dict[str, list]) -> None:
         store.setdefault(name, []).append(np.asarray(f.values, dtype=np.float32).copy())
 
 
+def _with_probe_columns(full: pd.DataFrame, probed: Sequence[Mapping[str, float]], run_id: str) -> pd.DataFrame:
+    """``full`` with one column per probed read-out (rows aligned with the data collector's)."""
+    if len(probed) != len(full):
+        raise ExperimentError(
+            f"run '{run_id}': a probe needs one data-collector row per step (lattice.collect_every_steps = 1); "
+            f"got {len(full)} rows for {len(probed)} probes"
+        )
+    extra = pd.DataFrame([dict(p) for p in probed], dtype=float)
+    clash = sorted(set(extra.columns) & set(full.columns))
+    if clash:
+        raise ExperimentError(f"run '{run_id}': probe column(s) {', '.join(clash)} clash with the data collector's")
+    return pd.concat([full, extra], axis=1)
+
+
+def build_model(spec: RunSpec):
+    """The :class:`~model.TumorImmuneModel` a spec describes, with its ``setup`` applied (not yet stepped)."""
+    scenario = TherapyScenario.from_dict(spec.scenario, source=f"run '{spec.run_id}'")
+    model = scenario.make_model(rng=spec.model_rng())
+    if spec.setup is not None:
+        spec.setup(model)
+    return model
+
+
 def execute_run(spec: RunSpec) -> RunResult:
     """Build and run one model; return its sampled time series, outcomes and snapshots.
 
     Pure function of ``spec``: the same spec gives bit-identical results on any worker.
     """
-    from model import TherapyScenario
-
     t0 = time.perf_counter()
-    scenario = TherapyScenario.from_dict(spec.scenario, source=f"run '{spec.run_id}'")
-    rng = np.random.default_rng(spec.seed_sequence())
-    model = scenario.make_model(rng=rng)
+    model = build_model(spec)
+    probed: list[Mapping[str, float]] = []
     snap_days = sorted(float(d) for d in spec.snapshot_days)
     snaps: dict[str, list] = {}
     eps = 1e-9
@@ -91,6 +120,8 @@ def execute_run(spec: RunSpec) -> RunResult:
         if recorder:
             recorder.capture(model)
         while model.running:
+            if spec.probe is not None:
+                probed.append(spec.probe(model))
             model.step()
             while snap_days and snap_days[0] <= model.days + eps:
                 _snapshot(model, model.days, snaps)
@@ -101,6 +132,9 @@ def execute_run(spec: RunSpec) -> RunResult:
             recorder.finish(model)
     full = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     outcomes = compute_outcomes(full, baseline_day=min(spec.baseline_day, float(full["days"].iloc[-1])))
+    if spec.probe is not None:
+        probed.append(spec.probe(model))
+        full = _with_probe_columns(full, probed, spec.run_id)
 
     ts = full
     if spec.sample_hours and spec.sample_hours > 0:
@@ -122,34 +156,6 @@ def execute_run(spec: RunSpec) -> RunResult:
 
 
 # =========================================================================== execution
-
-
-def default_workers() -> int:
-    """Cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def connect_scheduler(scheduler: Any) -> tuple[Any, bool]:
-    """A Dask ``Client`` for ``scheduler`` (address string or Client); ``(client, we_own_it)``."""
-    if scheduler is None:
-        return None, False
-    if not isinstance(scheduler, str):
-        if not hasattr(scheduler, "submit") or not hasattr(scheduler, "map"):
-            raise ExperimentError(f"scheduler must be an address like 'tcp://host:8786' or a dask Client, not {scheduler!r}")
-        return scheduler, False
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ExperimentError(
-            "--scheduler needs dask.distributed: pip install 'tumor-immune[distributed]'"
-        ) from None
-    try:
-        return Client(scheduler, timeout="15s"), True
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ExperimentError(f"cannot connect to the Dask scheduler at '{scheduler}': {exc}") from None
 
 
 NO_MAIN_GUARD = (
@@ -245,8 +251,6 @@ def run_all(
     Returns:
         ``({run_id: RunResult} when store is None else None, number of runs already finished)``.
     """
-    from tqdm.auto import tqdm
-
     workers = default_workers() if workers is None else int(workers)
     if workers < 1:
         raise ExperimentError(f"workers = {workers} must be >= 1")

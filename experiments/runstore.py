@@ -16,25 +16,12 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-
 from .manifest import MANIFEST, META_OUTCOMES, META_SPEC, ChecksumBook, flat_diff
 from .runspec import RunResult, RunSpec
 from .safeio import atomic_write, json_default, normalize_json
 
-__all__ = ["RunStore", "write_table", "read_npz"]
+__all__ = ["RunStore", "read_npz"]
 
-
-
-def write_table(df: pd.DataFrame, path: Path, csv: bool = False) -> list[Path]:
-    """Write ``df`` as Parquet (and CSV) atomically; return the paths."""
-    atomic_write(path, lambda p: df.to_parquet(p, index=False))
-    out = [path]
-    if csv:
-        cpath = path.with_suffix(".csv")
-        atomic_write(cpath, lambda p: df.to_csv(p, index=False))
-        out.append(cpath)
-    return out
 
 
 class RunStore:

@@ -27,7 +27,7 @@ All bootstrap resampling uses a seeded generator, so the table is reproducible.
 from __future__ import annotations
 
 import warnings
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,12 @@ from scipy import stats
 
 __all__ = [
     "mean_ci",
+    "finite_mean_ci",
+    "paired_diff_ci",
+    "welch_diff_ci",
+    "bootstrap_rows_ci",
+    "ratio_ci",
+    "response_surface",
     "cliffs_delta",
     "hodges_lehmann",
     "difference_in_means",
@@ -65,6 +71,57 @@ def mean_ci(x: Sequence[float], confidence: float = 0.95) -> tuple[float, float,
         return m, m, m
     half = float(stats.t.ppf(0.5 + confidence / 2.0, n - 1) * sem)
     return m, m - half, m + half
+
+
+def finite_mean_ci(x: Iterable[float], confidence: float = 0.95) -> tuple[float, float, float]:
+    """:func:`mean_ci` of the finite values of ``x`` (NaN and +-inf dropped; the validation statistics)."""
+    a = np.asarray(list(x), dtype=float)
+    return mean_ci(a[np.isfinite(a)], confidence)
+
+
+def paired_diff_ci(treated: Sequence[float], control: Sequence[float], confidence: float = 0.95):
+    """Mean paired difference ``treated - control`` with a t interval ``(mean, low, high)``."""
+    return finite_mean_ci(np.asarray(treated, dtype=float) - np.asarray(control, dtype=float), confidence)
+
+
+def welch_diff_ci(a: Sequence[float], b: Sequence[float], confidence: float = 0.95):
+    """Difference of means ``a - b`` with a Welch t interval ``(mean, low, high)`` (independent groups)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    d = float(a.mean() - b.mean())
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = float(np.sqrt(va + vb))
+    if se == 0:
+        return d, d, d
+    dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    lo, hi = stats.t.interval(confidence, dof, loc=d, scale=se)
+    return d, float(lo), float(hi)
+
+
+def bootstrap_rows_ci(statistic: Callable[[np.ndarray], float], data: np.ndarray, n_resamples: int = 4000,
+                      confidence: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
+    """Percentile bootstrap of ``statistic`` over the rows of ``data`` (replicates): ``(estimate, low, high)``.
+
+    For statistics of several columns at once (ratios of sums, fitted rates), where
+    :func:`bootstrap_ci`'s two-sample form does not apply.
+    """
+    data = np.asarray(data)
+    rng = np.random.default_rng(seed)
+    est = float(statistic(data))
+    n = data.shape[0]
+    boots = np.empty(n_resamples)
+    for i in range(n_resamples):
+        boots[i] = statistic(data[rng.integers(0, n, n)])
+    a = (1 - confidence) / 2
+    lo, hi = np.nanquantile(boots, [a, 1 - a])
+    return est, float(lo), float(hi)
+
+
+def ratio_ci(treated: Sequence[float], control: Sequence[float], confidence: float = 0.95, seed: int = 0):
+    """Ratio of means ``mean(treated) / mean(control)`` with a paired bootstrap interval."""
+    data = np.column_stack([np.asarray(treated, float), np.asarray(control, float)])
+    return bootstrap_rows_ci(lambda d: d[:, 0].mean() / d[:, 1].mean(), data, confidence=confidence, seed=seed)
 
 
 def difference_in_means(x, y, axis: int = -1):
@@ -354,3 +411,15 @@ def format_statistics(table: pd.DataFrame, group: str = "scenario", outcomes: Se
                 p = f"{r['p_value']:.3g}" if not pd.isna(r["p_value"]) else "-"
             lines.append(f"  {str(r[group]):<{width}}  {int(r['n']):>3}  {mean:<28}  {diff:<34}  {d:>7}  {p:>8}")
     return "\n".join(lines)
+
+
+def response_surface(outcomes: pd.DataFrame, points: Sequence[dict], columns: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per design point of a sweep: the statistics table and the wide ``surface`` (mean, CI per outcome)."""
+    stats_ = summarize_outcomes(outcomes, "point", list(columns))
+    point_table = pd.DataFrame([{"point": i, **pt} for i, pt in enumerate(points)])
+    stats_ = point_table.merge(stats_, on="point", how="right")
+    wide = stats_.pivot_table(index="point", columns="outcome", values=["mean", "ci_low", "ci_high"], dropna=False)
+    wide.columns = [f"{oc_}_{stat}" for stat, oc_ in wide.columns]
+    ordered = [f"{c}_{s}" for c in columns for s in ("mean", "ci_low", "ci_high") if f"{c}_{s}" in wide.columns]
+    surface = point_table.merge(wide[ordered].reset_index(), on="point", how="left")
+    return stats_, surface

@@ -15,6 +15,7 @@ Layout: ``engine/`` (lattice, columns, fields, parameters, tissue: no biology),
 from .biology.cells import CD8TCell, LatticeCell, Macrophage, Neutrophil, RegulatoryTCell, TumorCell
 from .engine.fields import DiffusionField
 from .engine.parameters import ParameterError, Parameters, hill, rate_to_probability
+from .checkpoint import CheckpointError, checkpoint, restore
 from .model import CELL_TYPES, FIELD_NAMES, TumorImmuneModel
 from .scenarios import (
     PROFILES,
@@ -33,6 +34,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "TumorImmuneModel",
+    "checkpoint",
+    "restore",
+    "CheckpointError",
     "Parameters",
     "ParameterError",
     "DiffusionField",

@@ -42,6 +42,9 @@ from .biology.cells import (
     record_tumor_death,
 )
 from .biology.marrow import MarrowLineage
+from .checkpoint import CheckpointError
+from .checkpoint import checkpoint as checkpoint_bytes
+from .checkpoint import restore as restore_bytes
 from .engine.parameters import ParameterError, Parameters
 from .engine.tissue import Tissue
 from .scenarios import get_scenario, register_model_class
@@ -107,6 +110,8 @@ class TumorImmuneModel(mesa.Model):
         self.duration_days = duration_days
 
         lp = self.p.lattice
+        if lp.field_precision_bits not in (32, 64):
+            raise ParameterError(f"lattice.field_precision_bits = {lp.field_precision_bits!r} must be 32 or 64")
         self.dt = float(lp.dt_hours)
         self.tissue = Tissue(
             lp.width_sites,
@@ -115,6 +120,7 @@ class TumorImmuneModel(mesa.Model):
             CELL_TYPES,
             {name: getattr(self.p.fields, name) for name in FIELD_NAMES},
             self.random,
+            single_precision_fields=lp.field_precision_bits == 32,
         )
         # the tissue's parts, under the names rules, tests and notebooks use
         self.lattice = self.tissue.lattice
@@ -157,6 +163,7 @@ class TumorImmuneModel(mesa.Model):
         self.treg_near: np.ndarray | None = None
         self.m2_near: np.ndarray | None = None
 
+        self.tissue.refresh_empty_layer()
         self.summary: dict[str, float] = {}
         self.datacollector = DataCollector(model_reporters=self._reporters())
         self.collect()
@@ -198,6 +205,7 @@ class TumorImmuneModel(mesa.Model):
         if self.steps % k == 0:
             self.tissue.step_fields(self.dt * k)
             self.check_finite()
+        self.tissue.refresh_empty_layer()
         if self.steps % self.p.lattice.collect_every_steps == 0:
             self.collect()
         if self.duration_days is not None and self.days >= self.duration_days - 1e-9:
@@ -223,6 +231,18 @@ class TumorImmuneModel(mesa.Model):
         self.tumor_contact = growth.contact_map(self)
         self.treg_near = treg.suppression_map(self)
         self.m2_near = macrophages.m2_support_map(self)
+
+    def checkpoint(self) -> bytes:
+        """The whole state (random streams included) as bytes; see :mod:`model.checkpoint`."""
+        return checkpoint_bytes(self)
+
+    @classmethod
+    def restore(cls, blob: bytes) -> "TumorImmuneModel":
+        """A model from :meth:`checkpoint` bytes that continues exactly as the checkpointed one would."""
+        model = restore_bytes(blob)
+        if not isinstance(model, cls):
+            raise CheckpointError(f"restore(blob): the checkpoint holds a {type(model).__name__}, not a {cls.__name__}")
+        return model
 
     def run_days(self, days: float) -> None:
         """Step the model for ``days`` simulated days (a finite number >= 0)."""

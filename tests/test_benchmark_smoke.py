@@ -36,3 +36,35 @@ def test_model_case_reports_all_columns(bench):
 def test_plain_mesa_baseline_runs(bench, scan_first):
     row = bench.bench_baseline(30, 0.1, n_tcells=5, scan_first=scan_first)
     assert row["agent_steps_per_s"] > 0 and row["immune_end"] <= 5 and row["tumor_start"] > 0
+
+
+BENCH_DIR = BENCH.parent
+
+
+def _run_script(name: str, *args: str) -> str:
+    """Run one benchmark script in a fresh interpreter (they patch modules for timing)."""
+    import os
+    import subprocess
+    import sys
+
+    root = BENCH_DIR.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, str(BENCH_DIR / name), *args], check=True, capture_output=True,
+                         text=True, cwd=root, env=env, timeout=600)
+    return out.stdout
+
+
+def test_phase_split_script_runs():
+    out = _run_script("bench_phases.py", "--sizes", "40", "--days", "0.1", "--quiescent")
+    for label in ("fields", "tumor: division", "CD8 T-cells", "= step", "Q 40^2"):
+        assert label in out, label
+
+
+def test_hal_comparable_script_runs():
+    out = _run_script("bench_hal.py", "--ticks", "5")
+    assert "HAL-like, bulk engine" in out and "model, no immune influx" in out
+
+
+def test_ensemble_script_runs():
+    out = _run_script("bench_ensemble.py", "--runs", "2", "--workers", "2", "--days", "0.5")
+    assert "runs/hour" in out

@@ -76,9 +76,7 @@ def step_cd8(model: mesa.Model) -> None:
         newly = model.rng.random(rows.size) < rate_to_probability(exhaust_rate, model.dt)
         pop["exhausted"][rows[newly]] = True
         active = rows[~newly]
-        model.sources["interferon"] += (
-            np.bincount(sites[active], minlength=model.lattice.n_sites) * cp.ifn_gamma_secretion_per_hour
-        )
+        model.tissue.secrete("interferon", sites[active], cp.ifn_gamma_secretion_per_hour)
     # engaged cells that did not just kill stay on their target; the rest crawl
     walkers = np.flatnonzero(~engaged | killers)
     if walkers.size:

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import mesa
 import numpy as np
-from mesa.discrete_space import CellAgent
+from mesa.discrete_space import Cell, CellAgent
 
 from ..engine.population import Column, Population
 
@@ -42,7 +42,12 @@ TUMOR_DEATH_CAUSES = ("cd8", "macrophage", "chemotherapy", "radiotherapy", "surg
 
 
 class LatticeCell(CellAgent):
-    """Common base: one row in its type's :class:`Population`, one Mesa cell."""
+    """Common base: one row in its type's :class:`Population`, one Mesa cell.
+
+    ``agent.cell`` is the Mesa cell of the agent's ``site`` column, looked up when
+    read, so bulk moves cost no per-agent Python; assigning ``agent.cell = cell``
+    (or Mesa's ``move_to``) moves the agent, refused if the site's layer is taken.
+    """
 
     columns: ClassVar[dict] = {}
     layer: ClassVar[str] = "immune"
@@ -55,15 +60,44 @@ class LatticeCell(CellAgent):
         super().__init__(model)
         self.store: Population = model.populations[type(self)]
         self.row = self.store.add(self, int(site), state)
-        self.cell = model.grid_cells[int(site)]
+
+    @classmethod
+    def create_many(cls, model: mesa.Model, sites: np.ndarray, **columns: Any) -> list["LatticeCell"]:
+        """Put one new agent of this type on each of ``sites`` (distinct, free in this layer),
+        with per-agent ``columns`` (arrays or scalars); the same agents, ids and rows as
+        creating them one by one in ``sites`` order, in bulk (tumor seeding, division)."""
+        sites = np.asarray(sites, dtype=np.int64)
+        model.tissue.occupy_many(cls.layer, sites)
+        store = model.populations[cls]
+        rows = store.add_many(sites, columns)
+        agents = []
+        for row in rows.tolist():
+            agent = cls.__new__(cls)
+            CellAgent.__init__(agent, model)  # Mesa's registration (unique_id, model.agents)
+            agent.store, agent.row = store, row
+            agents.append(agent)
+        store.agents[rows] = agents
+        return agents
 
     def remove(self) -> None:
         """Take the cell off the lattice and out of the model."""
         self.model.tissue.vacate(self.layer, self.site)
         self.store.remove(self.row)
         self.row = -1
-        self.cell = None
         super().remove()
+
+    @property
+    def cell(self) -> Cell | None:
+        """The Mesa cell this agent sits on (``None`` once removed)."""
+        return None if self.row < 0 else self.model.grid_cells[self.site]
+
+    @cell.setter
+    def cell(self, cell: Cell | None) -> None:
+        if cell is None:
+            return  # Mesa's CellAgent.remove() clears the cell; remove() has vacated the site
+        site = self.model.tissue.grid.site_of(cell.coordinate)
+        if site != self.site:
+            self.model.tissue.move(self, site)
 
     def step(self) -> None:  # pragma: no cover - documented guard
         raise NotImplementedError(

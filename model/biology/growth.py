@@ -43,8 +43,7 @@ def seed_tumor(model: mesa.Model) -> None:
         inside = np.array([lat.site(int(cx), int(cy))])
     antigen = np.clip(model.rng.normal(tp.mean_antigenicity, tp.antigenicity_sd, inside.size), 0.0, 1.0)
     irf7 = model.rng.random(inside.size) >= tp.irf7_silenced_fraction
-    for s, a, i in zip(inside.tolist(), antigen.tolist(), irf7.tolist()):
-        TumorCell(model, s, antigenicity=a, irf7_intact=i, clone=0, born_hours=0.0)
+    TumorCell.create_many(model, inside, antigenicity=antigen, irf7_intact=irf7, clone=0, born_hours=0.0)
 
 
 def hypoxic_sites(model: mesa.Model) -> np.ndarray:
@@ -63,8 +62,7 @@ def hypoxic_sites(model: mesa.Model) -> np.ndarray:
 
 def contact_map(model: mesa.Model) -> np.ndarray:
     """Flat bool: sites at or next to a tumor cell (where immune cells stop and engage)."""
-    shape = (model.lattice.width, model.lattice.height)
-    return ndimage.binary_dilation(model.tumor_present.reshape(shape), np.ones((3, 3), dtype=bool)).ravel()
+    return model.lattice.dilate(model.tumor_present)
 
 
 def necrosis(model: mesa.Model) -> None:
@@ -161,15 +159,9 @@ def divide(model: mesa.Model) -> None:
     clone = pop["clone"][parents].copy()
     clone[mutate] = model.next_clone_ids(int(mutate.sum()))
     born = model.hours
-    for k in np.flatnonzero(~dying).tolist():
-        TumorCell(
-            model,
-            int(target[k]),
-            antigenicity=float(antigen[k]),
-            irf7_intact=bool(irf7[k]),
-            clone=int(clone[k]),
-            born_hours=born,
-        )
+    live = ~dying
+    TumorCell.create_many(model, target[live], antigenicity=antigen[live], irf7_intact=irf7[live],
+                          clone=clone[live], born_hours=born)
     if dying.any():
         model.tissue.kill(TumorCell, parents[dying])
 
@@ -180,4 +172,4 @@ def secrete_cytokine(model: mesa.Model) -> None:
     if len(pop) == 0:
         return
     sites = pop["site"]
-    model.sources["cytokine"] += np.bincount(sites, minlength=model.lattice.n_sites) * model.p.tumor.cytokine_secretion_per_hour
+    model.tissue.secrete("cytokine", sites, model.p.tumor.cytokine_secretion_per_hour)

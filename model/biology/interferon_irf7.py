@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
-from scipy import ndimage
 
 from .cells import M1, CD8TCell, Macrophage, TumorCell
 
@@ -24,8 +23,7 @@ def cytotoxic_contact(model: mesa.Model) -> np.ndarray:
     mask[cd8["site"][~cd8["exhausted"]]] = True
     macro = model.populations[Macrophage]
     mask[macro["site"][macro["polarization"] == M1]] = True
-    shape = (model.lattice.width, model.lattice.height)
-    return ndimage.binary_dilation(mask.reshape(shape), np.ones((3, 3), dtype=bool)).ravel()
+    return model.lattice.dilate(mask)
 
 
 def secrete_type1_interferon(model: mesa.Model) -> None:
@@ -37,9 +35,7 @@ def secrete_type1_interferon(model: mesa.Model) -> None:
     sites = pop["site"]
     stressed = pop["irf7_intact"] & stress[sites]
     if stressed.any():
-        model.sources["interferon"] += (
-            np.bincount(sites[stressed], minlength=model.lattice.n_sites) * model.p.tumor.type1_ifn_secretion_per_hour
-        )
+        model.tissue.secrete("interferon", sites[stressed], model.p.tumor.type1_ifn_secretion_per_hour)
 
 
 def infuse_interferon(model: mesa.Model) -> None:

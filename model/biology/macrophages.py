@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
-from scipy import ndimage
 
 from ..engine.lattice import random_choice_per_row
 from ..engine.parameters import hill, rate_to_probability
@@ -29,8 +28,7 @@ def m2_support_map(model: mesa.Model) -> np.ndarray | None:
         return None
     mask = np.zeros(model.lattice.n_sites, dtype=bool)
     mask[macro["site"][m2]] = True
-    shape = (model.lattice.width, model.lattice.height)
-    return ndimage.binary_dilation(mask.reshape(shape), np.ones((3, 3), dtype=bool)).ravel().astype(float)
+    return model.lattice.dilate(mask).astype(float)
 
 
 def m1_count(model: mesa.Model) -> int:
@@ -75,10 +73,8 @@ def step_macrophages(model: mesa.Model) -> None:
             hit = model.rng.random(rows.size) < rate_to_probability(mp.m1_kill_rate_per_hour, model.dt)
             if hit.any():
                 kill_tumor_at(model, np.unique(target[hit]), "macrophage")
-        model.sources["interferon"] += (
-            np.bincount(sites[m1], minlength=model.lattice.n_sites) * mp.m1_interferon_secretion_per_hour
-        )
+        model.tissue.secrete("interferon", sites[m1], mp.m1_interferon_secretion_per_hour)
     m2 = pol == M2
     if m2.any():
-        model.sources["cytokine"] += np.bincount(sites[m2], minlength=model.lattice.n_sites) * mp.m2_cytokine_secretion_per_hour
+        model.tissue.secrete("cytokine", sites[m2], mp.m2_cytokine_secretion_per_hour)
     home_to_tumor(model, Macrophage, mp.speed_um_per_min)

@@ -18,13 +18,10 @@ def hops_per_step(model: mesa.Model, speed_um_per_min: float, n: int) -> np.ndar
 
 
 def sync_moves(model: mesa.Model, cls: type, rows: np.ndarray, new_sites: np.ndarray) -> None:
-    """Record bulk moves of ``cls`` cells in their columns and in Mesa's grid."""
+    """Record bulk moves of ``cls`` cells in their columns (Mesa's ``agent.cell`` reads the site column)."""
     pop = model.populations[cls]
-    old = pop["site"][rows]
-    moved = np.flatnonzero(new_sites != old)
-    for r, s in zip(rows[moved].tolist(), new_sites[moved].tolist()):
-        pop.move(r, s)
-        pop.agents[r].cell = model.grid_cells[s]
+    moved = np.flatnonzero(new_sites != pop["site"][rows])
+    model.tissue.move_rows(cls, rows[moved], new_sites[moved])
 
 
 def home_to_tumor(model: mesa.Model, cls: type, speed_um_per_min: float) -> None:

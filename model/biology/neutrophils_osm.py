@@ -42,5 +42,5 @@ def step_neutrophils(model: mesa.Model) -> None:
     pop["activated"][resting[turn]] = True
     act = pop["activated"]
     if act.any():
-        model.sources["osm"] += np.bincount(pop["site"][act], minlength=model.lattice.n_sites) * npar.osm_secretion_per_hour
+        model.tissue.secrete("osm", pop["site"][act], npar.osm_secretion_per_hour)
     home_to_tumor(model, Neutrophil, npar.speed_um_per_min)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
-from scipy import ndimage
 
 from ..engine.parameters import hill, rate_to_probability
 from .cells import RegulatoryTCell
@@ -28,8 +27,7 @@ def suppression_map(model: mesa.Model) -> np.ndarray | None:
     r = model.p.treg.suppression_radius_sites
     mask = np.zeros(model.lattice.n_sites, dtype=bool)
     mask[treg["site"]] = True
-    shape = (model.lattice.width, model.lattice.height)
-    return ndimage.maximum_filter(mask.reshape(shape), size=2 * r + 1).ravel().astype(float)
+    return model.lattice.dilate(mask, r).astype(float)
 
 
 def suppression_factor(model: mesa.Model, sites: np.ndarray) -> np.ndarray | float:
@@ -72,4 +70,4 @@ def step_tregs(model: mesa.Model) -> None:
         attractant=model.fields["interferon"].values.ravel(),
         bias=0.5,
     )
-    model.sources["cytokine"] += np.bincount(pop["site"], minlength=model.lattice.n_sites) * tp.cytokine_secretion_per_hour
+    model.tissue.secrete("cytokine", pop["site"], tp.cytokine_secretion_per_hour)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Lattice", "MOORE"]
+from .kernels import walk_candidates, walk_resolve
+
+__all__ = ["Lattice", "MOORE", "dilate", "random_choice_per_row", "step_walkers"]
 
 MOORE = np.array([(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)], dtype=np.int64)
 
@@ -30,6 +32,7 @@ class Lattice:
             table[:, k] = np.where(inside, nx * self.height + ny, -1)
         table[:, 8] = np.arange(self.n_sites)
         self.neighbours = table
+        self.claim_scratch = np.zeros(self.n_sites, dtype=bool)  # walk_resolve scratch, always left all False
 
     def xy(self, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Coordinates of flat site indices."""
@@ -45,12 +48,38 @@ class Lattice:
         padded = np.append(flags, False)  # index -1 -> False
         return padded[nb].any(axis=1)
 
+    def dilate(self, mask: np.ndarray, radius: int = 1) -> np.ndarray:
+        """Flat bool: sites within Chebyshev distance ``radius`` of a True site of flat ``mask``."""
+        return dilate(mask.reshape(self.width, self.height), radius).ravel()
+
+
+def dilate(mask: np.ndarray, radius: int = 1) -> np.ndarray:
+    """Sites within Chebyshev distance ``radius`` of a True site of the 2D bool ``mask``.
+
+    The same set as ``scipy.ndimage.binary_dilation`` with a (2r+1)^2 square and no
+    wrap-around (and as ``maximum_filter`` of that size), done as separable shifted
+    ORs: about 25x cheaper than scipy's generic structuring-element loop.
+    """
+    rows = mask.copy()
+    for k in range(1, radius + 1):
+        rows[k:] |= mask[:-k]
+        rows[:-k] |= mask[k:]
+    out = rows.copy()
+    for k in range(1, radius + 1):
+        out[:, k:] |= rows[:, :-k]
+        out[:, :-k] |= rows[:, k:]
+    return out
+
 
 def random_choice_per_row(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Pick one True column per row uniformly at random (rows must have one True)."""
     score = rng.random(mask.shape)
     score[~mask] = -1.0
     return score.argmax(axis=1)
+
+
+_NO_FLOATS = np.zeros(0, dtype=np.float64)
+_NO_FLAGS = np.zeros(0, dtype=np.bool_)
 
 
 def step_walkers(
@@ -73,40 +102,27 @@ def step_walkers(
             neighbour with the highest value (chemotaxis), else to a random free one.
         stop_on: flat bool; a walker that lands on such a site stops (e.g. tumor contact).
 
-    Walkers hop in random order within a hop round; two walkers never share a site.
+    Per hop round, every walker with hops left and a free neighbour scores its free
+    neighbours (uniform draws, or the attractant for a chemotactic hop) and picks the
+    best; walkers then claim their targets in a random order, so two walkers never
+    share a site. The draws are made here with ``rng`` (round by round: scores,
+    chemotaxis flags, claim order) and the loops run compiled (:mod:`.kernels`).
     """
-    sites = sites.copy()
+    sites = np.array(sites, dtype=np.int64)
     if sites.size == 0:
         return sites
+    substeps = np.asarray(substeps, dtype=np.int64)
     stopped = np.zeros(sites.size, dtype=bool)
-    for j in range(int(substeps.max(initial=0))):
-        act = np.flatnonzero((substeps > j) & ~stopped)
+    chemotaxis = attractant is not None and bias > 0
+    attract = np.ascontiguousarray(attractant, dtype=np.float64) if chemotaxis else _NO_FLOATS
+    stop = stop_on if stop_on is not None else _NO_FLAGS
+    for hop in range(int(substeps.max(initial=0))):
+        act = walk_candidates(lattice.neighbours, occupied, sites, substeps, stopped, hop)
         if act.size == 0:
             break
-        nb = lattice.neighbours[sites[act], :8]
-        free = nb >= 0
-        free[free] = ~occupied[nb[free]]
-        has = free.any(axis=1)
-        act, nb, free = act[has], nb[has], free[has]
-        if act.size == 0:
-            break
-        score = rng.random(free.shape)
-        if attractant is not None and bias > 0:
-            chemo = rng.random(act.size) < bias
-            if chemo.any():
-                vals = attractant[np.where(nb[chemo] >= 0, nb[chemo], 0)]
-                score[chemo] = vals + 1e-9 * score[chemo]
-        score[~free] = -np.inf
-        choice = score.argmax(axis=1)
-        target = nb[np.arange(act.size), choice]
-        # random priority: the first walker (in shuffled order) to claim a site gets it
+        score = rng.random((act.size, 8))
+        chemo = rng.random(act.size) < bias if chemotaxis else _NO_FLAGS
         order = rng.permutation(act.size)
-        _, first = np.unique(target[order], return_index=True)
-        win = order[first]
-        movers, dest = act[win], target[win]
-        occupied[sites[movers]] = False
-        occupied[dest] = True
-        sites[movers] = dest
-        if stop_on is not None:
-            stopped[movers] |= stop_on[dest]
+        walk_resolve(lattice.neighbours, occupied, sites, stopped, act, score, chemo, attract, order, stop,
+                     lattice.claim_scratch)
     return sites

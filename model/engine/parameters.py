@@ -74,6 +74,7 @@ class LatticeParameters:
     vessel_fraction: float = param(0.01, "fraction of sites", 0.0, 0.2, "choice: ~1 capillary per 100 sites gives 100-200 um spacing (O2 diffusion limit)")
     field_update_every_steps: int = param(1, "steps", 1, 100, "choice: fields change slower than cells; >1 trades accuracy for speed")
     collect_every_steps: int = param(1, "steps", 1, 10_000, "choice: data-collector sampling interval")
+    field_precision_bits: int = param(64, "bits", 32, 64, "choice: 32 runs the field transforms in float32 (7 digits), about half their cost on large lattices; 32 or 64")
 
 
 @dataclass

@@ -81,6 +81,23 @@ class Population:
         self.n += 1
         return row
 
+    def add_many(self, sites: np.ndarray, values: dict[str, Any]) -> np.ndarray:
+        """Append rows for agents at ``sites`` with column ``values`` (arrays or scalars);
+        return the new rows. The caller puts the agent objects into ``agents[rows]``."""
+        sites = np.asarray(sites, dtype=np.int64)
+        k = sites.size
+        while self.n + k > self._cap:
+            self._grow()
+        rows = np.arange(self.n, self.n + k)
+        for name, col in self.columns.items():
+            col[rows] = 0
+        self.columns["site"][rows] = sites
+        for name, v in values.items():
+            self.columns[name][rows] = v
+        self.row_at[sites] = rows
+        self.n += k
+        return rows
+
     def remove(self, row: int) -> None:
         """Delete ``row``; the last row moves into its place."""
         last = self.n - 1
@@ -94,6 +111,15 @@ class Population:
             self.row_at[self.columns["site"][row]] = row
         self.agents[last] = None
         self.n -= 1
+
+    def move_many(self, rows: np.ndarray, new_sites: np.ndarray) -> None:
+        """Record that the agents in ``rows`` now sit at ``new_sites`` (distinct sites, one layer)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        old = self.columns["site"][rows]
+        # clear first, then set: one agent's old site may be another's new site
+        self.row_at[old[self.row_at[old] == rows]] = -1
+        self.columns["site"][rows] = new_sites
+        self.row_at[new_sites] = rows
 
     def move(self, row: int, new_site: int) -> None:
         """Record that the agent in ``row`` now sits at ``new_site``."""

@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 import numpy as np
-from mesa.discrete_space import OrthogonalMooreGrid
 
 from .fields import DiffusionField
 from .lattice import Lattice
+from .mesa_grid import LatticeGrid
 from .population import Population
 
 __all__ = ["Tissue", "LAYERS"]
@@ -35,6 +35,7 @@ class Tissue:
         fields: field name -> its parameters (``diffusion_um2_per_min``,
             ``decay_per_hour``, ``cell_uptake_per_hour``).
         random: the model's Python ``random.Random`` (Mesa grids shuffle with it).
+        single_precision_fields: float32 field transforms (see :class:`DiffusionField`).
     """
 
     def __init__(
@@ -45,13 +46,16 @@ class Tissue:
         cell_types: Iterable[type],
         fields: Mapping[str, Any],
         random: Any,
+        single_precision_fields: bool = False,
     ) -> None:
         self.lattice = Lattice(width, height)
-        # capacity=None: the two-layer rule is enforced by the occupancy layers below,
-        # which bulk moves update first.
-        self.grid = OrthogonalMooreGrid((width, height), torus=False, capacity=None, random=random)
+        # A Mesa OrthogonalMooreGrid whose Cell objects are built on first use and whose
+        # cell.agents asks the populations: on 1000 x 1000 building every cell up front
+        # took most of the set-up time and memory. The two-layer rule is enforced by the
+        # occupancy layers below, which bulk moves update first.
+        self.grid = LatticeGrid((width, height), random=random, occupants=self.agents_at)
         # flat site index -> Mesa cell (Mesa enumerates x-major, like our flat index)
-        self.grid_cells = list(self.grid.all_cells)
+        self.grid_cells = self.grid.by_site()
         n_sites = self.lattice.n_sites
         self.tumor_present = np.zeros(n_sites, dtype=bool)
         self.immune_occupied = np.zeros(n_sites, dtype=bool)
@@ -69,6 +73,7 @@ class Tissue:
                 fp.decay_per_hour,
                 fp.cell_uptake_per_hour,
                 storage=layer.data,
+                single_precision=single_precision_fields,
             )
         self.sources = {name: np.zeros(n_sites) for name in fields}
         self.vessel_sites = np.zeros(0, dtype=np.int64)
@@ -102,9 +107,42 @@ class Tissue:
             raise RuntimeError(f"site {site} already holds a {layer} cell")
         arr[site] = True
 
+    def occupy_many(self, layer: str, sites: np.ndarray) -> None:
+        """Claim distinct ``sites`` in ``layer`` at once; refused (nothing claimed) if one is held."""
+        arr = self.layer(layer)
+        held = sites[arr[sites]]
+        if held.size:
+            raise RuntimeError(f"site {int(held[0])} already holds a {layer} cell")
+        if np.unique(sites).size != sites.size:
+            raise RuntimeError(f"two new {layer} cells for one site")
+        arr[sites] = True
+
     def vacate(self, layer: str, site: int) -> None:
         """Free ``site`` in ``layer``."""
         self.layer(layer)[site] = False
+
+    def agents_at(self, site: int) -> list:
+        """The agents on flat ``site`` (tumor layer first): what ``cell.agents`` shows."""
+        found = []
+        for pop in self.populations.values():
+            row = pop.row_at[site]
+            if row >= 0:
+                found.append(pop.agents[row])
+        return found
+
+    def move(self, agent: Any, site: int) -> None:
+        """Move one agent to ``site`` in its layer (Mesa's ``agent.cell = cell`` ends here)."""
+        self.occupy(agent.layer, int(site))
+        self.vacate(agent.layer, agent.site)
+        agent.store.move(agent.row, int(site))
+
+    def move_rows(self, cls: type, rows: np.ndarray, new_sites: np.ndarray) -> None:
+        """Record bulk moves of ``cls`` agents whose layer was already updated (walks)."""
+        self.populations[cls].move_many(rows, new_sites)
+
+    def refresh_empty_layer(self) -> None:
+        """Bring Mesa's ``empty`` property layer up to date with both occupancy layers."""
+        self.grid.set_empty(self.tumor_present | self.immune_occupied)
 
     def kill(self, cls: type, rows: np.ndarray) -> None:
         """Remove the agents of type ``cls`` in ``rows`` (any order) from the tissue and the model."""
@@ -113,6 +151,12 @@ class Tissue:
             agent.remove()
 
     # ------------------------------------------------------------ fields
+    def secrete(self, field: str, sites: np.ndarray, rate_per_hour: float) -> None:
+        """Each of ``sites`` (distinct: one cell of a layer per site) adds ``rate_per_hour`` to
+        ``field``'s source this step. Indexed, not a lattice-wide bincount, so a few
+        secreting cells cost little on a large lattice (same sums, bit for bit)."""
+        self.sources[field][sites] += rate_per_hour
+
     def clear_sources(self) -> None:
         """Zero every field's per-step source before the cells secrete."""
         for src in self.sources.values():

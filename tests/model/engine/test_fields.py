@@ -248,3 +248,61 @@ def test_storage_is_shared_and_validated():
         DiffusionField("s", (6, 7), 20.0, 100.0, 0.1, storage=np.zeros((7, 6)))
     with pytest.raises(ValueError, match=">= 0"):
         DiffusionField("s", (6, 7), 20.0, -1.0, 0.1)
+
+
+# --------------------------------------------------------------------------- kept spectrum
+
+
+def _fresh_copy(f: DiffusionField) -> DiffusionField:
+    g = make_field(f.shape, decay=f.decay_per_hour)
+    g.values[...] = f.values
+    return g
+
+
+@pytest.mark.parametrize("write", [False, True], ids=["untouched", "written-between-steps"])
+def test_kept_spectrum_matches_a_fresh_transform(write):
+    """The spectrum kept between steps gives the step a freshly built field takes, also after
+    someone writes into the values (a dose, a property-layer write) between steps."""
+    rng = np.random.default_rng(3)
+    f = make_field((24, 31), decay=0.2)
+    source = rng.random(f.shape)
+    for _ in range(5):
+        f.step(0.5, source)
+    if write:
+        f.values[3, 4] += 2.0
+        f.add(0.1)
+    g = _fresh_copy(f)
+    f.step(0.5, source)
+    g.step(0.5, source)
+    np.testing.assert_allclose(f.values, g.values, rtol=1e-12, atol=1e-15 * g.values.max())
+
+
+def test_idle_field_stays_zero_and_a_sourceless_field_decays():
+    f = make_field(16, decay=0.5)
+    f.step(1.0, np.zeros(f.shape))
+    assert not f.values.any()
+    f.values[8, 8] = 1.0
+    f.step(1.0, np.zeros(f.shape))
+    assert f.total() == pytest.approx(np.exp(-0.5), rel=1e-12)
+
+
+def test_single_precision_transforms_agree_to_float32_accuracy():
+    rng = np.random.default_rng(4)
+    double = make_field((40, 36), decay=0.3)
+    single = DiffusionField("test", (40, 36), SITE_UM, D_ONE, 0.3, single_precision=True)
+    source = rng.random(double.shape)
+    for _ in range(10):
+        double.step(0.5, source)
+        single.step(0.5, source)
+    assert single.values.dtype == np.float64 and single.values.min() >= 0.0
+    np.testing.assert_allclose(single.values, double.values, rtol=1e-5)
+
+
+def test_field_precision_parameter_is_checked():
+    from model import ParameterError, TumorImmuneModel
+
+    with pytest.raises(ParameterError, match="field_precision_bits"):
+        TumorImmuneModel(rng=1, lattice__width_sites=20, lattice__height_sites=20, lattice__field_precision_bits=48)
+    m = TumorImmuneModel(rng=1, lattice__width_sites=20, lattice__height_sites=20, lattice__field_precision_bits=32)
+    m.step()
+    assert all(f.transform_dtype == np.float32 for f in m.fields.values())

@@ -1,0 +1,152 @@
+"""Compiled (numba) kernels for the bulk phases of a step.
+
+The model decides who acts with numpy; these kernels do the parts that are
+loops by nature (hop rounds with conflict resolution) or that numpy would do
+in many small passes. Random numbers are never drawn here: callers draw them
+with the model's numpy Generator in the same order and shapes as a pure-numpy
+version would, so results are bit-identical to it and one seed gives one run.
+
+Kernels are compiled on first use and cached on disk (``cache=True``), so a
+fresh process pays a few hundred milliseconds once, not per model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["walk_candidates", "walk_resolve", "spectral_update", "any_nonzero", "same_values", "clip_into"]
+
+
+@njit(cache=True, nogil=True)
+def walk_candidates(neighbours, occupied, sites, substeps, stopped, hop):
+    """Walkers that may hop in round ``hop``: allowed another hop, not stopped, with a free neighbour.
+
+    Args:
+        neighbours: (n_sites, 9) int32 Moore table (-1 outside the walls).
+        occupied: flat bool, sites held in the walkers' layer.
+        sites, substeps, stopped: per-walker site, hop budget and stop flag.
+        hop: the round number (0-based).
+
+    Returns:
+        Indices of the walkers that hop this round, ascending.
+    """
+    n = sites.size
+    act = np.empty(n, dtype=np.int64)
+    count = 0
+    for i in range(n):
+        if substeps[i] > hop and not stopped[i]:
+            s = sites[i]
+            for k in range(8):
+                t = neighbours[s, k]
+                if t >= 0 and not occupied[t]:
+                    act[count] = i
+                    count += 1
+                    break
+    return act[:count]
+
+
+@njit(cache=True, nogil=True)
+def walk_resolve(neighbours, occupied, sites, stopped, act, score, chemo, attractant, order, stop_on, claimed):
+    """One hop round: choose each walker's target, let the first claimant (in ``order``) win, move.
+
+    Args:
+        act: walkers hopping this round (from :func:`walk_candidates`).
+        score: (len(act), 8) uniform draws; the free neighbour with the highest score is chosen.
+        chemo: per-act bool; such walkers choose the free neighbour with the highest
+            ``attractant`` instead (ties broken by ``1e-9 * score``). Length 0 = none.
+        order: a permutation of ``range(len(act))``: claim priority.
+        stop_on: flat bool; a walker landing on such a site stops (length 0 = never).
+        claimed: flat bool scratch of n_sites, all False; left all False.
+
+    ``occupied``, ``sites`` and ``stopped`` are updated in place. Targets are chosen
+    against the occupancy at the start of the round, as in the numpy version.
+    """
+    n = act.size
+    target = np.empty(n, dtype=np.int64)
+    use_chemo = chemo.size > 0
+    for i in range(n):
+        s = sites[act[i]]
+        best = -np.inf
+        best_k = 0
+        for k in range(8):
+            t = neighbours[s, k]
+            if t >= 0 and not occupied[t]:
+                if use_chemo and chemo[i]:
+                    v = attractant[t] + 1e-9 * score[i, k]
+                else:
+                    v = score[i, k]
+            else:
+                v = -np.inf
+            if v > best:
+                best = v
+                best_k = k
+        target[i] = neighbours[s, best_k]
+    winners = np.empty(n, dtype=np.int64)
+    n_win = 0
+    for j in range(n):
+        i = order[j]
+        t = target[i]
+        if not claimed[t]:
+            claimed[t] = True
+            winners[n_win] = i
+            n_win += 1
+    use_stop = stop_on.size > 0
+    for j in range(n_win):
+        i = winners[j]
+        w = act[i]
+        t = target[i]
+        claimed[t] = False
+        occupied[sites[w]] = False
+        occupied[t] = True
+        sites[w] = t
+        if use_stop and stop_on[t]:
+            stopped[w] = True
+
+
+@njit(cache=True, nogil=True)
+def spectral_update(u_hat, decay, gain, s_hat):
+    """``u_hat = decay * u_hat + gain * s_hat`` in one pass (in place); ``s_hat`` may be empty (no source)."""
+    flat_u = u_hat.ravel()
+    flat_d = decay.ravel()
+    if s_hat.size == 0:
+        for i in range(flat_u.size):
+            flat_u[i] = flat_u[i] * flat_d[i]
+    else:
+        flat_g = gain.ravel()
+        flat_s = s_hat.ravel()
+        for i in range(flat_u.size):
+            flat_u[i] = flat_u[i] * flat_d[i] + flat_g[i] * flat_s[i]
+
+
+@njit(cache=True, nogil=True)
+def any_nonzero(a):
+    """Whether any element of the 2D array ``a`` is non-zero (stops at the first; no temporary)."""
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            if a[i, j] != 0:
+                return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def same_values(a, b):
+    """``np.array_equal(a, b)`` for 2D arrays of one shape, stopping at the first difference."""
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            if a[i, j] != b[i, j]:
+                return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def clip_into(u, out):
+    """``u = max(u, 0)`` and ``out[...] = u`` in one pass over 2D arrays
+    (``np.maximum`` semantics: -0.0 and NaN are kept as they are)."""
+    for i in range(u.shape[0]):
+        for j in range(u.shape[1]):
+            v = u[i, j]
+            if v < 0.0:
+                v = 0.0
+                u[i, j] = v
+            out[i, j] = v
