@@ -65,7 +65,7 @@ def test_cli_refuses_bad_options(case, tmp_path_factory, capsys):
 
 DOSE_FIELDS = st.sampled_from(["dose", "start_day", "interval_days", "half_life_hours", "max_blockade"])
 BAD_FIELD_VALUES = st.one_of(
-    st.floats(min_value=1e6, max_value=1e308), st.floats(max_value=-1e-3), st.sampled_from(["nan", "inf", "'x'"]),
+    st.floats(min_value=1e7, max_value=1e308), st.floats(max_value=-1e-3), st.sampled_from(["nan", "inf", "'x'"]),
 )
 
 
