@@ -13,6 +13,8 @@ import json
 import math
 from typing import Any, Iterable, Sequence
 
+from model import TherapyScenario
+
 from .errors import ExperimentError
 
 __all__ = [
@@ -62,8 +64,6 @@ def _rows_per_run(duration_days: float, dt_hours: float, sample_hours: float) ->
 
 def estimate_rows(specs: Iterable[Any]) -> int:
     """Time-series rows the runs will keep (each spec: ``scenario`` dict and ``sample_hours``)."""
-    from model import TherapyScenario  # heavy; only needed once per distinct scenario
-
     dt_cache: dict[str, float] = {}
     total = 0
     for s in specs:

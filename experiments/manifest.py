@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
+import pyarrow.parquet as pq
+
 from .errors import ExperimentError
 from .files import environment_info
 from .outlock import OutDirBusy, OutDirLock
@@ -85,8 +87,6 @@ def read_manifest(out: str | os.PathLike) -> dict[str, Any]:
 
 def read_run_spec(path: str | os.PathLike) -> dict[str, Any] | None:
     """The spec stored in a run file's Parquet metadata (None when unreadable or absent)."""
-    import pyarrow.parquet as pq
-
     try:
         meta = pq.read_schema(path).metadata or {}
         spec = json.loads(meta[META_SPEC])

@@ -16,6 +16,8 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 from .manifest import MANIFEST, META_OUTCOMES, META_SPEC, ChecksumBook, flat_diff
 from .runspec import RunResult, RunSpec
 from .safeio import atomic_write, json_default, normalize_json
@@ -41,9 +43,11 @@ class RunStore:
         self.book = ChecksumBook(self.out_dir) if (self.out_dir / MANIFEST).exists() else None
 
     def run_path(self, run_id: str) -> Path:
+        """Where a run's Parquet file lives."""
         return self.runs_dir / f"{run_id}.parquet"
 
     def snapshot_path(self, run_id: str) -> Path:
+        """Where a run's snapshot ``.npz`` lives."""
         return self.snap_dir / f"{run_id}.npz"
 
     def clean_stray(self) -> int:
@@ -73,8 +77,6 @@ class RunStore:
 
     def check(self, spec: RunSpec) -> str | None:
         """None when the run's files are complete, intact and hold this spec; else the reason to redo it."""
-        import pyarrow.parquet as pq
-
         path = self.run_path(spec.run_id)
         if not path.exists():
             return "missing"
@@ -110,9 +112,7 @@ class RunStore:
         return problem is None
 
     def write(self, spec: RunSpec, result: RunResult) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
+        """Write a finished run (snapshots first, then the run file) atomically and record checksums."""
         if result.snapshots is not None:
             def _save_npz(p: Path) -> None:
                 with open(p, "wb") as fh:
@@ -137,13 +137,13 @@ class RunStore:
             self.book.flush(force=True)
 
     def read(self, spec: RunSpec) -> RunResult:
-        import pyarrow.parquet as pq
-
+        """A finished run's time series and outcomes."""
         table = pq.read_table(self.run_path(spec.run_id))
         outcomes = json.loads(table.schema.metadata[META_OUTCOMES])
         return RunResult(spec.run_id, table.to_pandas(), outcomes, None)
 
     def read_snapshots(self, run_id: str) -> dict[str, np.ndarray] | None:
+        """A run's snapshots (None if it took none)."""
         path = self.snapshot_path(run_id)
         if not path.exists():
             return None
@@ -151,6 +151,7 @@ class RunStore:
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` file, loaded (decoding it in full)."""
     with np.load(path) as data:
         return {k: data[k] for k in data.files}
 
