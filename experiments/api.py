@@ -44,6 +44,7 @@ from .errors import ExperimentError
 from .outcomes import OUTCOME_DESCRIPTIONS
 from .recording import check_record_every, recording_fields
 from .results import CohortResult, ComparisonResult, ExperimentResult, SweepResult, load_results
+from .limits import check_run_total
 from .runner import RunSpec, safe_name
 from .stats import response_surface, statistics_table
 from .survival import cohort_summary, format_cohort_summary
@@ -168,6 +169,7 @@ def compare(
     check_record_every(record_every, out)
     output = _output(seed, sample_hours, out, workers, scheduler, progress, stop_after, csv, figures, snapshot_field)
     scs, notes, names, snaps = _arms(scenarios, days, overrides, lattice_size, reference, snapshot_days, "scenarios")
+    check_run_total(len(scs) * replicates)
     specs = []
     for i, sc in enumerate(scs):
         d = sc.to_dict()
@@ -253,6 +255,7 @@ def cohort(
     output = _output(seed, sample_hours, out, workers, scheduler, progress, stop_after, csv, figures, snapshot_field)
     scs, notes, names, snaps = _arms(scenarios, days, overrides, lattice_size, reference, snapshot_days, "arms")
     reference = reference or names[0]
+    check_run_total(len(scs) * patients)
     specs, patient_records = [], {}
     for sc in scs:
         base = sc.parameters()
@@ -375,6 +378,7 @@ def sweep(
     # a sweep over e.g. start_day is not refused because the *default* start misses --days
     (base,), _ = resolve_scenarios([raw], None, overrides, lattice_size)
     points = sweep_points(parameters, design, samples, int(seed), base)
+    check_run_total(len(points) * replicates)
 
     names = list(parameters)
     fixed = parse_overrides(overrides)

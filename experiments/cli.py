@@ -1,4 +1,4 @@
-"""Command line: ``tumor-immune {compare,sweep,cohort,movie,list,validate} ...`` (also ``python -m experiments``).
+"""Command line: ``tumor-immune {compare,sweep,cohort,movie,list,validate,verify} ...`` (also ``python -m experiments``).
 
 Examples::
 
@@ -28,6 +28,7 @@ from .errors import ExperimentError, ExperimentInterrupted
 from .movie_cli import add_movie_parser, run_movie
 from .outcomes import OUTCOME_DESCRIPTIONS
 from .trial import cli as trial_cli
+from .verify import format_report, verify_out_dir
 
 __all__ = ["main", "build_parser"]
 
@@ -128,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outcomes", action="store_true", help="list per-run outcomes")
     p.add_argument("--parameters", action="store_true", help="list model parameters with defaults and units")
 
+    p = sub.add_parser("verify", help="check an output directory's files against its manifest's checksums and specs",
+                       description="Check every file of RESULTS against the SHA-256 checksums and run specs in its "
+                                   "manifest.json; print each problem (exit status 1 if any).")
+    p.add_argument("results", type=Path, metavar="RESULTS", help="an experiment's output directory (its --out)")
+
     p = sub.add_parser("validate", help="run the validation suite (experiments.validation)")
     p.add_argument("--out", type=Path, default=Path("results/validation"), help="output directory")
     p.add_argument("--quick", action="store_true", help="small, fast version")
@@ -177,6 +183,20 @@ def _validate(args) -> int:
     return int(rc) if isinstance(rc, int) else 0
 
 
+def _verify(args) -> int:
+    report = verify_out_dir(args.results)
+    print(format_report(report))
+    return 0 if report.ok else 1
+
+
+def _saved_runs(out: Path | None) -> str:
+    """What an interruption outside the run loop leaves behind, for the message."""
+    runs = sorted((out / "runs").glob("*.parquet")) if out is not None and (out / "runs").is_dir() else []
+    if not runs:
+        return "no run had finished; nothing was saved"
+    return f"{len(runs)} finished runs are saved in '{out}'; re-run the same command to resume"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tumor-immune`` console script; returns the exit status."""
     parser = build_parser()
@@ -189,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "verify":
+            return _verify(args)
         if args.command in ("sensitivity", "calibrate", "trial"):
             return args.handler(args)
         if args.command == "movie":
@@ -227,9 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except ExperimentInterrupted as exc:
         print(f"interrupted: {exc}", file=sys.stderr)
-        return 3
+        return 130 if exc.by_user else 3
     except KeyboardInterrupt:
-        print("\ninterrupted: finished runs are saved; re-run the same command to resume", file=sys.stderr)
+        # Ctrl-C outside the run loop (planning, tables, figures): say what is on disk
+        print(f"\ninterrupted: {_saved_runs(getattr(args, 'out', None))}", file=sys.stderr)
         return 130
     except (ExperimentError, ParameterError) as exc:
         # bad input: ExperimentError, model.ScenarioError / ParameterError / TreatmentError

@@ -21,7 +21,9 @@ from scipy.stats import qmc
 
 from model import TREATMENTS, ScenarioError, TherapyScenario, get_scenario, make_treatment
 
+from . import limits
 from .errors import ExperimentError
+from .limits import MAX_REPLICATES, MAX_RUNS
 from .outcomes import FIRST_ASSESSMENT_DAY, MIN_PROGRESSION_CELLS, PD_THRESHOLD_PCT, PR_THRESHOLD_PCT, is_real
 from .runner import RunSpec, safe_name
 
@@ -191,20 +193,19 @@ def resolve_scenarios(
     return out, notes
 
 
-def check_count(name: str, value: Any, minimum: int = 1) -> int:
-    """``value`` as an int; an error naming ``name`` unless it is a whole number >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ExperimentError(f"{name} = {value!r} must be a whole number >= {minimum}")
-    return int(value)
+def check_count(name: str, value: Any, minimum: int = 1, maximum: int = MAX_REPLICATES) -> int:
+    """``value`` as an int; an error naming ``name`` unless it is a whole number in ``[minimum, maximum]``."""
+    return limits.check_count(name, value, minimum, maximum)
 
 
 def check_common(seed: Any, workers: Any, sample_hours: Any) -> None:
     """Check the arguments every experiment takes (seed, workers, sample_hours)."""
-    check_count("seed", seed, 0)
+    check_count("seed", seed, 0, 2**63 - 1)
     if workers is not None:
-        check_count("workers", workers, 1)
-    if isinstance(sample_hours, bool) or not isinstance(sample_hours, (int, float)) or not sample_hours > 0:
-        raise ExperimentError(f"sample_hours = {sample_hours!r} must be a number > 0")
+        check_count("workers", workers, 1, 4096)
+    if (isinstance(sample_hours, bool) or not isinstance(sample_hours, (int, float))
+            or not (sample_hours > 0 and math.isfinite(sample_hours))):
+        raise ExperimentError(f"sample_hours = {sample_hours!r} must be a finite number of hours > 0")
 
 
 def first_dose_day(scenarios) -> float:
@@ -327,17 +328,19 @@ def _design_points(parameters: Mapping[str, Any], design: str, samples: int | No
             if isinstance(v, tuple):
                 if len(v) != 3:
                     raise ExperimentError(f"sweep parameter '{n}': a grid needs (lo, hi, n) or a list of values, got {v!r}")
-                axes.append(list(np.linspace(v[0], v[1], int(v[2]))))
+                n_points = check_count(f"grid points of sweep parameter '{n}'", v[2], 1, MAX_RUNS)
+                axes.append(list(np.linspace(v[0], v[1], n_points)))
             else:
                 vals = list(v) if isinstance(v, (list, np.ndarray, range)) else [v]
                 if not vals:
                     raise ExperimentError(f"sweep parameter '{n}': no values")
                 axes.append(vals)
+        limits.check_run_total(math.prod(len(a) for a in axes), "grid points")  # before building the grid
         points = [dict(zip(names, combo)) for combo in itertools.product(*axes)]
     elif design == "lhs":
         if samples is None:
             samples = 10 * len(names)
-        samples = check_count("samples", samples)
+        samples = check_count("samples", samples, 1, MAX_RUNS)
         lows, highs = [], []
         for n in names:
             v = parameters[n]

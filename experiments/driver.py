@@ -27,11 +27,13 @@ import pandas as pd
 from . import figures as plots
 from .design import IDENTITY_COLUMNS, baseline_days, with_baseline
 from .errors import ExperimentError
-from .files import MANIFEST, write_table, write_text_atomic
+from .files import write_table, write_text_atomic
+from .limits import check_output_size
+from .manifest import MANIFEST, prepare_out_dir, record_outputs, release_out_dir
 from .outcomes import HEADLINE_OUTCOMES
 from .results import ExperimentResult
 from .cluster import connect_scheduler
-from .runner import RunSpec, RunStore, combine, prepare_out_dir, run_all
+from .runner import RunSpec, RunStore, combine, run_all
 from .stats import format_statistics, numeric_outcomes
 
 __all__ = ["Plan", "Output", "Executed", "Analysis", "run_experiment", "figure_formats", "stat_columns",
@@ -111,6 +113,7 @@ def _execute(plan: Plan, output: Output) -> Executed:
     specs = plan.specs
     try:
         out_dir = store = None
+        check_output_size(specs)  # before anything is written
         if output.out is not None:
             out_dir = prepare_out_dir(output.out, plan.experiment, specs)
             store = RunStore(out_dir)
@@ -194,17 +197,21 @@ def run_experiment(plan: Plan, output: Output, analyse: Callable[[Executed], Ana
     """Run ``plan`` and write its outputs; ``analyse`` turns the combined runs into the result."""
     formats = figure_formats(output.figures)
     plan.specs = with_baseline(plan.specs, plan.baseline_day, plan.experiment)
-    executed = _execute(plan, output)
-    analysis = analyse(executed)
-    result = analysis.result
-    files: list[Path] = []
-    if result.out_dir is not None:
-        for name, df in analysis.tables.items():
-            files += write_table(df, result.out_dir / f"{name}.parquet", csv=output.csv)
-        if formats:
-            result.figures = analysis.figures(result, formats)
-            files += result.figures
-    result.report = _report(result, executed.info, files, analysis.extra_report)
-    if result.out_dir is not None:
-        write_text_atomic(result.out_dir / "report.txt", result.report + "\n")
+    try:  # the output directory's lock (taken by prepare_out_dir) is held until every file is written
+        executed = _execute(plan, output)
+        analysis = analyse(executed)
+        result = analysis.result
+        files: list[Path] = []
+        if result.out_dir is not None:
+            for name, df in analysis.tables.items():
+                files += write_table(df, result.out_dir / f"{name}.parquet", csv=output.csv)
+            if formats:
+                result.figures = analysis.figures(result, formats)
+                files += result.figures
+        result.report = _report(result, executed.info, files, analysis.extra_report)
+        if result.out_dir is not None:
+            report = write_text_atomic(result.out_dir / "report.txt", result.report + "\n")
+            record_outputs(result.out_dir, [*files, report])
+    finally:
+        release_out_dir(output.out)
     return result

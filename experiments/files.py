@@ -1,32 +1,27 @@
-"""Files written by experiments, written once: atomic writes, JSON, tables, manifest, git commit.
+"""Files written by experiments, written once: text, tables, git commit, environment record.
 
-Every file is written to a temporary file next to its destination and renamed into
-place (``os.replace``), so a reader never sees half a file and an interrupted write
-leaves only a ``.*.tmp`` file that the next run deletes.
+Every file is written through :func:`experiments.safeio.atomic_write` (a temporary
+file beside its destination, renamed into place, with the umask's permissions), so
+a reader never sees half a file and an interrupted write leaves only a ``.*.tmp``
+file that the next run deletes. The manifest lives in :mod:`experiments.manifest`.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import importlib.metadata as md
-import json
-import os
 import platform
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
-import numpy as np
 import pandas as pd
 
 from model import __version__ as MODEL_VERSION
 
-from .errors import ExperimentError
+from .safeio import atomic_write, json_default, write_json_atomic
 
 __all__ = [
-    "MANIFEST",
     "atomic_write",
     "write_text_atomic",
     "write_json_atomic",
@@ -34,54 +29,16 @@ __all__ = [
     "json_default",
     "git_commit",
     "environment_info",
-    "prepare_out_dir",
 ]
 
-MANIFEST = "manifest.json"
-MANIFEST_FORMAT = 1
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write via ``write(tmp)`` to a temporary file next to ``path``, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        write(tmp_path)
-        os.replace(tmp_path, path)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically, creating the parent folder."""
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically, creating the parent folder; return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
-
-
-def json_default(o: Any) -> Any:
-    """JSON for numpy scalars and arrays, sets, tuples and paths."""
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return float(o)
-    if isinstance(o, (np.bool_,)):
-        return bool(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, (set, frozenset, tuple)):
-        return list(o)
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON serializable: {type(o).__name__}")
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON atomically."""
-    atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, sort_keys=False, default=json_default)))
+    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def write_table(df: pd.DataFrame, path: Path, csv: bool = False) -> list[Path]:
@@ -136,94 +93,3 @@ def environment_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "libraries": libs,
     }
-
-
-def _normalize(obj: Any) -> Any:
-    return json.loads(json.dumps(obj, default=json_default, sort_keys=True))
-
-
-def _flat_diff(a: Any, b: Any, prefix: str = "") -> list[str]:
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = []
-        for k in list(dict.fromkeys([*a.keys(), *b.keys()])):
-            p = f"{prefix}.{k}" if prefix else str(k)
-            if k not in a:
-                out.append(f"{p} (new)")
-            elif k not in b:
-                out.append(f"{p} (missing now)")
-            else:
-                out.extend(_flat_diff(a[k], b[k], p))
-        return out
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        out = []
-        for i, (x, y) in enumerate(zip(a, b)):
-            out.extend(_flat_diff(x, y, f"{prefix}[{i}]"))
-        return out
-    if a != b:
-        sa, sb = json.dumps(a), json.dumps(b)
-        if len(sa) > 40 or len(sb) > 40:
-            return [prefix]
-        return [f"{prefix}: {sa} -> {sb}"]
-    return []
-
-
-def prepare_out_dir(out: str | os.PathLike, experiment: dict[str, Any], runs: Sequence[Any]) -> Path:
-    """Check ``out`` can hold this experiment; write (or keep) its manifest; return the path.
-
-    ``runs`` are the experiment's :class:`~experiments.runner.RunSpec` objects. Raises
-    :class:`ExperimentError` when the directory cannot be written, holds a different
-    experiment, or holds unrelated files -- before any run starts.
-    """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ExperimentError(f"output directory '{out}' exists and is a file")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=out, prefix=".write-probe.", suffix=".tmp")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise ExperimentError(f"output directory '{out}' is not writable: {exc.strerror or exc}") from None
-
-    experiment = _normalize(experiment)
-    manifest_path = out / MANIFEST
-    if manifest_path.exists():
-        try:
-            old = json.loads(manifest_path.read_text())
-        except (OSError, ValueError) as exc:
-            raise ExperimentError(f"output directory '{out}' holds an unreadable {MANIFEST} ({exc}); "
-                                  "choose another --out or delete it") from None
-        old_exp = old.get("experiment")
-        if old_exp != experiment:
-            diffs = _flat_diff(old_exp if isinstance(old_exp, dict) else {}, experiment)
-            shown = "; ".join(diffs[:6]) + (f"; ... ({len(diffs) - 6} more)" if len(diffs) > 6 else "")
-            raise ExperimentError(
-                f"output directory '{out}' holds a different experiment "
-                f"(differs in: {shown or 'experiment definition'}). "
-                "Re-run the original command to resume it, or choose a new --out."
-            )
-        env = environment_info()
-        if old.get("git_commit") and env["git_commit"] and old["git_commit"] != env["git_commit"]:
-            print(
-                f"note: resuming an experiment started at commit {old['git_commit'][:10]} "
-                f"with code at {env['git_commit'][:10]}",
-                file=sys.stderr,
-            )
-        return out
-    leftovers = [p for p in out.iterdir() if not p.name.startswith(".")]
-    if leftovers:
-        raise ExperimentError(
-            f"output directory '{out}' is not empty and holds no {MANIFEST} "
-            f"(found {', '.join(sorted(p.name for p in leftovers)[:5])}); choose a new or empty --out"
-        )
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        **environment_info(),
-        "experiment": experiment,
-        "runs": [
-            {"run_id": s.run_id, **s.labels, "seed": s.seed, "spawn_key": list(s.spawn_key or ())} for s in runs
-        ],
-    }
-    write_json_atomic(manifest_path, manifest)
-    return out

@@ -14,6 +14,7 @@ import pandas as pd
 from . import figures as plots
 from .design import baseline_days
 from .errors import ExperimentError
+from .manifest import verify_outputs
 from .outcomes import HEADLINE_OUTCOMES
 
 __all__ = ["ExperimentResult", "ComparisonResult", "CohortResult", "SweepResult", "load_results"]
@@ -120,6 +121,7 @@ def load_results(out: str | os.PathLike) -> ExperimentResult:
     missing = [n for n in ("timeseries", "outcomes", "statistics") if not (out / f"{n}.parquet").exists()]
     if missing:
         raise ExperimentError(f"'{out}' is not finished (no {', '.join(missing)}.parquet); re-run its command")
+    verify_outputs(out, [*out.glob("*.parquet"), *sorted((out / "snapshots").glob("*.npz"))])
     ts = pd.read_parquet(out / "timeseries.parquet")
     oc = pd.read_parquet(out / "outcomes.parquet")
     st = pd.read_parquet(out / "statistics.parquet")

@@ -25,20 +25,14 @@ runs it or in what order, so serial, pool and Dask runs give identical tables.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import json
-import multiprocessing
 import os
-import re
+import sys
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from model import TherapyScenario
@@ -46,8 +40,13 @@ from model.viz.recording import RecordingWriter
 
 from .cluster import connect_scheduler, default_workers
 from .errors import ExperimentError, ExperimentInterrupted
-from .files import atomic_write, environment_info, json_default, prepare_out_dir, write_json_atomic, write_table
+from .files import environment_info, write_table
+from .manifest import prepare_out_dir
 from .outcomes import compute_outcomes
+from .runspec import RunResult, RunSpec, safe_name
+from .runstore import RunStore
+from .safeio import atomic_write, write_json_atomic
+from .workers import make_pool, sigint_deferred
 
 __all__ = [
     "ExperimentError",
@@ -64,102 +63,12 @@ __all__ = [
     "environment_info",
     "write_table",
     "write_json_atomic",
+    "atomic_write",
     "connect_scheduler",
     "default_workers",
 ]
 
-_META_OUTCOMES = b"tumor_immune.outcomes"
-_META_SPEC = b"tumor_immune.spec"
-
-
 # =========================================================================== specs
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """Everything one simulation needs (picklable, JSON-friendly).
-
-    Attributes:
-        run_id: unique, file-name-safe identifier within the experiment.
-        labels: identity columns for the tidy tables (``scenario``, ``replicate``, ...).
-        scenario: the run's full scenario definition (:meth:`TherapyScenario.to_dict`).
-        seed: root seed of the experiment.
-        spawn_key: this run's position in the seed tree.
-        sample_hours: time-series rows kept every this many hours (plus the last).
-        snapshot_days: days at which spatial snapshots are taken (empty: none).
-        baseline_day: RECIST baseline for the response outcomes (see ``experiments.outcomes``).
-        record_every: model steps between recorded lattice frames (0: no recording).
-        record_to: the recording file (``<out>/recordings/<run_id>.h5``) when ``record_every`` > 0.
-        setup: optional hook ``setup(model)`` called once on the built model before the
-            first step (e.g. a different initial layout). Must be picklable (a module-level
-            function or a :func:`functools.partial` of one) to run on a pool or cluster.
-        probe: optional read-out ``probe(model) -> {name: number}`` called before every
-            step and once after the last; each name becomes a column of the run's time
-            series, aligned with the data collector's rows (the value before step ``i`` is
-            the state of row ``i``). Needs ``lattice.collect_every_steps = 1``; picklable
-            like ``setup``.
-
-    With ``spawn_key=None`` the model gets the integer ``seed`` itself
-    (``TumorImmuneModel(rng=seed)``, Mesa's integer-seed convention) instead of a
-    ``SeedSequence`` child; the validation suite draws its seeds that way.
-    """
-
-    run_id: str
-    labels: dict[str, Any]
-    scenario: dict[str, Any]
-    seed: int
-    spawn_key: tuple[int, ...] | None
-    sample_hours: float = 6.0
-    snapshot_days: tuple[float, ...] = ()
-    baseline_day: float = 0.0
-    record_every: int = 0
-    record_to: str = ""
-    setup: Callable[[Any], None] | None = None
-    probe: Callable[[Any], Mapping[str, float]] | None = None
-
-    def seed_sequence(self) -> np.random.SeedSequence:
-        """This run's independent random stream."""
-        return np.random.SeedSequence(self.seed, spawn_key=tuple(self.spawn_key or ()))
-
-    def model_rng(self) -> np.random.Generator | int:
-        """What the model is seeded with: this run's stream, or the plain seed (``spawn_key=None``)."""
-        if self.spawn_key is None:
-            return int(self.seed)
-        return np.random.default_rng(self.seed_sequence())
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-friendly form (stored with each run's table)."""
-        out = {
-            "run_id": self.run_id,
-            "labels": self.labels,
-            "scenario": self.scenario,
-            "seed": self.seed,
-            "spawn_key": None if self.spawn_key is None else list(self.spawn_key),
-            "sample_hours": self.sample_hours,
-            "snapshot_days": list(self.snapshot_days),
-            "baseline_day": self.baseline_day,
-            **({"record_every": self.record_every, "record_to": self.record_to} if self.record_every else {}),
-        }
-        for name, hook in (("setup", self.setup), ("probe", self.probe)):
-            if hook is not None:  # recorded by name only (the code is in the repository)
-                out[name] = repr(hook)
-        return out
-
-
-@dataclass
-class RunResult:
-    """What :func:`execute_run` returns: sampled time series, outcomes, snapshots."""
-
-    run_id: str
-    timeseries: pd.DataFrame
-    outcomes: dict[str, Any]
-    snapshots: dict[str, np.ndarray] | None = None
-    wall_seconds: float = 0.0
-
-
-def safe_name(name: str) -> str:
-    """A file-name-safe version of ``name``."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("._") or "run"
 
 
 def _snapshot(model, days: float, store: dict[str, list]) -> None:
@@ -231,8 +140,11 @@ def execute_run(spec: RunSpec) -> RunResult:
     if spec.sample_hours and spec.sample_hours > 0:
         # the first recorded row at or after each multiple of sample_hours, plus the last row
         hours = full["hours"].to_numpy(dtype=float)
-        grid = np.arange(0.0, hours[-1] + 1e-9, spec.sample_hours)
-        idx = np.unique(np.r_[np.searchsorted(hours, grid - 1e-6, side="left"), hours.size - 1])
+        if hours.size < 2 or spec.sample_hours < float(np.min(np.diff(hours))):
+            idx = np.arange(hours.size)  # finer than the time step: every row (no giant grid)
+        else:
+            grid = np.arange(0.0, hours[-1] + 1e-9, spec.sample_hours)
+            idx = np.unique(np.r_[np.searchsorted(hours, grid - 1e-6, side="left"), hours.size - 1])
         ts = full.iloc[idx[idx < hours.size]]
     ts = ts.reset_index(drop=True)
     for i, (k, v) in enumerate(spec.labels.items()):
@@ -243,102 +155,39 @@ def execute_run(spec: RunSpec) -> RunResult:
     return RunResult(spec.run_id, ts, outcomes, snapshots, time.perf_counter() - t0)
 
 
-# =========================================================================== storage
-
-
-class RunStore:
-    """One Parquet file per finished run under ``<out>/runs`` (plus snapshots)."""
-
-    def __init__(self, out_dir: Path):
-        self.out_dir = Path(out_dir)
-        self.runs_dir = self.out_dir / "runs"
-        self.snap_dir = self.out_dir / "snapshots"
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
-        self.snap_dir.mkdir(parents=True, exist_ok=True)
-
-    def run_path(self, run_id: str) -> Path:
-        return self.runs_dir / f"{run_id}.parquet"
-
-    def snapshot_path(self, run_id: str) -> Path:
-        return self.snap_dir / f"{run_id}.npz"
-
-    def clean_stray(self) -> int:
-        """Delete temporary files left by interrupted writes; return how many."""
-        n = 0
-        for d in (self.out_dir, self.runs_dir, self.snap_dir):
-            for p in d.glob(".*.tmp"):
-                p.unlink(missing_ok=True)
-                n += 1
-        return n
-
-    def is_done(self, spec: RunSpec) -> bool:
-        """True if the run's file exists and is readable (an unreadable one is deleted)."""
-        path = self.run_path(spec.run_id)
-        if not path.exists():
-            return False
-        try:
-            meta = pq.read_schema(path).metadata or {}
-            ok = _META_OUTCOMES in meta
-            if ok and spec.snapshot_days:
-                ok = self.snapshot_path(spec.run_id).exists()
-        except Exception:
-            ok = False
-        if not ok:
-            path.unlink(missing_ok=True)
-        return ok
-
-    def write(self, spec: RunSpec, result: RunResult) -> None:
-        if result.snapshots is not None:
-            def _save_npz(p: Path) -> None:
-                with open(p, "wb") as fh:
-                    np.savez_compressed(fh, **result.snapshots)
-
-            atomic_write(self.snapshot_path(spec.run_id), _save_npz)
-        table = pa.Table.from_pandas(result.timeseries, preserve_index=False)
-        meta = dict(table.schema.metadata or {})
-        meta[_META_OUTCOMES] = json.dumps(result.outcomes, default=json_default).encode()
-        meta[_META_SPEC] = json.dumps(spec.to_json(), default=json_default).encode()
-        table = table.replace_schema_metadata(meta)
-        atomic_write(self.run_path(spec.run_id), lambda p: pq.write_table(table, p))
-
-    def read(self, spec: RunSpec) -> RunResult:
-        table = pq.read_table(self.run_path(spec.run_id))
-        outcomes = json.loads(table.schema.metadata[_META_OUTCOMES])
-        return RunResult(spec.run_id, table.to_pandas(), outcomes, None)
-
-    def read_snapshots(self, run_id: str) -> dict[str, np.ndarray] | None:
-        path = self.snapshot_path(run_id)
-        if not path.exists():
-            return None
-        with np.load(path) as data:
-            return {k: data[k] for k in data.files}
-
-
 # =========================================================================== execution
 
 
-def _iter_serial(specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunResult]]:
+NO_MAIN_GUARD = (
+    "worker processes died while starting. A script that calls compare()/sweep()/cohort() must do so "
+    "under `if __name__ == \"__main__\":` (each worker re-imports the script), or pass workers=1"
+)
+
+
+def _iter_serial(specs: Sequence[RunSpec], state: dict) -> Iterator[tuple[RunSpec, RunResult]]:
     for s in specs:
         yield s, execute_run(s)
 
 
-def _mp_context():
-    """``forkserver`` with the model preloaded where available (fast, thread-safe), else ``spawn``."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["experiments.runner", "model"])
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
 def _iter_pool(specs: Sequence[RunSpec], workers: int, state: dict) -> Iterator[tuple[RunSpec, RunResult]]:
-    ctx = _mp_context()
-    ex = cf.ProcessPoolExecutor(max_workers=min(workers, len(specs)), mp_context=ctx)
-    state["cancel"] = lambda: ex.shutdown(wait=True, cancel_futures=True)
-    try:
+    with sigint_deferred():  # Ctrl-C is acted on once every worker has started
+        ex = make_pool(min(workers, len(specs)))
+        state["cancel"] = lambda: ex.shutdown(wait=True, cancel_futures=True)
         futs = {ex.submit(execute_run, s): s for s in specs}
+        state["futures"] = futs
+    got = 0
+    try:
         for fut in cf.as_completed(futs):
-            yield futs[fut], fut.result()
+            try:
+                result = fut.result()
+            except cf.process.BrokenProcessPool:
+                if got == 0:
+                    raise ExperimentError(NO_MAIN_GUARD) from None
+                raise ExperimentInterrupted(
+                    "a worker process died unexpectedly (killed by the system, e.g. out of memory?); "
+                    "finished runs are saved; re-run the same command to resume", completed=got) from None
+            got += 1
+            yield futs[fut], result
     finally:
         ex.shutdown(wait=True, cancel_futures=True)
 
@@ -358,6 +207,22 @@ def _iter_dask(specs: Sequence[RunSpec], client: Any, state: dict) -> Iterator[t
         client.cancel(futures)
 
 
+def _drain(state: dict, handled: set[str]) -> list[tuple[RunSpec, RunResult]]:
+    """After Ctrl-C: let the pool's runs in progress finish; return the finished, unwritten ones."""
+    futs = state.get("futures")
+    if not futs:
+        return []
+    print("\ninterrupted: letting the runs in progress finish and saving them "
+          "(press Ctrl-C again to abandon them)", file=sys.stderr)
+    state["cancel"]()
+    out = []
+    for fut, spec in futs.items():
+        if spec.run_id in handled or fut.cancelled() or not fut.done() or fut.exception() is not None:
+            continue
+        out.append((spec, fut.result()))
+    return out
+
+
 def run_all(
     specs: Sequence[RunSpec],
     store: RunStore | None = None,
@@ -371,13 +236,17 @@ def run_all(
     """Run every spec not yet finished; write each result as it arrives.
 
     Args:
-        specs: all runs of the experiment (finished ones are skipped when ``store`` is given).
+        specs: all runs of the experiment (finished ones are skipped when ``store`` is given;
+            a run whose files fail :meth:`RunStore.check` is redone, with a note on stderr).
         store: where results go; ``None`` keeps them in memory and returns them.
         workers: local processes (default: all cores; 1 runs serially in this process).
         client: a Dask ``Client``; when given, runs go to its cluster instead.
         progress: show a tqdm progress bar.
         stop_after: test hook; stop (raising :class:`ExperimentInterrupted`) after this
             many new runs have been written.
+
+    Ctrl-C stops submitting runs, lets the pool's runs in progress finish, saves
+    them and raises :class:`ExperimentInterrupted` saying how many runs are saved.
 
     Returns:
         ``({run_id: RunResult} when store is None else None, number of runs already finished)``.
@@ -386,11 +255,18 @@ def run_all(
     if workers < 1:
         raise ExperimentError(f"workers = {workers} must be >= 1")
     memory: dict[str, RunResult] = {}
+    pending = list(specs)
     if store is not None:
         store.clean_stray()
-        pending = [s for s in specs if not store.is_done(s)]
-    else:
-        pending = list(specs)
+        pending = []
+        for s in specs:
+            problem = store.check(s)
+            if problem is not None and problem != "missing":
+                print(f"note: redoing run {s.run_id}: its file {problem}", file=sys.stderr)
+            if problem is not None:
+                store.discard(s)
+                pending.append(s)
+        store.flush()
     done_before = len(specs) - len(pending)
     bar = tqdm(total=len(specs), initial=done_before, desc=desc, unit="run", disable=not progress, dynamic_ncols=True)
     state: dict[str, Any] = {}
@@ -400,31 +276,47 @@ def run_all(
     if client is not None:
         it = _iter_dask(pending, client, state)
     elif workers == 1 or len(pending) == 1:
-        it = _iter_serial(pending)
+        it = _iter_serial(pending, state)
     else:
         it = _iter_pool(pending, workers, state)
-    written = 0
+    written: list[str] = []
+
+    def keep(spec: RunSpec, result: RunResult) -> None:
+        if store is not None:
+            store.write(spec, result)
+        else:
+            memory[spec.run_id] = result
+        written.append(spec.run_id)
+        bar.update(1)
+
     try:
         for spec, result in it:
-            if store is not None:
-                store.write(spec, result)
-            else:
-                memory[spec.run_id] = result
-            written += 1
-            bar.update(1)
-            if stop_after is not None and written >= stop_after and written < len(pending):
+            keep(spec, result)
+            if stop_after is not None and len(written) >= stop_after and len(written) < len(pending):
                 if "cancel" in state:
                     state["cancel"]()
                 raise ExperimentInterrupted(
-                    f"stopped after {written} of {len(pending)} pending runs (stop_after={stop_after}); "
+                    f"stopped after {len(written)} of {len(pending)} pending runs (stop_after={stop_after}); "
                     "re-run the same command to resume",
-                    completed=done_before + written,
+                    completed=done_before + len(written),
                 )
+    except KeyboardInterrupt:
+        for spec, result in _drain(state, set(written)):
+            keep(spec, result)
+        total = done_before + len(written)
+        raise ExperimentInterrupted(
+            f"{total} of {len(specs)} runs are saved ({len(written)} finished in this session)"
+            + ("; re-run the same command to resume" if store is not None else ""),
+            completed=total,
+            by_user=True,
+        ) from None
     finally:
         close = getattr(it, "close", None)
         if close:
             close()
         bar.close()
+        if store is not None:
+            store.flush()
     return (memory if store is None else None), done_before
 
 

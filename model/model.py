@@ -20,8 +20,9 @@ Step order (one step = ``lattice.dt_hours``), as :meth:`TumorImmuneModel.step` r
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from typing import Any, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import mesa
 import numpy as np
@@ -63,7 +64,7 @@ from .checkpoint import restore as restore_bytes
 from .engine.parameters import ParameterError, Parameters
 from .engine.tissue import Tissue
 from .scenarios import get_scenario, register_model_class
-from .therapy import RuleModifiers
+from .therapy import RuleModifiers, Treatment, TreatmentError, is_number
 
 __all__ = ["TumorImmuneModel", "FIELD_NAMES", "CELL_TYPES", "TUMOR_DEATH_CAUSES"]
 
@@ -103,6 +104,11 @@ class TumorImmuneModel(mesa.Model):
         **overrides: Any,
     ) -> None:
         super().__init__(rng=rng)
+        if parameters is not None and not isinstance(parameters, Parameters):
+            raise ParameterError(
+                f"parameters = {type(parameters).__name__} must be a Parameters object; for overrides pass "
+                "Parameters().replace({...}) or keyword overrides such as lattice__width_sites=50"
+            )
         scenario = None
         if scenario_name is not None:
             scenario = get_scenario(scenario_name)
@@ -114,9 +120,11 @@ class TumorImmuneModel(mesa.Model):
         flat = {k.replace("__", "."): v for k, v in overrides.items()}
         self.p: Parameters = base.replace(flat) if flat else base.replace({})
         self.scenario_definition = scenario
+        if duration_days is not None:
+            if not (is_number(duration_days) and math.isfinite(duration_days) and duration_days > 0):
+                raise ParameterError(f"duration_days = {duration_days!r} must be a finite number of days > 0")
+            duration_days = float(duration_days)
         self.duration_days = duration_days
-        if duration_days is not None and not duration_days > 0:
-            raise ParameterError(f"duration_days = {duration_days!r} must be > 0")
 
         lp = self.p.lattice
         if lp.field_precision_bits not in (32, 64):
@@ -150,7 +158,16 @@ class TumorImmuneModel(mesa.Model):
         self.bone = BoneNiche()
         self._clone_counter = 1
         self.modifiers = RuleModifiers()
+        if treatments is not None and (isinstance(treatments, (str, Mapping)) or not isinstance(treatments, Iterable)):
+            raise TreatmentError(f"treatments = {treatments!r} must be a list of Treatment objects")
         self.treatments = list(treatments or [])
+        for i, t in enumerate(self.treatments):
+            if not isinstance(t, Treatment):
+                raise TreatmentError(
+                    f"treatments[{i}] = {t!r} must be a Treatment object, e.g. make_treatment({t!r})"
+                    if isinstance(t, str) else
+                    f"treatments[{i}] = {t!r} must be a Treatment object (see make_treatment)"
+                )
         for t in self.treatments:
             t.bind(self)
 
@@ -189,6 +206,7 @@ class TumorImmuneModel(mesa.Model):
     # ------------------------------------------------------------ step
     def step(self) -> None:
         """Advance the model by one time step of ``lattice.dt_hours``, in the documented order."""
+        self.check_finite()  # state edited from outside (scripts, the page) is checked too
         self.apply_treatments()
         marrow.advance_marrow(self)
         self.tissue.clear_sources()
@@ -212,11 +230,21 @@ class TumorImmuneModel(mesa.Model):
         k = self.p.lattice.field_update_every_steps
         if self.steps % k == 0:
             self.tissue.step_fields(self.dt * k)
+            self.check_finite()
         self.tissue.refresh_empty_layer()
         if self.steps % self.p.lattice.collect_every_steps == 0:
             self.collect()
         if self.duration_days is not None and self.days >= self.duration_days - 1e-9:
             self.running = False
+
+    def check_finite(self) -> None:
+        """Raise :class:`ParameterError` if a field holds NaN or inf (extreme inputs; never silently go on)."""
+        for name, f in self.fields.items():
+            if not np.isfinite(f.values).all():
+                raise ParameterError(
+                    f"field '{name}' became non-finite at step {self.steps} (day {self.days:g}): "
+                    "a parameter or dose is too extreme for the model"
+                )
 
     def apply_treatments(self) -> None:
         """Fresh, neutral rule modifiers; every treatment doses and writes its effect into them."""
@@ -243,7 +271,9 @@ class TumorImmuneModel(mesa.Model):
         return model
 
     def run_days(self, days: float) -> None:
-        """Step the model for ``days`` simulated days."""
+        """Step the model for ``days`` simulated days (a finite number >= 0)."""
+        if not (is_number(days) and math.isfinite(days) and days >= 0):
+            raise ParameterError(f"days = {days!r} must be a finite number of days >= 0")
         for _ in range(int(round(days * 24.0 / self.dt))):
             self.step()
 

@@ -324,10 +324,22 @@ class Parameters:
         Unknown keys raise :class:`ParameterError` with the closest valid name.
         """
         new = _deepcopy(self)
+        if overrides is not None and not isinstance(overrides, Mapping):
+            raise ParameterError(
+                f"overrides = {overrides!r} must be a mapping of dotted parameter names to values, "
+                "e.g. {'lattice.width_sites': 50}"
+            )
         items = dict(overrides or {})
         items.update({k.replace("__", "."): v for k, v in kw.items()})
         valid = set(self.names())
         for key, value in items.items():
+            if not isinstance(key, str):
+                raise ParameterError(
+                    f"parameter name {key!r} must be a string such as 'lattice.width_sites' "
+                    "(see docs/parameters.md for all names)"
+                )
+            if isinstance(value, np.generic) and not isinstance(value, np.bool_):
+                value = value.item()  # np.int64 / np.float32 (mesa.batch_run with np.arange) -> int / float
             if key not in valid:
                 hint = close_match_hint(key, sorted(valid))
                 raise ParameterError(f"unknown parameter '{key}'{hint} (see docs/parameters.md for all names)")

@@ -75,7 +75,13 @@ def get_scenario(name: str | os.PathLike) -> TherapyScenario:
     """A registered scenario by name, or a TOML file path (``*.toml``)."""
     if isinstance(name, TherapyScenario):
         return name
+    if not isinstance(name, (str, os.PathLike)):
+        raise ScenarioError(
+            f"scenario = {name!r} must be a scenario name (a string; see list_scenarios()) or a path to a .toml file"
+        )
     text = os.fspath(name)
+    if not isinstance(text, str):
+        raise ScenarioError(f"scenario path {name!r} must be a text path to a .toml file")
     if text.endswith(".toml"):
         return load_scenario(text)
     if text not in _REGISTRY:
@@ -86,10 +92,14 @@ def get_scenario(name: str | os.PathLike) -> TherapyScenario:
 def load_scenario(path: str | os.PathLike) -> TherapyScenario:
     """Read and validate a scenario from a TOML file."""
     path = Path(path)
-    if not path.is_file():
+    if path.is_dir():
+        raise ScenarioError(f"scenario file '{path}' is a directory, not a TOML file")
+    if not path.exists():
         raise ScenarioError(f"scenario file '{path}' does not exist")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:  # unreadable (permissions), a device, ...
+        raise ScenarioError(f"scenario file '{path}' cannot be read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"scenario file '{path}' is not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:

@@ -35,7 +35,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import tomli_w
@@ -85,7 +85,25 @@ class TherapyScenario:
         if isinstance(self.profile, str):
             self.profile = (self.profile,)
         self.profile = tuple(self.profile)
-        self.treatments = tuple(dict(t) if not isinstance(t, str) else {"type": t} for t in self.treatments)
+        if isinstance(self.treatments, (str, Mapping)) or not isinstance(self.treatments, Iterable):
+            raise ScenarioError(
+                f"scenario '{self.name}': treatments = {self.treatments!r} must be a list of treatment "
+                "names or tables ({'type': ..., **fields})"
+            )
+        specs = []
+        for i, t in enumerate(self.treatments):
+            if isinstance(t, str):
+                specs.append({"type": t})
+            elif isinstance(t, Mapping):
+                specs.append(dict(t))
+            elif isinstance(t, Treatment):
+                specs.append(dict(t.spec()))
+            else:
+                raise ScenarioError(
+                    f"scenario '{self.name}': treatments[{i}] = {t!r} must be a treatment name or a table "
+                    "with a 'type' (see list_treatments)"
+                )
+        self.treatments = tuple(specs)
 
     # ------------------------------------------------------------ building
     def validate(self) -> "TherapyScenario":

@@ -3,7 +3,7 @@
 Private modules are re-exported here, so ``from model.therapy import Radiotherapy`` works.
 """
 
-from .base import CONTINUOUS, Treatment, TreatmentError
+from .base import CONTINUOUS, MAX_DOSES, SCHEDULE_RANGES, Treatment, TreatmentError, is_number
 from .cytotoxic import Chemotherapy, Radiotherapy, Surgery
 from .immunotherapy import (
     AdoptiveCellTransfer,
@@ -22,6 +22,9 @@ __all__ = [
     "Treatment",
     "TreatmentError",
     "CONTINUOUS",
+    "MAX_DOSES",
+    "SCHEDULE_RANGES",
+    "is_number",
     "RuleModifiers",
     "combine_fraction",
     "CheckpointBlockade",

@@ -42,7 +42,7 @@ import numpy as np
 from ..engine.parameters import ParameterError
 from .rules import RuleModifiers
 
-__all__ = ["Treatment", "TreatmentError", "CONTINUOUS", "is_number"]
+__all__ = ["Treatment", "TreatmentError", "CONTINUOUS", "is_number", "SCHEDULE_RANGES", "MAX_DOSES"]
 
 
 class TreatmentError(ParameterError):
@@ -50,6 +50,16 @@ class TreatmentError(ParameterError):
 
 
 CONTINUOUS = "continuous"
+
+#: allowed range, unit and source of the schedule fields every treatment has
+SCHEDULE_RANGES: dict[str, tuple[float, float, str, str]] = {
+    "start_day": (0.0, 3650.0, "days", "choice: runs of up to 10 years"),
+    "interval_days": (0.0, 365.0, "days", "choice: at most a year between doses"),
+    "half_life_hours": (0.01, 1e6, "hours", "choice: 36 s (IFN-alpha 2.9 h) to 1e6 h, i.e. a constant level"),
+    "stop_day": (0.0, 3650.0, "days", "choice: as start_day; inf = the end of the run"),
+}
+#: most doses one treatment entry may give (choice: daily dosing for ~3 years); bounds memory up front
+MAX_DOSES = 1000
 
 
 def is_number(v: Any) -> bool:
@@ -76,6 +86,8 @@ class Treatment:
     description: ClassVar[str] = ""
     #: False for treatments that act once per dose (cells, Gy, resection): no infusion.
     allows_continuous: ClassVar[bool] = True
+    #: allowed ``dose`` range (in ``dose_unit``) and its source
+    dose_range: ClassVar[tuple[float, float, str]] = (0.0, 1000.0, "choice: 100 x the saturating dose of 10 x EC50")
 
     dose: float = 10.0
     start_day: float = 0.0
@@ -150,6 +162,11 @@ class Treatment:
             raise TreatmentError(
                 f"treatment '{k}': doses = {self.doses!r} must be a whole number >= 1 or \"{CONTINUOUS}\""
             )
+        elif self.doses > MAX_DOSES:
+            raise TreatmentError(
+                f"treatment '{k}': doses = {self.doses!r} is above the limit of {MAX_DOSES} doses per treatment "
+                "(choice: daily dosing for ~3 years); add a second entry of the same type for more"
+            )
         if not self.continuous:
             if self.doses > 1 and not self.interval_days > 0:
                 raise TreatmentError(
@@ -163,6 +180,7 @@ class Treatment:
             )
         if not (math.isfinite(self.half_life_hours) and self.half_life_hours > 0):
             raise TreatmentError(f"treatment '{k}': half_life_hours = {self.half_life_hours!r} must be > 0 (hours)")
+        self.check_physical_ranges()
         if duration_days is not None:
             last = self.dose_times_days()[-1]
             if last >= duration_days:
@@ -182,10 +200,29 @@ class Treatment:
     def validate_extra(self) -> None:
         """Subclass hook for treatment-specific fields."""
 
-    def check_range(self, name: str, lo: float, hi: float) -> None:
+    def check_physical_ranges(self) -> None:
+        """Upper (and lower) bounds of the dose and schedule fields, with units and sources (see ``field_ranges``)."""
+        for name, (lo, hi, unit, source) in self.field_ranges().items():
+            v = getattr(self, name)
+            if name == "stop_day" and v == math.inf:
+                continue  # the end of the run
+            self.check_range(name, lo, hi, unit, source)
+
+    def check_range(self, name: str, lo: float, hi: float, unit: str = "", source: str = "") -> None:
+        """Raise :class:`TreatmentError` unless field ``name`` lies in ``[lo, hi]`` (unit and source in the message)."""
         v = getattr(self, name)
         if not (is_number(v) and lo <= v <= hi):
-            raise TreatmentError(f"treatment '{self.kind}': {name} = {v!r} is outside the allowed range [{lo}, {hi}]")
+            where = f" {unit}" if unit else ""
+            why = f" ({source})" if source else ""
+            raise TreatmentError(
+                f"treatment '{self.kind}': {name} = {v!r} is outside the allowed range [{lo}, {hi}]{where}{why}"
+            )
+
+    @classmethod
+    def field_ranges(cls) -> dict[str, tuple[float, float, str, str]]:
+        """``{field: (lo, hi, unit, source)}`` for the dose and schedule fields (others: see ``validate_extra``)."""
+        lo, hi, source = cls.dose_range
+        return {"dose": (lo, hi, cls.dose_unit, source), **SCHEDULE_RANGES}
 
     @staticmethod
     def _step_of(day: float, dt_hours: float) -> int:
@@ -220,6 +257,7 @@ class Treatment:
         for _ in range(due):
             self.concentration += self.dose
             self.on_dose(model)
+        self.check_finite(model)
         if self.concentration > 0:
             self.effect(model, modifiers, self.concentration)
         keep = math.exp(-math.log(2.0) * model.dt / self.half_life_hours)
@@ -229,6 +267,15 @@ class Treatment:
             self.concentration += self.dose * (1.0 - keep)
         if self.concentration < 1e-12:
             self.concentration = 0.0
+        self.check_finite(model)
+
+    def check_finite(self, model: mesa.Model) -> None:
+        """Raise :class:`TreatmentError` if the concentration is inf or NaN (never go on with a warning)."""
+        if not math.isfinite(self.concentration):
+            raise TreatmentError(
+                f"treatment '{self.name}': concentration became {self.concentration!r} at step {model.steps} "
+                f"(dose = {self.dose!r}, half_life_hours = {self.half_life_hours!r}); the model state must stay finite"
+            )
 
     def on_dose(self, model: mesa.Model) -> None:
         """One-off action at each dose (default: none)."""

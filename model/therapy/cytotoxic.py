@@ -31,8 +31,8 @@ class Chemotherapy(Treatment):
     marrow_inhibition_max: float = 0.9  # choice: Friberg 2002 drug effect on proliferating pool
 
     def validate_extra(self) -> None:
-        self.check_range("max_kill_at_division", 0.0, 1.0)
-        self.check_range("marrow_inhibition_max", 0.0, 1.0)
+        self.check_range("max_kill_at_division", 0.0, 1.0, "probability", "a probability")
+        self.check_range("marrow_inhibition_max", 0.0, 1.0, "fraction", "a fraction")
 
     def effect(self, model, m, c):
         e = hill(c)
@@ -55,6 +55,7 @@ class Radiotherapy(Treatment):
     allows_continuous: ClassVar[bool] = False
     kind: ClassVar[str] = "radiotherapy"
     dose_unit: ClassVar[str] = "Gy per fraction"
+    dose_range: ClassVar[tuple[float, float, str]] = (0.0, 30.0, "single-fraction radiosurgery reaches ~24-30 Gy")
     description: ClassVar[str] = "radiotherapy: linear-quadratic kill per fraction, immunogenic death"
     dose: float = 2.0  # conventional 2 Gy fractions
     start_day: float = 5.0
@@ -68,10 +69,10 @@ class Radiotherapy(Treatment):
     circulating_lymphocyte_fraction_hit: float = 0.05  # choice: share of blood pool in the beam
 
     def validate_extra(self) -> None:
-        self.check_range("alpha_per_gy", 0.0, 5.0)
-        self.check_range("beta_per_gy2", 0.0, 5.0)
-        self.check_range("lymphocyte_d0_gy", 1e-3, 100.0)
-        self.check_range("circulating_lymphocyte_fraction_hit", 0.0, 1.0)
+        self.check_range("alpha_per_gy", 0.0, 5.0, "1/Gy", "tissue alphas 0.05-1 /Gy (Fowler 1989)")
+        self.check_range("beta_per_gy2", 0.0, 5.0, "1/Gy^2", "tissue betas 0.01-0.1 /Gy^2 (Fowler 1989)")
+        self.check_range("lymphocyte_d0_gy", 1e-3, 100.0, "Gy", "choice around lymphocyte D0 0.55 Gy")
+        self.check_range("circulating_lymphocyte_fraction_hit", 0.0, 1.0, "fraction", "a fraction")
 
     def surviving_fraction(self) -> float:
         """Linear-quadratic survival of one fraction."""
@@ -106,13 +107,14 @@ class Surgery(Treatment):
     allows_continuous: ClassVar[bool] = False
     kind: ClassVar[str] = "surgery"
     dose_unit: ClassVar[str] = "fraction resected"
+    dose_range: ClassVar[tuple[float, float, str]] = (0.0, 1.0, "a fraction")
     description: ClassVar[str] = "surgery: resects the central fraction of the tumor"
     dose: float = 0.95
     start_day: float = 10.0
     half_life_hours: float = 1.0  # no drug: the reported value is the resected fraction, fading fast
 
     def validate_extra(self) -> None:
-        self.check_range("dose", 0.0, 1.0)
+        self.check_range("dose", 0.0, 1.0, "fraction resected", "a fraction")
 
     def on_dose(self, model):
         pop = model.populations[TumorCell]

@@ -32,8 +32,8 @@ class CheckpointBlockade(Treatment):
     exhaustion_reduction: float = 0.5  # choice: PD-1 blockade partly reinvigorates (Pauken 2016)
 
     def validate_extra(self) -> None:
-        self.check_range("max_blockade", 0.0, 1.0)
-        self.check_range("exhaustion_reduction", 0.0, 1.0)
+        self.check_range("max_blockade", 0.0, 1.0, "fraction", "a fraction")
+        self.check_range("exhaustion_reduction", 0.0, 1.0, "fraction", "a fraction")
 
     def effect(self, model, m, c):
         e = hill(c)
@@ -55,7 +55,7 @@ class InterferonDosing(Treatment):
     tissue_entry_per_hour: float = 40.0  # field units/h per vessel site at C = EC50 (choice: mean tissue level ~0.3 EC50 over a 2-day cycle)
 
     def validate_extra(self) -> None:
-        self.check_range("tissue_entry_per_hour", 0.0, 1e4)
+        self.check_range("tissue_entry_per_hour", 0.0, 1e4, "field units/h per vessel site", "choice: 250 x the default 40")
 
     def effect(self, model, m, c):
         m.interferon_infusion_per_hour += self.tissue_entry_per_hour * c
@@ -76,7 +76,7 @@ class AntiOSM(Treatment):
     max_neutralization: float = 0.95  # choice
 
     def validate_extra(self) -> None:
-        self.check_range("max_neutralization", 0.0, 1.0)
+        self.check_range("max_neutralization", 0.0, 1.0, "fraction", "a fraction")
 
     def effect(self, model, m, c):
         m.osm_neutralization = combine_fraction(m.osm_neutralization, self.max_neutralization * hill(c))
@@ -98,8 +98,8 @@ class TregDepletion(Treatment):
     recruitment_reduction: float = 0.8  # choice
 
     def validate_extra(self) -> None:
-        self.check_range("depletion_fraction", 0.0, 1.0)
-        self.check_range("recruitment_reduction", 0.0, 1.0)
+        self.check_range("depletion_fraction", 0.0, 1.0, "fraction", "a fraction")
+        self.check_range("recruitment_reduction", 0.0, 1.0, "fraction", "a fraction")
 
     def on_dose(self, model):
         pop = model.populations[RegulatoryTCell]
@@ -126,7 +126,7 @@ class CancerVaccine(Treatment):
     max_boost: float = 2.0  # fold increase of T-cell influx at saturation (choice)
 
     def validate_extra(self) -> None:
-        self.check_range("max_boost", 0.0, 100.0)
+        self.check_range("max_boost", 0.0, 100.0, "fold", "choice: 50 x the default 2")
 
     def effect(self, model, m, c):
         m.cd8_recruitment_factor *= 1.0 + self.max_boost * hill(c)
@@ -151,6 +151,7 @@ class AdoptiveCellTransfer(Treatment):
 
     kind: ClassVar[str] = "adoptive_transfer"
     dose_unit: ClassVar[str] = "cells"
+    dose_range: ClassVar[tuple[float, float, str]] = (0.0, 1e5, "choice: ~700 x the default 150; a window holds fewer free sites")
     description: ClassVar[str] = "adoptive T-cell transfer / CAR-T: injects effector T-cells"
     allows_continuous: ClassVar[bool] = False
     dose: float = 150.0  # choice: ~1e9-1e10 infused cells, of which a window this size receives O(100)

@@ -30,7 +30,7 @@ class HormoneTherapy(Treatment):
     max_brake: float = 0.7  # choice: ~70% fewer divisions in ER-high tumors
 
     def validate_extra(self) -> None:
-        self.check_range("max_brake", 0.0, 1.0)
+        self.check_range("max_brake", 0.0, 1.0, "fraction", "a fraction")
 
     def effect(self, model, m, c):
         m.proliferation_factor *= 1.0 - self.max_brake * model.p.tumor.er_expression * hill(c)
@@ -50,7 +50,7 @@ class HER2Targeted(Treatment):
     max_brake: float = 0.6  # choice
 
     def validate_extra(self) -> None:
-        self.check_range("max_brake", 0.0, 1.0)
+        self.check_range("max_brake", 0.0, 1.0, "fraction", "a fraction")
 
     def effect(self, model, m, c):
         m.proliferation_factor *= 1.0 - self.max_brake * model.p.tumor.her2_expression * hill(c)
@@ -63,13 +63,14 @@ class IRF7Restoration(Treatment):
     allows_continuous: ClassVar[bool] = False
     kind: ClassVar[str] = "irf7_restoration"
     dose_unit: ClassVar[str] = "fraction of cells restored"
+    dose_range: ClassVar[tuple[float, float, str]] = (0.0, 1.0, "a fraction")
     description: ClassVar[str] = "IRF7 restoration: switches tumor IRF7 back on (Bidwell et al. 2012)"
     dose: float = 0.9
     start_day: float = 2.0
     half_life_hours: float = 24.0  # reported value only
 
     def validate_extra(self) -> None:
-        self.check_range("dose", 0.0, 1.0)
+        self.check_range("dose", 0.0, 1.0, "fraction of cells restored", "a fraction")
 
     def on_dose(self, model):
         pop = model.populations[TumorCell]
