@@ -93,7 +93,7 @@ class TumorParameters:
     irf7_silenced_fraction: float = param(0.0, "fraction", 0.0, 1.0, "Bidwell et al. 2012: IRF7 silenced in bone-metastatic 4T1.2")
     type1_ifn_secretion_per_hour: float = param(2.0, "field units/h per stressed cell", 0.0, 1000.0, "choice: IRF7-driven IFN-alpha/beta under immune stress (Bidwell et al. 2012)")
     cytokine_secretion_per_hour: float = param(0.3, "field units/h per cell", 0.0, 100.0, "choice: tumor TGF-beta; a large tumor core reaches secretion/decay = 0.5 EC50")
-    osm_division_boost_max: float = param(0.6, "fold increase", 0.0, 10.0, "Queen et al. 2005: OSM raises proliferation signalling (in vivo); choice of size")
+    osm_division_boost_max: float = param(0.6, "fold increase", 0.0, 10.0, "contested sign: Queen et al. 2005 report OSM-driven proliferation signalling in vivo, but OSM inhibits proliferation of breast cancer lines in vitro (Douglas et al. 1998; Queen et al. 2005 themselves); the model takes the pro-growth sign; size is a choice")
     m2_division_boost_max: float = param(0.3, "fold increase", 0.0, 10.0, "choice: M2 trophic support (Qian & Pollard 2010)")
     interferon_division_inhibition_max: float = param(0.3, "fraction", 0.0, 1.0, "QSPIO: IFN-gamma slows tumor division")
     er_expression: float = param(0.0, "0-1", 0.0, 1.0, "profile: estrogen-receptor level; sets how much endocrine therapy brakes division")
@@ -117,7 +117,7 @@ class CD8Parameters:
     antigen_priming_ec50: float = param(200.0, "tumor cells", 1.0, 1e7, "choice: priming needs antigen load in the draining node")
     speed_um_per_min: float = param(5.0, "um/min", 0.0, 30.0, "Boissonnas et al. 2007: ~5 um/min PD-1+, ~10 um/min PD-1-")
     chemotaxis_bias: float = param(0.5, "0-1", 0.0, 1.0, "choice: fraction of moves up the interferon gradient")
-    kill_rate_per_hour: float = param(0.3, "1/h on contact, full antigen", 0.0, 60.0, "PhysiCell cancer_immune: kill attempt 1/15 min; Kather 2017 p=0.3/step; Weigelin 2021 additive hits")
+    kill_rate_per_hour: float = param(0.3, "1/h on contact, full antigen", 0.0, 60.0, "choice: one-hit kill hazard on contact (~3 h per kill, cf. Breart 2008 ~6 h per kill, C4); not PhysiCell's attack rate (1/15 min = 4/h while attached, per attack, not per kill); Kather 2017 uses p = 0.3 per step")
     pd1_inhibition_max: float = param(0.8, "fraction", 0.0, 1.0, "choice: PD-1 ligation abolishes most killing (Gong et al. 2017)")
     treg_suppression_max: float = param(0.6, "fraction", 0.0, 1.0, "QSPIO: Treg inhibition of effector killing")
     cytokine_suppression_max: float = param(0.5, "fraction", 0.0, 1.0, "QSPIO: TGF-beta EC50 inhibition of killing")
@@ -199,7 +199,7 @@ class HostParameters:
     """The patient: immune health and bone-marrow output."""
 
     immune_health: float = param(1.0, "fold of healthy", 0.0, 2.0, "choice: 1 = healthy host; <1 immunocompromised (e.g. SCID-like at 0)")
-    marrow_mean_transit_hours: float = param(125.0, "h", 1.0, 1000.0, "Friberg et al. 2002: neutrophil MTT ~125 h (marrow transit ~5.8 d, Pillay 2010)")
+    marrow_mean_transit_hours: float = param(125.0, "h", 1.0, 1000.0, "choice within Friberg et al. 2002 (neutrophil MTT 88.7 h docetaxel, 124-127 h paclitaxel) and marrow transit ~5.8 d (Pillay 2010); not Friberg's docetaxel value")
     lymphoid_mean_transit_hours: float = param(240.0, "h", 1.0, 2000.0, "choice: lymphocyte recovery after chemotherapy is slower than neutrophil recovery")
     marrow_feedback_gamma: float = param(0.17, "exponent", 0.0, 2.0, "Friberg et al. 2002: feedback exponent 0.161-0.174")
 
