@@ -31,6 +31,7 @@ from scipy import ndimage
 from model import TumorImmuneModel
 
 from .blit import BlitPainter, nice_ceiling
+from .nearest_image import nearest_imshow
 from .snapshot import Snapshot, snapshot_of
 from .style import (
     DPI,
@@ -159,7 +160,7 @@ def extent(w: int, h: int, scale: float, shift: float) -> tuple[float, float, fl
 def cell_artists(ax: Axes, w: int, h: int, scale: float = 1.0, shift: float = 0.0) -> CellArtists:
     """Build the tumor image, vessel crosses and immune markers of a cells panel on ``ax``."""
     ext = extent(w, h, scale, shift)
-    image = ax.imshow(np.zeros((h, w, 3)), origin="lower", interpolation="nearest", extent=ext)
+    image = nearest_imshow(ax, np.zeros((h, w, 3), dtype=np.uint8), ext)
     size = marker_size(ax, w)
     vessels = ax.scatter([], [], s=0.55 * size, marker=VESSEL_STYLE["marker"], c=VESSEL_STYLE["color"],
                          edgecolors=VESSEL_STYLE["edge"], linewidths=0.4, zorder=2)
@@ -244,8 +245,7 @@ class LatticePainter(BlitPainter):
 
         # the field and its white tumor edge as one RGB image, coloured here (field_rgb); the
         # colour bar follows its own mappable, whose range is part of the static state
-        self.field_image = ax_field.imshow(np.zeros((h, w, 3), dtype=np.uint8), origin="lower",
-                                           interpolation="nearest", extent=ext)
+        self.field_image = nearest_imshow(ax_field, np.zeros((h, w, 3), dtype=np.uint8), ext)
         self.field_scale = ScalarMappable(norm=Normalize(0.0, 1.0), cmap=FIELD_CMAP)
         ax_field.set_xlim(ext[:2])
         ax_field.set_ylim(ext[2:])
@@ -326,6 +326,17 @@ class LatticePainter(BlitPainter):
             with getattr(source, "lock", nullcontext()):
                 snap = as_snapshot(source)
             return self._blit_png(self._update(snap, field, shading, title))
+
+
+    def frame_rgb(self, source: Source, field: str = "interferon", shading: str = "antigenicity",
+                  title: str = "Cells") -> np.ndarray:
+        """The figure for ``source``'s state as an RGB array (height x width x 3): drawn as
+        :meth:`png` draws it, not encoded (a movie frame)."""
+        with self.lock:
+            with getattr(source, "lock", nullcontext()):
+                snap = as_snapshot(source)
+            self._blit(self._update(snap, field, shading, title))
+            return self.rgb()
 
 
 def render_lattice_png(source: Source, field: str = "interferon", shading: str = "antigenicity") -> bytes:
