@@ -58,6 +58,11 @@ class BlitPainter:
         self._backgrounds: dict[tuple, object] = {}
         self._static: tuple = ()
 
+    def _redraw_part(self, old: tuple, static: tuple) -> bool:
+        """Bring the bitmap on the canvas (drawn for ``old``) up to ``static`` by redrawing only what differs;
+        False when the whole figure must be redrawn. ``_apply_static(static)`` has been called."""
+        return False
+
     def _hidden_in_background(self) -> list:
         """Dynamic artists drawn by a static parent (e.g. a legend's texts): hidden while the bitmap is drawn."""
         return []
@@ -85,6 +90,11 @@ class BlitPainter:
             self._backgrounds.clear()
         if self._background is None or static != self._static or not isinstance(canvas, FigureCanvasAgg):
             kept = self._backgrounds.pop(static, None) if self.background_cache > 1 else None
+            if kept is None and self._background is not None and isinstance(canvas, FigureCanvasAgg):
+                canvas.restore_region(self._background)
+                self._apply_static(static)
+                if self._redraw_part(self._static, static):
+                    kept = canvas.copy_from_bbox(self.fig.bbox)
             if kept is None:
                 canvas = FigureCanvasAgg(self.fig)
                 self._apply_static(static)

@@ -24,7 +24,8 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.transforms import Bbox, IdentityTransform
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from scipy import ndimage
 
@@ -288,6 +289,27 @@ class LatticePainter(BlitPainter):
 
     def _hidden_in_background(self) -> list:
         return list(self.legend.get_texts())
+
+    def _redraw_part(self, old: tuple, static: tuple) -> bool:
+        """Only the field's colour range changed: repaint the field colour bar's strip (nothing else is there).
+
+        The strip reaches 25 px beyond the bar on each side and down to the figure's edge, so the old
+        tick labels go too (the neighbours are further away).
+        """
+        if old[:2] != static[:2]:
+            return False
+        renderer = self.fig.canvas.get_renderer()
+        cax = self.field_bar.ax
+        bar = cax.get_window_extent(renderer)
+        strip = Bbox.from_extents(bar.x0 - 25, 0, bar.x1 + 25, bar.y1 + 3)
+        box = Bbox.union([strip, cax.get_tightbbox(renderer).padded(3)])
+        x0, y0 = np.floor(box.x0), np.floor(box.y0)
+        blank = Rectangle((x0, y0), np.ceil(box.x1) - x0, np.ceil(box.y1) - y0, transform=IdentityTransform(),
+                          facecolor=self.fig.get_facecolor(), edgecolor="none", antialiased=False)
+        blank.set_figure(self.fig)
+        blank.draw(renderer)
+        cax.draw(renderer)
+        return True
 
     def _dynamic(self) -> list:
         """(axes or figure, artist) drawn every frame, in z-order (axes frames over vessels)."""
