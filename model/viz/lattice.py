@@ -198,9 +198,12 @@ class LatticePainter(BlitPainter):
     """Draws the lattice (cells) beside the chosen field's heatmap.
 
     The figure and its artists are built once per lattice size and then only
-    updated (image data, marker positions, labels): one RGB ``imshow`` for
-    tumor cells, one scatter per immune-cell kind, one ``imshow`` for the field
-    with a tumor-edge overlay.
+    updated (image data, marker positions, labels): one RGB image for tumor
+    cells, one scatter per immune-cell kind, one RGB image for the field with
+    its tumor edge blended in (both :class:`~.nearest_image.NearestImage`).
+    The legend's handles, frames and colour bars are a kept bitmap; a few such
+    bitmaps are kept (one per colour range), and a new colour range repaints
+    only the field's colour bar, so scrubbing a recording seldom redraws the figure.
 
     Example::
 
