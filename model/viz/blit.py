@@ -58,10 +58,13 @@ class BlitPainter:
         self._backgrounds: dict[tuple, object] = {}
         self._static: tuple = ()
 
-    def _redraw_part(self, old: tuple, static: tuple) -> bool:
-        """Bring the bitmap on the canvas (drawn for ``old``) up to ``static`` by redrawing only what differs;
-        False when the whole figure must be redrawn. ``_apply_static(static)`` has been called."""
+    def _partial(self, old: tuple, static: tuple) -> bool:
+        """Whether the bitmap drawn for ``old`` can be brought up to ``static`` by :meth:`_redraw_part`."""
         return False
+
+    def _redraw_part(self) -> None:  # pragma: no cover - only for painters whose _partial says yes
+        """Redraw, over the old bitmap on the canvas, what differs (``_apply_static`` has been called)."""
+        raise NotImplementedError
 
     def _hidden_in_background(self) -> list:
         """Dynamic artists drawn by a static parent (e.g. a legend's texts): hidden while the bitmap is drawn."""
@@ -83,18 +86,20 @@ class BlitPainter:
         return self.fig
 
     def _blit(self, static: tuple) -> None:
-        """Draw the figure on its Agg canvas: the static bitmap (redrawn when ``static`` changed) plus the dynamic artists."""
+        """Draw the figure on its Agg canvas: the static bitmap (redrawn, in part or whole, when ``static``
+        changed) plus the dynamic artists."""
         canvas = self.fig.canvas
         dynamic = self._dynamic()
         if self._background is None or not isinstance(canvas, FigureCanvasAgg):
             self._backgrounds.clear()
         if self._background is None or static != self._static or not isinstance(canvas, FigureCanvasAgg):
             kept = self._backgrounds.pop(static, None) if self.background_cache > 1 else None
-            if kept is None and self._background is not None and isinstance(canvas, FigureCanvasAgg):
+            if (kept is None and self._background is not None and isinstance(canvas, FigureCanvasAgg)
+                    and self._partial(self._static, static)):
                 canvas.restore_region(self._background)
                 self._apply_static(static)
-                if self._redraw_part(self._static, static):
-                    kept = canvas.copy_from_bbox(self.fig.bbox)
+                self._redraw_part()
+                kept = canvas.copy_from_bbox(self.fig.bbox)
             if kept is None:
                 canvas = FigureCanvasAgg(self.fig)
                 self._apply_static(static)

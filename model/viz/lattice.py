@@ -293,14 +293,15 @@ class LatticePainter(BlitPainter):
     def _hidden_in_background(self) -> list:
         return list(self.legend.get_texts())
 
-    def _redraw_part(self, old: tuple, static: tuple) -> bool:
-        """Only the field's colour range changed: repaint the field colour bar's strip (nothing else is there).
+    def _partial(self, old: tuple, static: tuple) -> bool:
+        return old[:2] == static[:2]  # the same shading and field: only the field's colour range moved
+
+    def _redraw_part(self) -> None:
+        """Repaint the field colour bar's strip (nothing else is there).
 
         The strip reaches 25 px beyond the bar on each side and down to the figure's edge, so the old
         tick labels go too (the neighbours are further away).
         """
-        if old[:2] != static[:2]:
-            return False
         renderer = self.fig.canvas.get_renderer()
         cax = self.field_bar.ax
         bar = cax.get_window_extent(renderer)
@@ -312,7 +313,6 @@ class LatticePainter(BlitPainter):
         blank.set_figure(self.fig)
         blank.draw(renderer)
         cax.draw(renderer)
-        return True
 
     def _dynamic(self) -> list:
         """(axes or figure, artist) drawn every frame, in z-order (axes frames over vessels)."""

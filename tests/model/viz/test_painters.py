@@ -110,7 +110,7 @@ class _RedrawEverything(LatticePainter):
 
     background_cache = 1
 
-    def _redraw_part(self, old, static):
+    def _partial(self, old, static):
         return False
 
 
