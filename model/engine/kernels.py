@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["walk_candidates", "walk_resolve", "spectral_update", "any_nonzero", "same_values", "clip_into"]
+__all__ = ["walk_candidates", "walk_resolve", "spectral_update", "spectral_update_into", "any_nonzero", "same_values", "clip_into"]
 
 
 @njit(cache=True, nogil=True)
@@ -117,6 +117,26 @@ def spectral_update(u_hat, decay, gain, s_hat):
         flat_s = s_hat.ravel()
         for i in range(flat_u.size):
             flat_u[i] = flat_u[i] * flat_d[i] + flat_g[i] * flat_s[i]
+
+
+@njit(cache=True, nogil=True)
+def spectral_update_into(u_hat, decay, gain, s_hat, out):
+    """:func:`spectral_update`, also writing the new ``u_hat`` into ``out`` (same shape and dtype)."""
+    flat_u = u_hat.ravel()
+    flat_d = decay.ravel()
+    flat_o = out.ravel()
+    if s_hat.size == 0:
+        for i in range(flat_u.size):
+            v = flat_u[i] * flat_d[i]
+            flat_u[i] = v
+            flat_o[i] = v
+    else:
+        flat_g = gain.ravel()
+        flat_s = s_hat.ravel()
+        for i in range(flat_u.size):
+            v = flat_u[i] * flat_d[i] + flat_g[i] * flat_s[i]
+            flat_u[i] = v
+            flat_o[i] = v
 
 
 @njit(cache=True, nogil=True)
