@@ -33,7 +33,7 @@ import numpy as np
 from scipy import fft
 from scipy.sparse.linalg import LinearOperator, cg
 
-from .kernels import any_nonzero, clip_into, same_values, spectral_update_into
+from .kernels import all_finite, any_nonzero, clip_into, same_values, spectral_update_into
 
 __all__ = ["DiffusionField"]
 
@@ -190,6 +190,10 @@ class DiffusionField:
     def at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Field values at lattice coordinates."""
         return self.values[x, y]
+
+    def is_finite(self) -> bool:
+        """Whether every value is finite (no NaN or inf); one pass, no temporary array."""
+        return bool(all_finite(self.values))
 
     def total(self) -> float:
         """Sum over all sites (field units x sites)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["walk_candidates", "walk_resolve", "spectral_update", "spectral_update_into", "any_nonzero", "same_values", "clip_into"]
+__all__ = ["walk_candidates", "walk_resolve", "spectral_update", "spectral_update_into", "any_nonzero", "all_finite", "same_values", "clip_into"]
 
 
 @njit(cache=True, nogil=True)
@@ -147,6 +147,17 @@ def any_nonzero(a):
             if a[i, j] != 0:
                 return True
     return False
+
+
+@njit(cache=True, nogil=True)
+def all_finite(a):
+    """``np.isfinite(a).all()`` for a 2D array, with no temporary (stops at the first NaN or inf)."""
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            v = a[i, j]
+            if v - v != 0.0:  # NaN - NaN and inf - inf are NaN; finite - itself is 0
+                return False
+    return True
 
 
 @njit(cache=True, nogil=True)
