@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["walk_candidates", "walk_resolve", "spectral_update", "spectral_update_into", "any_nonzero", "all_finite", "same_values", "clip_into"]
+__all__ = ["walk_candidates", "walk_resolve", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into"]
 
 
 @njit(cache=True, nogil=True)
@@ -150,14 +150,14 @@ def any_nonzero(a):
 
 
 @njit(cache=True, nogil=True)
-def all_finite(a):
-    """``np.isfinite(a).all()`` for a 2D array, with no temporary (stops at the first NaN or inf)."""
-    for i in range(a.shape[0]):
-        for j in range(a.shape[1]):
-            v = a[i, j]
-            if v - v != 0.0:  # NaN - NaN and inf - inf are NaN; finite - itself is 0
-                return False
-    return True
+def count_nonfinite(bits):
+    """How many of the float64 values whose bit patterns are ``bits`` (a flat uint64 view) are
+    NaN or inf (all exponent bits set). An integer reduction without early exit, so it
+    vectorises: faster than ``np.isfinite(a).all()`` and no temporary."""
+    n = 0
+    for i in range(bits.size):
+        n += (bits[i] & 0x7FF0000000000000) == 0x7FF0000000000000
+    return n
 
 
 @njit(cache=True, nogil=True)
