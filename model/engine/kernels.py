@@ -162,12 +162,14 @@ def count_nonfinite(bits):
 
 @njit(cache=True, nogil=True)
 def same_values(a, b):
-    """``np.array_equal(a, b)`` for 2D arrays of one shape, stopping at the first difference."""
+    """``np.array_equal(a, b)`` for 2D arrays of one shape, with no temporary. Counts the
+    differences rather than stopping at the first: the loop then vectorises, which is faster
+    on the usual case (the arrays are equal)."""
+    n = 0
     for i in range(a.shape[0]):
         for j in range(a.shape[1]):
-            if a[i, j] != b[i, j]:
-                return False
-    return True
+            n += a[i, j] != b[i, j]
+    return n == 0
 
 
 @njit(cache=True, nogil=True)
