@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from scipy import fft
 from scipy.special import ive, k0
 
 from model import DiffusionField
@@ -306,3 +307,30 @@ def test_field_precision_parameter_is_checked():
     m = TumorImmuneModel(rng=1, lattice__width_sites=20, lattice__height_sites=20, lattice__field_precision_bits=32)
     m.step()
     assert all(f.transform_dtype == np.float32 for f in m.fields.values())
+
+
+def test_in_place_transforms_leave_the_source_alone_and_match_out_of_place_ones():
+    """The step transforms in kept buffers: the caller's source is not touched, and the
+    result is the one an out-of-place transform pair gives, bit for bit."""
+    rng = np.random.default_rng(5)
+    f = make_field((30, 22), decay=0.4)
+    source = rng.random(f.shape)
+    kept = source.copy()
+    f.step(0.5, source)
+    f.step(0.5, source)  # second step: the buffers are reused
+    np.testing.assert_array_equal(source, kept)
+    # the same two steps out of place
+    decay, gain = f._propagators(0.5)
+    u_hat = np.zeros(f.shape)
+    for _ in range(2):
+        u_hat = decay * u_hat + gain * fft.dctn(source, type=2, norm="ortho")
+    expected = np.maximum(fft.idctn(u_hat, type=2, norm="ortho"), 0.0)
+    np.testing.assert_array_equal(f.values, expected)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_is_finite_flags_nan_and_inf(bad):
+    f = make_field(8)
+    assert f.is_finite()
+    f.values[7, 7] = bad
+    assert not f.is_finite()
