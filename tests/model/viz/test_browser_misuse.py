@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-UI_TIMEOUT_MS = 30_000
+UI_TIMEOUT_MS = 90_000  # generous: under CI load one step + redraw can take seconds
 
 
 def time_text(page) -> str:
