@@ -39,6 +39,21 @@ __all__ = ["DiffusionField"]
 
 _NO_SOURCE = np.zeros((0, 0))
 
+# Right-hand sides whose largest magnitude lies within 2**+-_SAFE_EXPONENT are solved as they
+# are (so results in that range are unchanged): their CG dot products stay far from float64
+# underflow (2**-1022) and overflow (2**1024) even at the 1e-9 residual. Outside it the
+# implicit solve is rescaled by a power of two.
+_SAFE_EXPONENT = 256
+
+
+def _rescale_exponent(a: np.ndarray) -> int:
+    """0 if ``a``'s magnitude is safe for CG, else the power of two that brings its max to [0.5, 1)."""
+    peak = float(np.abs(a).max()) if a.size else 0.0
+    if peak == 0.0 or not np.isfinite(peak):
+        return 0  # nothing to rescale (a zero system; a non-finite one fails on its own)
+    exponent = int(np.frexp(peak)[1])
+    return 0 if abs(exponent) <= _SAFE_EXPONENT else exponent
+
 
 class DiffusionField:
     """One diffusion-decay-source field stored as a 2D numpy array.
@@ -175,12 +190,17 @@ class DiffusionField:
         rhs = self.values / dt
         if source is not None:
             rhs = rhs + source
+        # CG's dot products square the values: a field decayed to ~1e-162 underflows them to
+        # 0/0 (and a huge one overflows), so it would never converge. The system is linear, so
+        # solve for the values times a power of two (exact) that brings them near 1.
+        exponent = _rescale_exponent(rhs)
         a = LinearOperator((n, n), matvec=matvec, dtype=float)
         m = LinearOperator((n, n), matvec=precond, dtype=float)
-        u, info = cg(a, rhs.ravel(), x0=self.values.ravel().copy(), M=m, rtol=1e-9, atol=0.0, maxiter=500)
-        if info != 0:  # pragma: no cover - the preconditioned system is well conditioned
+        b, x0 = np.ldexp(rhs.ravel(), -exponent), np.ldexp(self.values.ravel(), -exponent)
+        u, info = cg(a, b, x0=x0, M=m, rtol=1e-9, atol=0.0, maxiter=500)
+        if info != 0:  # pragma: no cover - the preconditioned, rescaled system is well conditioned
             raise RuntimeError(f"field '{self.name}': implicit uptake solve did not converge (info={info})")
-        self.values[...] = np.maximum(u.reshape(shape), 0.0)
+        self.values[...] = np.maximum(np.ldexp(u, exponent).reshape(shape), 0.0)
 
     # --------------------------------------------------------------- helpers
     def add(self, amount: float | np.ndarray) -> None:
