@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
+
+from model import TREATMENTS, make_treatment
 
 from .runner import ExperimentError
 
@@ -99,8 +102,6 @@ class Problem:
 
     def table(self):
         """One row per parameter: name, lo, hi, scale, default, unit, source."""
-        import pandas as pd
-
         return pd.DataFrame({
             "parameter": list(self.names), "lo": list(self.lows), "hi": list(self.highs),
             "scale": list(self.scales), "default": list(self.defaults),
@@ -115,8 +116,6 @@ def declared_parameters(scenario) -> dict[str, tuple[float, str, tuple, str]]:
 
 def _treatment_value(scenario, name: str) -> Any:
     """The value of ``<treatment>.<field>`` in ``scenario``, or ``None`` if it is not a treatment field."""
-    from model import TREATMENTS, make_treatment
-
     head, _, rest = name.partition(".")
     if head not in TREATMENTS:
         return None

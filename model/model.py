@@ -240,7 +240,7 @@ class TumorImmuneModel(mesa.Model):
     def check_finite(self) -> None:
         """Raise :class:`ParameterError` if a field holds NaN or inf (extreme inputs; never silently go on)."""
         for name, f in self.fields.items():
-            if not np.isfinite(f.values).all():
+            if not f.is_finite():
                 raise ParameterError(
                     f"field '{name}' became non-finite at step {self.steps} (day {self.days:g}): "
                     "a parameter or dose is too extreme for the model"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from .design import load_design
 from .run import run_trial
@@ -14,7 +15,7 @@ from .run import run_trial
 __all__ = ["add_parser", "main"]
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``trial`` subcommand to ``subparsers``."""
     p = subparsers.add_parser(
         "trial", help="virtual clinical trial from a design TOML: RECIST 1.1, KM, Cox HR, report",

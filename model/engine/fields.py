@@ -33,11 +33,26 @@ import numpy as np
 from scipy import fft
 from scipy.sparse.linalg import LinearOperator, cg
 
-from .kernels import any_nonzero, clip_into, same_values, spectral_update
+from .kernels import any_nonzero, clip_into, count_nonfinite, same_values, spectral_update_into
 
 __all__ = ["DiffusionField"]
 
 _NO_SOURCE = np.zeros((0, 0))
+
+# Right-hand sides whose largest magnitude lies within 2**+-_SAFE_EXPONENT are solved as they
+# are (so results in that range are unchanged): their CG dot products stay far from float64
+# underflow (2**-1022) and overflow (2**1024) even at the 1e-9 residual. Outside it the
+# implicit solve is rescaled by a power of two.
+_SAFE_EXPONENT = 256
+
+
+def _rescale_exponent(a: np.ndarray) -> int:
+    """0 if ``a``'s magnitude is safe for CG, else the power of two that brings its max to [0.5, 1)."""
+    peak = float(np.abs(a).max()) if a.size else 0.0
+    if peak == 0.0 or not np.isfinite(peak):
+        return 0  # nothing to rescale (a zero system; a non-finite one fails on its own)
+    exponent = int(np.frexp(peak)[1])
+    return 0 if abs(exponent) <= _SAFE_EXPONENT else exponent
 
 
 class DiffusionField:
@@ -86,6 +101,9 @@ class DiffusionField:
         # spectrum of the values after the last step, and the values that step wrote
         self._u_hat: np.ndarray | None = None
         self._written: np.ndarray | None = None
+        # work buffers the transforms run in place in (no fresh 8 MB arrays per transform on 1000^2)
+        self._src_buf: np.ndarray | None = None
+        self._back_buf: np.ndarray | None = None
 
     # --------------------------------------------------------------- numerics
     def _propagators(self, dt_hours: float) -> tuple[np.ndarray, np.ndarray]:
@@ -121,12 +139,15 @@ class DiffusionField:
         if not has_source and not any_nonzero(self.values):
             return  # no mass, no source: the field stays exactly zero
         u_hat = self._spectrum()
-        s_hat = self._dct(source_per_hour) if has_source else _NO_SOURCE
-        spectral_update(u_hat, decay, gain, s_hat)  # u_hat = decay * u_hat + gain * s_hat
-        u = fft.idctn(u_hat, type=2, norm="ortho", workers=1)
+        s_hat = self._dct_in_place(source_per_hour) if has_source else _NO_SOURCE
+        if self._back_buf is None:
+            self._back_buf = np.empty(self.shape, dtype=self.transform_dtype)
+        # u_hat = decay * u_hat + gain * s_hat, and a copy into the buffer the back transform runs in
+        spectral_update_into(u_hat, decay, gain, s_hat, self._back_buf)
+        u = fft.idctn(self._back_buf, type=2, norm="ortho", workers=1, overwrite_x=True)
         # the clip removes round-off below zero only; the kept spectrum stays the exact one
         clip_into(u, self.values)  # u = max(u, 0); values[...] = u
-        self._written = u
+        self._written = u  # read before the buffer is next written (in _spectrum)
 
     def _spectrum(self) -> np.ndarray:
         """DCT of the current values: the kept one if the values are still what the last step wrote."""
@@ -136,6 +157,13 @@ class DiffusionField:
 
     def _dct(self, a: np.ndarray) -> np.ndarray:
         return fft.dctn(a.astype(self.transform_dtype, copy=False), type=2, norm="ortho", workers=1)
+
+    def _dct_in_place(self, a: np.ndarray) -> np.ndarray:
+        """DCT of ``a`` computed in a kept buffer (same values as :meth:`_dct`; valid until the next call)."""
+        if self._src_buf is None:
+            self._src_buf = np.empty(self.shape, dtype=self.transform_dtype)
+        np.copyto(self._src_buf, a, casting="same_kind")
+        return fft.dctn(self._src_buf, type=2, norm="ortho", workers=1, overwrite_x=True)
 
     def laplacian(self, u: np.ndarray) -> np.ndarray:
         """5-point lattice Laplacian with no-flux walls (mirror ghost sites), in 1/site^2."""
@@ -162,12 +190,17 @@ class DiffusionField:
         rhs = self.values / dt
         if source is not None:
             rhs = rhs + source
+        # CG's dot products square the values: a field decayed to ~1e-162 underflows them to
+        # 0/0 (and a huge one overflows), so it would never converge. The system is linear, so
+        # solve for the values times a power of two (exact) that brings them near 1.
+        exponent = _rescale_exponent(rhs)
         a = LinearOperator((n, n), matvec=matvec, dtype=float)
         m = LinearOperator((n, n), matvec=precond, dtype=float)
-        u, info = cg(a, rhs.ravel(), x0=self.values.ravel().copy(), M=m, rtol=1e-9, atol=0.0, maxiter=500)
-        if info != 0:  # pragma: no cover - the preconditioned system is well conditioned
+        b, x0 = np.ldexp(rhs.ravel(), -exponent), np.ldexp(self.values.ravel(), -exponent)
+        u, info = cg(a, b, x0=x0, M=m, rtol=1e-9, atol=0.0, maxiter=500)
+        if info != 0:  # pragma: no cover - the preconditioned, rescaled system is well conditioned
             raise RuntimeError(f"field '{self.name}': implicit uptake solve did not converge (info={info})")
-        self.values[...] = np.maximum(u.reshape(shape), 0.0)
+        self.values[...] = np.maximum(np.ldexp(u, exponent).reshape(shape), 0.0)
 
     # --------------------------------------------------------------- helpers
     def add(self, amount: float | np.ndarray) -> None:
@@ -177,6 +210,10 @@ class DiffusionField:
     def at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Field values at lattice coordinates."""
         return self.values[x, y]
+
+    def is_finite(self) -> bool:
+        """Whether every value is finite (no NaN or inf); one pass, no temporary array."""
+        return count_nonfinite(self.values.reshape(-1).view(np.uint64)) == 0
 
     def total(self) -> float:
         """Sum over all sites (field units x sites)."""

@@ -219,7 +219,7 @@ class HostParameters:
     """The patient: immune health and bone-marrow output."""
 
     immune_health: float = param(1.0, "fold of healthy", 0.0, 2.0, "choice: 1 = healthy host; <1 immunocompromised (e.g. SCID-like at 0)")
-    marrow_mean_transit_hours: float = param(125.0, "h", 1.0, 1000.0, "choice within Friberg et al. 2002 (neutrophil MTT 88.7 h docetaxel, 127 h paclitaxel, 135 h etoposide) and marrow transit ~5.8 d (Pillay 2010); not Friberg's docetaxel value")
+    marrow_mean_transit_hours: float = param(125.0, "h", 1.0, 1000.0, "choice within Friberg et al. 2002 (neutrophil MTT 88.7 h docetaxel, 124-127 h paclitaxel) and marrow transit ~5.8 d (Pillay 2010); not Friberg's docetaxel value")
     lymphoid_mean_transit_hours: float = param(240.0, "h", 1.0, 2000.0, "choice: lymphocyte recovery after chemotherapy is slower than neutrophil recovery")
     marrow_feedback_gamma: float = param(0.17, "exponent", 0.0, 2.0, "Friberg et al. 2002: feedback exponent 0.161-0.174")
 

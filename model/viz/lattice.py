@@ -20,16 +20,19 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
+from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.transforms import Bbox, IdentityTransform
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from scipy import ndimage
 
 from model import TumorImmuneModel
 
 from .blit import BlitPainter, nice_ceiling
+from .nearest_image import nearest_imshow
 from .snapshot import Snapshot, snapshot_of
 from .style import (
     DPI,
@@ -57,24 +60,49 @@ def check_choice(name: str, value: str, allowed) -> None:
         raise ValueError(f"{name} '{value}' must be one of {sorted(allowed)}")
 
 
+def as_bytes(rgb: np.ndarray) -> np.ndarray:
+    """0-1 colours as uint8, truncated as matplotlib converts them (so an image looks the same either way)."""
+    return (np.asarray(rgb) * 255).astype(np.uint8)
+
+
+EMPTY_BYTES = as_bytes(EMPTY_RGB)
+EDGE_RGBA = (1.0, 1.0, 1.0, 0.95)  # white, nearly opaque, over the field at the tumor's edge
+
+
 def tumor_rgb(snap: Snapshot, shading: str) -> np.ndarray:
-    """RGB image (height x width x 3, row 0 = y 0): empty tissue, tumor shaded by ``shading``."""
+    """RGB image (height x width x 3, uint8, row 0 = y 0): empty tissue, tumor shaded by ``shading``."""
     w, h = snap.width, snap.height
-    rgb = np.empty((w * h, 3))
-    rgb[:] = EMPTY_RGB
+    rgb = np.empty((w * h, 3), dtype=np.uint8)
+    rgb[:] = EMPTY_BYTES
     if snap.tumor_count:
-        rgb[snap.tumor_sites] = TUMOR_CMAP(np.clip(snap.tumor_values[shading], 0.0, 1.0))[:, :3]
+        rgb[snap.tumor_sites] = as_bytes(TUMOR_CMAP(np.clip(snap.tumor_values[shading], 0.0, 1.0))[:, :3])
     # flat index is x * height + y: (w, h) -> transpose so rows are y
     return rgb.reshape(w, h, 3).transpose(1, 0, 2)
 
 
+def tumor_edge(snap: Snapshot) -> np.ndarray:
+    """Boolean image (height x width): tumor cells at the tumor's edge."""
+    tumor = snap.tumor_mask()
+    return (tumor & ~ndimage.binary_erosion(tumor, np.ones((3, 3), dtype=bool), border_value=0)).T
+
+
 def tumor_edge_rgba(snap: Snapshot) -> np.ndarray:
     """RGBA overlay (height x width x 4): white on tumor cells at the tumor's edge, clear elsewhere."""
-    tumor = snap.tumor_mask()
-    edge = tumor & ~ndimage.binary_erosion(tumor, np.ones((3, 3), dtype=bool), border_value=0)
     rgba = np.zeros((snap.height, snap.width, 4))
-    rgba[edge.T] = (1.0, 1.0, 1.0, 0.95)
+    rgba[tumor_edge(snap)] = EDGE_RGBA
     return rgba
+
+
+def field_rgb(values: np.ndarray, vmax: float, edge: np.ndarray, cmap: str = FIELD_CMAP) -> np.ndarray:
+    """RGB image (height x width x 3, uint8) of a field (width x height) coloured 0..``vmax``, tumor edge in white.
+
+    One image instead of a colour-mapped field under a white overlay: the same
+    colours (the edge blended at ``EDGE_RGBA``'s alpha), drawn at a third of the cost.
+    """
+    rgb = colormaps[cmap](Normalize(0.0, vmax)(values.T), bytes=True)[..., :3]
+    over, alpha = as_bytes(EDGE_RGBA[:3]).astype(np.int32), int(as_bytes(EDGE_RGBA[3]))
+    rgb[edge] = (over * alpha + rgb[edge].astype(np.int32) * (255 - alpha) + 127) // 255  # as Agg blends
+    return rgb
 
 
 def marker_size(ax: Axes, n_sites: int) -> float:
@@ -133,7 +161,7 @@ def extent(w: int, h: int, scale: float, shift: float) -> tuple[float, float, fl
 def cell_artists(ax: Axes, w: int, h: int, scale: float = 1.0, shift: float = 0.0) -> CellArtists:
     """Build the tumor image, vessel crosses and immune markers of a cells panel on ``ax``."""
     ext = extent(w, h, scale, shift)
-    image = ax.imshow(np.zeros((h, w, 3)), origin="lower", interpolation="nearest", extent=ext)
+    image = nearest_imshow(ax, np.zeros((h, w, 3), dtype=np.uint8), ext)
     size = marker_size(ax, w)
     vessels = ax.scatter([], [], s=0.55 * size, marker=VESSEL_STYLE["marker"], c=VESSEL_STYLE["color"],
                          edgecolors=VESSEL_STYLE["edge"], linewidths=0.4, zorder=2)
@@ -170,9 +198,12 @@ class LatticePainter(BlitPainter):
     """Draws the lattice (cells) beside the chosen field's heatmap.
 
     The figure and its artists are built once per lattice size and then only
-    updated (image data, marker positions, labels): one RGB ``imshow`` for
-    tumor cells, one scatter per immune-cell kind, one ``imshow`` for the field
-    with a tumor-edge overlay.
+    updated (image data, marker positions, labels): one RGB image for tumor
+    cells, one scatter per immune-cell kind, one RGB image for the field with
+    its tumor edge blended in (both :class:`~.nearest_image.NearestImage`).
+    The legend's handles, frames and colour bars are a kept bitmap; a few such
+    bitmaps are kept (one per colour range), and a new colour range repaints
+    only the field's colour bar, so scrubbing a recording seldom redraws the figure.
 
     Example::
 
@@ -180,6 +211,8 @@ class LatticePainter(BlitPainter):
         png_bytes = painter.png(model, field="osm", shading="pd_l1")   # a model or a Snapshot
         painter.figure(model).savefig("snapshot.pdf")   # a complete figure for export
     """
+
+    background_cache = 6  # the static state is colour-bar range + shading: scrubbing revisits a few
 
     def __init__(self, figsize: tuple[float, float] = LATTICE_FIGSIZE) -> None:
         super().__init__()
@@ -214,15 +247,15 @@ class LatticePainter(BlitPainter):
                                       orientation="horizontal")
         self.tumor_bar.ax.tick_params(labelsize=8)
 
-        self.field_image = ax_field.imshow(np.zeros((h, w)), origin="lower", interpolation="nearest",
-                                           extent=ext, cmap=FIELD_CMAP, vmin=0.0, vmax=1.0)
-        self.edge_image = ax_field.imshow(np.zeros((h, w, 4)), origin="lower", interpolation="nearest",
-                                          extent=ext, zorder=1.5)
+        # the field and its white tumor edge as one RGB image, coloured here (field_rgb); the
+        # colour bar follows its own mappable, whose range is part of the static state
+        self.field_image = nearest_imshow(ax_field, np.zeros((h, w, 3), dtype=np.uint8), ext)
+        self.field_scale = ScalarMappable(norm=Normalize(0.0, 1.0), cmap=FIELD_CMAP)
         ax_field.set_xlim(ext[:2])
         ax_field.set_ylim(ext[2:])
         ax_field.set_aspect("equal")
         self.field_title = ax_field.set_title("", fontsize=12)
-        self.field_bar = fig.colorbar(self.field_image, cax=cax_field, orientation="horizontal")
+        self.field_bar = fig.colorbar(self.field_scale, cax=cax_field, orientation="horizontal")
         self.field_bar.set_label("concentration (× EC50); white = tumor edge", fontsize=9)
         self.field_bar.ax.tick_params(labelsize=8)
         self.fig, self._shape = fig, (w, h, site_um)
@@ -241,8 +274,6 @@ class LatticePainter(BlitPainter):
         self.cells_title.set_text(f"{title} · day {snap.day:.1f}")
 
         values = snap.fields[field]
-        self.field_image.set_data(values.T)
-        self.edge_image.set_data(tumor_edge_rgba(snap))
         self.field_title.set_text(f"{FIELD_LABELS[field]} · mean {values.mean():.3g}")
         # explicit colour range from 0 (matplotlib would start at the data minimum), topped at a
         # nice value kept until the data outgrow it or fall well below it, so the colour bar
@@ -251,12 +282,37 @@ class LatticePainter(BlitPainter):
         vmax = self._static[2] if self._static and self._static[1] == field else None
         if vmax is None or not vmax / 3.0 < top <= vmax:
             vmax = nice_ceiling(top)
+        self.field_image.set_data(field_rgb(values, vmax, tumor_edge(snap)))
         return shading, field, vmax
 
     def _apply_static(self, static: tuple) -> None:
         shading, _, vmax = static
         self.tumor_bar.set_label(f"{SHADINGS[shading]} (0-1)", fontsize=9)
-        self.field_image.set_clim(0.0, vmax)
+        self.field_scale.set_clim(0.0, vmax)
+
+    def _hidden_in_background(self) -> list:
+        return list(self.legend.get_texts())
+
+    def _partial(self, old: tuple, static: tuple) -> bool:
+        return old[:2] == static[:2]  # the same shading and field: only the field's colour range moved
+
+    def _redraw_part(self) -> None:
+        """Repaint the field colour bar's strip (nothing else is there).
+
+        The strip reaches 25 px beyond the bar on each side and down to the figure's edge, so the old
+        tick labels go too (the neighbours are further away).
+        """
+        renderer = self.fig.canvas.get_renderer()
+        cax = self.field_bar.ax
+        bar = cax.get_window_extent(renderer)
+        strip = Bbox.from_extents(bar.x0 - 25, 0, bar.x1 + 25, bar.y1 + 3)
+        box = Bbox.union([strip, cax.get_tightbbox(renderer).padded(3)])
+        x0, y0 = np.floor(box.x0), np.floor(box.y0)
+        blank = Rectangle((x0, y0), np.ceil(box.x1) - x0, np.ceil(box.y1) - y0, transform=IdentityTransform(),
+                          facecolor=self.fig.get_facecolor(), edgecolor="none", antialiased=False)
+        blank.set_figure(self.fig)
+        blank.draw(renderer)
+        cax.draw(renderer)
 
     def _dynamic(self) -> list:
         """(axes or figure, artist) drawn every frame, in z-order (axes frames over vessels)."""
@@ -269,11 +325,12 @@ class LatticePainter(BlitPainter):
             (ax_cells, self.scale_bar),
             (ax_cells, self.cells_title),
             (ax_field, self.field_image),
-            (ax_field, self.edge_image),
             (ax_field, self.field_vessels),
             *((ax_field, s) for s in ax_field.spines.values()),
             (ax_field, self.field_title),
-            (self.fig, self.legend),
+            # the legend's handles and title are static (its left-aligned rows do not move when
+            # the counts change); only its texts are redrawn
+            *((self.fig, text) for text in self.legend.get_texts()),
         ]
 
     def figure(self, source: Source, field: str = "interferon", shading: str = "antigenicity",
@@ -294,6 +351,17 @@ class LatticePainter(BlitPainter):
             with getattr(source, "lock", nullcontext()):
                 snap = as_snapshot(source)
             return self._blit_png(self._update(snap, field, shading, title))
+
+
+    def frame_rgb(self, source: Source, field: str = "interferon", shading: str = "antigenicity",
+                  title: str = "Cells") -> np.ndarray:
+        """The figure for ``source``'s state as an RGB array (height x width x 3): drawn as
+        :meth:`png` draws it, not encoded (a movie frame)."""
+        with self.lock:
+            with getattr(source, "lock", nullcontext()):
+                snap = as_snapshot(source)
+            self._blit(self._update(snap, field, shading, title))
+            return self.rgb()
 
 
 def render_lattice_png(source: Source, field: str = "interferon", shading: str = "antigenicity") -> bytes:

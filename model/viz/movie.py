@@ -37,8 +37,8 @@ def movie_frames(recordings: Sequence[Recording], field: str = "interferon", sha
     for n, day in enumerate(days, start=1):
         rows = []
         for rec, painter in zip(recordings, painters):
-            painter.png(rec.frame_at(day), field, shading, title=f"{rec.name} · frame {n}/{len(days)}")
-            rows.append(painter.rgb())
+            title = f"{rec.name} · frame {n}/{len(days)}"
+            rows.append(painter.frame_rgb(rec.frame_at(day), field, shading, title=title))
         yield np.concatenate(rows, axis=0)
 
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from scipy import fft
 from scipy.special import ive, k0
 
 from model import DiffusionField
@@ -187,6 +188,31 @@ def test_uptake_steady_state_is_independent_of_dt_and_solves_the_lattice_equatio
     np.testing.assert_allclose(finals[0], finals[1], rtol=1e-6, atol=1e-10)
 
 
+@pytest.mark.parametrize("exponent", [-540, 540])
+def test_uptake_solve_is_exact_at_any_magnitude(exponent):
+    # A field that has decayed for days under uptake reaches ~1e-162 (Morris screen of the
+    # untreated scenario, fields.interferon.cell_uptake_per_hour = 33): the solver's dot
+    # products of squares underflowed to 0/0 and CG reported no convergence. Huge values
+    # overflow the same way. The step is linear, so scaling by a power of two must give
+    # the same values scaled by it, bit for bit.
+    shape = (40, 40)
+    mask = np.ones(shape, dtype=bool)
+    mask[3, 7] = False
+    rng = np.random.default_rng(3)
+    start = 1.0 + 0.4 * rng.random(shape)
+    source = np.zeros(shape)
+    source[20, 20] = 0.5
+    reference = DiffusionField("interferon", shape, 20.0, 873.58, 1.511, 33.33)
+    scaled = DiffusionField("interferon", shape, 20.0, 873.58, 1.511, 33.33)
+    reference.values[...] = start
+    scaled.values[...] = np.ldexp(start, exponent)
+    for _ in range(3):
+        reference.step(0.5, source, mask)
+        scaled.step(0.5, np.ldexp(source, exponent), mask)
+    assert scaled.is_finite()
+    np.testing.assert_array_equal(scaled.values, np.ldexp(reference.values, exponent))
+
+
 # --------------------------------------------------------------------------- robustness
 
 
@@ -306,3 +332,30 @@ def test_field_precision_parameter_is_checked():
     m = TumorImmuneModel(rng=1, lattice__width_sites=20, lattice__height_sites=20, lattice__field_precision_bits=32)
     m.step()
     assert all(f.transform_dtype == np.float32 for f in m.fields.values())
+
+
+def test_in_place_transforms_leave_the_source_alone_and_match_out_of_place_ones():
+    """The step transforms in kept buffers: the caller's source is not touched, and the
+    result is the one an out-of-place transform pair gives, bit for bit."""
+    rng = np.random.default_rng(5)
+    f = make_field((30, 22), decay=0.4)
+    source = rng.random(f.shape)
+    kept = source.copy()
+    f.step(0.5, source)
+    f.step(0.5, source)  # second step: the buffers are reused
+    np.testing.assert_array_equal(source, kept)
+    # the same two steps out of place
+    decay, gain = f._propagators(0.5)
+    u_hat = np.zeros(f.shape)
+    for _ in range(2):
+        u_hat = decay * u_hat + gain * fft.dctn(source, type=2, norm="ortho")
+    expected = np.maximum(fft.idctn(u_hat, type=2, norm="ortho"), 0.0)
+    np.testing.assert_array_equal(f.values, expected)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_is_finite_flags_nan_and_inf(bad):
+    f = make_field(8)
+    assert f.is_finite()
+    f.values[7, 7] = bad
+    assert not f.is_finite()

@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SERVER_START_TIMEOUT_S = 60
-UI_TIMEOUT_MS = 30_000
+UI_TIMEOUT_MS = 90_000  # generous: under CI load one step + redraw can take seconds
 
 
 def _browser_missing(reason: str) -> None:

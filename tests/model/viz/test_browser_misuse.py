@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-UI_TIMEOUT_MS = 30_000
+UI_TIMEOUT_MS = 90_000  # generous: under CI load one step + redraw can take seconds
 
 
 def time_text(page) -> str:
@@ -69,9 +69,14 @@ def test_page_survives_misuse(playwright_api, launch_options, server_url):
             page.locator(".v-select").filter(has_text="Scenario").first.click()
             page.get_by_role("option", name="checkpoint_blockade", exact=True).click()
             reset.click()
-            page.wait_for_timeout(2000)
-            if pause.is_visible():
-                pause.click()
+            # the page may still be answering the burst of clicks: pause until it has
+            # settled into a paused state (Step is disabled while playing)
+            for _ in range(20):
+                page.wait_for_timeout(1000)
+                if step.is_enabled():
+                    break
+                if pause.is_visible():
+                    pause.click()
             expect(step).to_be_enabled(timeout=UI_TIMEOUT_MS)
 
             # --- still working: Reset, then Step advances the counter

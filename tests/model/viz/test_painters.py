@@ -103,3 +103,28 @@ def test_notebook_helpers_draw_the_same_cells_in_micrometres():
     n_cd8 = len(artists.immune["cd8_active"].get_offsets()) + len(artists.immune["cd8_exhausted"].get_offsets())
     assert n_cd8 == int(m.summary["cd8_t_cells"])
     assert len(ax_cells.get_legend().get_texts()) == 10
+
+
+class _RedrawEverything(LatticePainter):
+    """A painter that redraws the whole static bitmap whenever the static state changes."""
+
+    background_cache = 1
+
+    def _partial(self, old, static):
+        return False
+
+
+def test_scrubbing_with_kept_bitmaps_draws_what_a_full_redraw_draws():
+    """Scrubbing back and forth reuses kept static bitmaps and repaints only the field colour bar
+    when its range moves; every frame must equal the one drawn with a freshly drawn bitmap."""
+    m = TumorImmunePageModel(scenario_name="chemo_plus_checkpoint", grid_size=50)
+    snaps = []
+    for _ in range(8):
+        m.run_days(0.5)
+        snaps.append(snapshot_of(m))
+    fast, plain = LatticePainter(), _RedrawEverything()
+    order = [*range(8), *range(7, -1, -2), 0, 7, 0, 7, 3]
+    for i, field in [(i, "interferon") for i in order] + [(2, "osm"), (6, "osm"), (2, "interferon")]:
+        a, b = fast.png(snaps[i], field), plain.png(snaps[i], field)
+        assert np.array_equal(_pixels(a), _pixels(b)), f"frame {i}, {field}"
+    assert fast.rgb().shape == _pixels(a).shape

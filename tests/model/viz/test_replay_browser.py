@@ -29,7 +29,7 @@ from model.viz.results_folder import recording_path
 from model.viz.style import DPI, LATTICE_FIGSIZE
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-UI_TIMEOUT_MS = 30_000
+UI_TIMEOUT_MS = 90_000  # generous: under CI load one step + redraw can take seconds
 SIZE = 50  # lattice sites per side
 DAY_STEP = 0.25  # 12 steps of 0.5 h between frames
 
