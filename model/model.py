@@ -329,6 +329,7 @@ class TumorImmuneModel(mesa.Model):
             "mean_pd_l1": float(self.tumor_pd_l1(tumor["site"]).mean()) if len(tumor) else float("nan"),
             "irf7_intact_fraction": float(tumor["irf7_intact"].mean()) if len(tumor) else float("nan"),
             "divisions": self.counters["divisions"],
+            "cd8_hits": self.counters["cd8_hits"],
             "debris_sites": int(self.debris.sum()),
             "disseminated_cells": self.counters["disseminated_cells"],
             "metastatic_seeds": self.counters["metastatic_seeds"],

@@ -57,7 +57,7 @@ def sparse_layout(model: TumorImmuneModel, spacing: int) -> None:
 
 EXPOSURE_KEYS = (
     "cd8_engaged", "tumor_with_space", "treg_exposed", "treg_capacity_lost", "cytokine_capacity_lost",
-    "expected_kills", "expected_killed_antigen", "expected_kills_x_mean_antigen", "vessel_tumor",
+    "expected_hits", "expected_hit_antigen", "expected_hits_x_mean_antigen", "vessel_tumor",
     "expected_disseminated", "expected_seeds", "ifn_seed_factor_sum",
 )
 
@@ -84,7 +84,9 @@ def exposures(model: TumorImmuneModel) -> dict[str, float]:
         ok = nb >= 0
         has = np.zeros(nb.shape, dtype=bool)
         has[ok] = model.tumor_present[nb[ok]]
-        engaged = has.any(axis=1) & ~cd8["exhausted"]
+        # a T-cell arrested on the target it just killed neither hits nor moves (cd8.post_kill_arrest_hours)
+        arrested = cd8["arrested_until_hours"] > model.hours
+        engaged = has.any(axis=1) & ~cd8["exhausted"] & ~arrested
         if engaged.any():
             sites = cd8["site"][engaged]
             shape = (model.lattice.width, model.lattice.height)
@@ -99,7 +101,7 @@ def exposures(model: TumorImmuneModel) -> dict[str, float]:
             cyt = hill(model.fields["cytokine"].values.ravel()[sites])
             treg_sup = p.cd8.treg_suppression_max * near
             cyt_sup = p.cd8.cytokine_suppression_max * cyt
-            # expected kill probability: mean over the adjacent tumor targets of each engaged T-cell
+            # expected hit probability: mean over the adjacent tumor targets of each engaged T-cell
             tnb = nb[engaged]
             thas = has[engaged]
             safe = np.where(thas, tnb, 0)
@@ -115,10 +117,10 @@ def exposures(model: TumorImmuneModel) -> dict[str, float]:
                 treg_exposed=float(near.sum()),
                 treg_capacity_lost=float(treg_sup.sum()),
                 cytokine_capacity_lost=float(((1.0 - treg_sup) * cyt_sup).sum()),
-                expected_kills=float(pk.sum()),
-                # antigenicity of the expected kills vs the tumor's mean (immunoediting's selection differential)
-                expected_killed_antigen=float((pkj * antigen).sum()),
-                expected_kills_x_mean_antigen=float(pk.sum() * tumor["antigenicity"].mean()),
+                expected_hits=float(pk.sum()),
+                # antigenicity of the expected hits vs the tumor's mean (immunoediting's selection differential)
+                expected_hit_antigen=float((pkj * antigen).sum()),
+                expected_hits_x_mean_antigen=float(pk.sum() * tumor["antigenicity"].mean()),
             )
     tp = p.tumor
     if tp.dissemination_rate_per_hour > 0 and len(tumor):

@@ -76,6 +76,7 @@ def step_cd8(model: mesa.Model) -> None:
             * (1.0 - cp.cytokine_suppression_max * hill(cyt))
         )
         hit = model.rng.random(rows.size) < rate_to_probability(hit_rate, model.dt)
+        model.counters["cd8_hits"] += int(hit.sum())
         if hit.any():
             # multi-hit killing (Weigelin et al. 2021): sublethal hits from one or several
             # T-cells add up; the target dies at hits_to_kill, the first lethal hitter is credited
