@@ -305,6 +305,16 @@ class TumorImmuneModel(mesa.Model):
         return recruitment.add_immune_cells(self, cls, n, **state)
 
     # ------------------------------------------------------------ data
+    def cd8_engaged_count(self) -> int:
+        """CD8 T-cells next to a tumor cell and not exhausted (hitting, or arrested on a kill)."""
+        pop = self.populations[CD8TCell]
+        if len(pop) == 0:
+            return 0
+        nb = self.lattice.neighbours[pop["site"]]
+        touching = np.zeros(nb.shape, dtype=bool)
+        touching[nb >= 0] = self.tumor_present[nb[nb >= 0]]
+        return int((touching.any(axis=1) & ~pop["exhausted"]).sum())
+
     def summarize(self) -> dict[str, float]:
         """The model-level numbers the data collector records, for the current state."""
         tumor = self.populations[TumorCell]
@@ -318,6 +328,7 @@ class TumorImmuneModel(mesa.Model):
             "tumor_cells": len(tumor),
             "cd8_t_cells": len(cd8_pop),
             "cd8_exhausted": int(cd8_pop["exhausted"].sum()),
+            "cd8_engaged": self.cd8_engaged_count(),
             "regulatory_t_cells": len(self.populations[RegulatoryTCell]),
             "neutrophils": len(neut),
             "neutrophils_activated": int(neut["activated"].sum()),

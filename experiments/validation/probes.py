@@ -110,7 +110,11 @@ def exposures(model: TumorImmuneModel) -> dict[str, float]:
             pd_l1 = model.tumor_pd_l1(safe.ravel()).reshape(safe.shape) * (1.0 - model.modifiers.pd1_blockade)
             rate = (p.cd8.kill_rate_per_hour * antigen * (1.0 - p.cd8.pd1_inhibition_max * pd_l1)
                     * ((1.0 - treg_sup) * (1.0 - cyt_sup))[:, None])
-            pkj = np.where(thas, rate_to_probability(rate, dt), 0.0) / thas.sum(axis=1)[:, None]
+            # a T-cell whose stored target is still adjacent hits it (cd8.sticky_targets); the others pick
+            # uniformly among their adjacent tumor cells
+            keep = (tnb == cd8["target_site"][engaged][:, None]) & thas
+            weight = np.where(keep.any(axis=1)[:, None], keep, thas / thas.sum(axis=1)[:, None])
+            pkj = np.where(thas, rate_to_probability(rate, dt), 0.0) * weight
             pk = pkj.sum(axis=1)
             out.update(
                 cd8_engaged=float(engaged.sum()),

@@ -24,7 +24,7 @@ from .cells import CD8TCell, TumorCell, kill_tumor_at
 from .interferon_irf7 import interferon_signal
 from .motility import hops_per_step, walk
 
-__all__ = ["tumor_pd_l1", "step_cd8", "repair_hits"]
+__all__ = ["tumor_pd_l1", "step_cd8", "repair_hits", "sticky_targets"]
 
 
 def tumor_pd_l1(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
@@ -61,7 +61,12 @@ def step_cd8(model: mesa.Model) -> None:
     rows = np.flatnonzero(engaged)
     repair_hits(model)
     if rows.size:
-        target = nb[rows, random_choice_per_row(has_tumor[rows], model.rng)]
+        # a CTL keeps hitting the target it engaged while that cell stays next to it (one synapse at a
+        # time); only a T-cell whose target died or was never set picks a new adjacent tumor cell.
+        # Re-picking among all neighbours every step spread hits over several cells that repaired them
+        # (11 hits per kill at 3 hits to kill; issue 12, 2026-11-30)
+        target = sticky_targets(pop["target_site"][rows], nb[rows], has_tumor[rows], model.rng)
+        pop["target_site"][rows] = target
         tumor_pop = model.populations[TumorCell]
         trow = tumor_pop.row_at[target]
         # CAR-T cells see a surface protein every tumor cell carries: antigenicity 1
@@ -117,3 +122,17 @@ def repair_hits(model: mesa.Model) -> None:
     if rate <= 0 or damaged.size == 0:
         return  # no random draws when nothing is damaged
     hits[damaged] -= model.rng.binomial(hits[damaged].astype(np.int64), rate_to_probability(rate, model.dt))
+
+
+def sticky_targets(stored: np.ndarray, neighbours: np.ndarray, is_target: np.ndarray,
+                   rng: np.random.Generator) -> np.ndarray:
+    """Target site of each engaged T-cell: its ``stored`` site if that is still one of its adjacent
+    tumor sites (``neighbours[i][is_target[i]]``), else a uniformly random adjacent tumor site.
+
+    Every row must have at least one target. One random number per candidate is drawn for every
+    row, kept or not, so the random stream does not depend on which targets survived.
+    """
+    pick = random_choice_per_row(is_target, rng)
+    keep = (neighbours == stored[:, None]) & is_target
+    col = np.where(keep.any(axis=1), keep.argmax(axis=1), pick)
+    return neighbours[np.arange(neighbours.shape[0]), col]

@@ -158,8 +158,10 @@ class CD8TCell(LatticeCell):
     """A cytotoxic T-cell (rules: :mod:`model.biology.cd8`)."""
 
     code = 2
-    columns = {"exhausted": np.bool_, "kills": np.int64, "car_t": np.bool_, "arrested_until_hours": np.float64}
+    columns = {"exhausted": np.bool_, "kills": np.int64, "car_t": np.bool_, "arrested_until_hours": np.float64,
+               "target_site": np.int64}
     exhausted = Column()
+    target_site = Column()  # the tumor site it is hitting; kept while that cell stays adjacent
     arrested_until_hours = Column()  # stays on its dead target until then (post-kill arrest)
     kills = Column()
     car_t = Column()
