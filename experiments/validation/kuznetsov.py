@@ -84,7 +84,7 @@ WELL_MIXED = {
     # the ODE has a constant source and one-hit mass-action killing: every vessel recruits (not only
     # tumor-inflamed ones), one hit kills at the pre-issue-12 hazard, no post-kill arrest, and dead
     # cells free their site at once (debris would be a compartment the ODE lacks)
-    "tumor.vessel_inflammation_distance_um": 1e5,
+    "tumor.vessel_inflammation_distance_um": 1000.0,  # > the 30 x 30 window's diagonal (850 um)
     "cd8.hits_to_kill": 1,
     "cd8.kill_rate_per_hour": 0.3,
     "cd8.post_kill_arrest_hours": 0.0,

@@ -23,6 +23,8 @@ def vessel_neighbourhoods(width: int, height: int, vessel_sites: np.ndarray, rad
     Returns an ``(n_vessels, k)`` int array padded with ``-1`` outside the walls;
     computed once because vessels do not move.
     """
+    # beyond the lattice's diagonal a larger disk reaches no more sites, only costs memory
+    radius_sites = min(float(radius_sites), float(np.hypot(width, height)))
     r = int(np.floor(radius_sites))
     dx, dy = np.meshgrid(np.arange(-r, r + 1), np.arange(-r, r + 1), indexing="ij")
     keep = dx**2 + dy**2 <= radius_sites**2

@@ -11,6 +11,7 @@ import numpy as np
 
 from model import CD8TCell, TumorCell
 from model.biology.bone_niche import BoneNiche
+from model.biology.cd8 import sticky_targets
 from model.biology.inflamed_vessels import inflamed_vessel_sites, vessel_neighbourhoods
 from model.engine.parameters import Parameters
 
@@ -120,3 +121,29 @@ def test_bone_metastasis_day_is_the_first_detection():
         hours += 0.5
         niche.step(p, 0.5, 1.0, 0.0, hours, np.random.default_rng(0))
     assert niche.metastasis and niche.first_metastasis_hours == hours
+
+
+def test_a_radius_beyond_the_lattice_is_clipped_not_allocated():
+    """A distance of 1e5 um (2 m) must not build a 5000-site disk per vessel: beyond the lattice's
+    diagonal every vessel already sees every site (the Kuznetsov check once asked for 26 GiB)."""
+    vessels = np.array([0, 37, 99])
+    huge = vessel_neighbourhoods(10, 10, vessels, 5000.0)
+    diag = vessel_neighbourhoods(10, 10, vessels, float(np.hypot(10, 10)))
+    assert huge.shape == diag.shape
+    assert all(set(row[row >= 0]) == set(range(100)) for row in huge)
+
+
+def test_a_t_cell_keeps_hitting_its_target_while_it_stays_adjacent():
+    from_rng = np.random.default_rng(3)
+    neighbours = np.array([[5, 6, 7], [5, 6, 7], [8, 9, 10]])
+    is_target = np.array([[True, True, False], [True, False, True], [False, True, True]])
+    stored = np.array([6, 6, 42])  # row 0: 6 still adjacent and a tumor; row 1: 6 not a tumor any more; row 2: never set
+    picks = np.array([sticky_targets(stored, neighbours, is_target, from_rng) for _ in range(200)])
+    assert (picks[:, 0] == 6).all()
+    assert set(picks[:, 1]) == {5, 7}
+    assert set(picks[:, 2]) == {9, 10}
+    # the same number of random draws whatever is kept: the stream does not depend on the targets
+    a, b = np.random.default_rng(1), np.random.default_rng(1)
+    sticky_targets(stored, neighbours, is_target, a)
+    sticky_targets(np.array([-1, -1, -1]), neighbours, is_target, b)
+    assert a.random() == b.random()
