@@ -15,7 +15,8 @@ from scipy import ndimage
 
 from model import CD8TCell, RegulatoryTCell, TumorCell, TumorImmuneModel, hill, rate_to_probability
 
-__all__ = ["EXPOSURE_KEYS", "RECRUITED", "tumor_with_space", "exposures", "record_exposures", "sparse_layout"]
+__all__ = ["EXPOSURE_KEYS", "RECRUITED", "tumor_with_space", "exposures", "record_exposures", "record_recruitment",
+           "sparse_layout"]
 
 RECRUITED = ("CD8TCell", "RegulatoryTCell", "Neutrophil", "Macrophage")
 """Cell types whose running recruitment counts (``recruited_<type>``) tracked runs record."""
@@ -151,3 +152,8 @@ def record_exposures(model: TumorImmuneModel) -> dict[str, float]:
         out[f"recruited_{name}"] = float(model.counters[f"recruited_{name}"])
     out["live_tumor_cells"] = float(model.tumor_cell_count)
     return out
+
+
+def record_recruitment(model: TumorImmuneModel) -> dict[str, float]:
+    """A light probe: only the running recruitment counts (``recruited_<type>``), no hazard read-outs."""
+    return {f"recruited_{name}": float(model.counters[f"recruited_{name}"]) for name in RECRUITED}
