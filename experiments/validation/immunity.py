@@ -39,6 +39,11 @@ Claims
     the interferon risk ratio dosed / undosed has its 95% CI lower bound >= 0.5
     (protection lost: a >= 50% reduction is excluded; fails if dosing still
     protects or if the interval is too wide to tell).
+``dt_immune_outcomes`` (2026-11-30, before any judged run; criterion and sizing in
+    :mod:`experiments.validation.dt_claim`)
+    default model, 60x60, 30 days: final burden, CD8 kills and time-mean CD8 count at
+    dt 0.5 and 0.25 h over dt 0.125 h, ratio of means 90% CI inside [0.85, 1.15],
+    pooled and in >= 80% of root seeds.
 
 Sizing: the burden CV at 100x100, 21 days is ~0.15-0.25 (pilot, seeds 0-2);
 with a true ratio of 1.5 and CV 0.25, 6 pairs per root seed give a 90% lower
@@ -49,8 +54,8 @@ report the per-root verdict as underpowered where it is (see docs/validation.md)
 
 Runs go through the shared pipeline (``validation_spec`` + ``run_specs``, parallel
 workers); the statistics live in :mod:`experiments.validation.immunity_stats`, the bone
-claims in :mod:`experiments.validation.bone_claims` and the dt claim in
-:mod:`experiments.validation.dt_claim` (moved there unchanged). The report section is
+claims in :mod:`experiments.validation.bone_claims` (moved there unchanged) and the dt
+claim in :mod:`experiments.validation.dt_claim`. The report section is
 :mod:`experiments.validation.immunity_section`.
 
 Usage::
@@ -70,6 +75,7 @@ import numpy as np
 from scipy import stats
 
 from .bone_claims import BONE_ARMS, BONE_DAYS, BONE_HOSTS, BONE_MAX_RISK_RATIO, BONE_WINDOW, claim_bone
+from .dt_claim import claim_dt_immune_outcomes
 from .immunity_stats import (
     ALPHA,
     HOLDS_FRACTION,
@@ -171,6 +177,7 @@ CLAIMS: dict[str, Callable[..., Any]] = {
     "immune_control": claim_immune_control,
     "window_equivalence": claim_window_equivalence,
     "bone": claim_bone,
+    "dt_immune_outcomes": claim_dt_immune_outcomes,
 }
 
 
