@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .core import Budget, Check
-from .immunity import CLAIMS, ROOT_SEEDS, run_claims
+from .immune_claims import CLAIMS, run_claims
+from .immunity_stats import ROOT_SEEDS
 
 __all__ = ["SECTION", "SMOKE_ROOTS", "SMOKE_REPS", "SMOKE", "headline", "to_check", "run"]
 
@@ -68,7 +69,7 @@ def headline(verdict: Mapping[str, Any]) -> tuple[str, float, tuple[float, float
 
 
 def to_check(verdict: Mapping[str, Any], family: int, smoke: bool) -> Check:
-    """One claim's verdict (a record of :func:`~experiments.validation.immunity.run_claims`) as a Check."""
+    """One claim's verdict (a record of :func:`~experiments.validation.immune_claims.run_claims`) as a Check."""
     statistic, value, ci = headline(verdict)
     roots = [bool(h) for h in verdict["holds_in_roots"]]
     notes = (f"holds in {sum(roots)}/{len(roots)} root seeds (>= 80% needed); pooled p = {verdict['p']:.3g}, "
