@@ -9,6 +9,12 @@ module               section
 ``biology``          effect directions from the literature (paired arms)
 ``biology_arms``     the tissue arms, per-run read-outs and the suppression assay
 ``therapy``          chemotherapy, radiotherapy (LQ), virtual checkpoint cohorts
+``immunity_section`` issue-12 pre-registered multi-root claims (``imm.*``)
+``immunity``         those claims' pre-registration text and command line
+``immune_claims``    window equivalence, immune control, claim registry, Holm
+``bone_claims``      the four bone-niche claims
+``dt_claim``         dt-halving of immune outcomes (``dt_immune_outcomes``)
+``immunity_stats``   their statistics, seeds and pipeline read-outs
 ``core``             budgets, :class:`Check`, validation run specs (the one runner)
 ``probes``           per-step read-outs and set-ups (runner ``probe`` / ``setup``)
 ``report``           the Markdown report, ``results.json``, docs/validation.md block
