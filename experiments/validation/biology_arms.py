@@ -96,10 +96,10 @@ def metrics(r: Series) -> dict[str, float]:
     def total(key):  # exposures are recorded before each step
         return float(s[key][:-1].sum())
 
-    engaged_hours = total("cd8_engaged") * dt
+    engaged_hours = total("cd8_hitting") * dt
     tumor_hours = float(s["tumor_cells"][:-1].sum() * dt)
     cd8_days = float(s["cd8_t_cells"][:-1].sum() * dt / 24)
-    engaged_steps = total("cd8_engaged")
+    engaged_steps = total("cd8_hitting")
     exp_dis = total("expected_disseminated")
     return {
         "final_tumor": float(s["tumor_cells"][-1]),
@@ -243,7 +243,7 @@ def _assay_run(args) -> float:
         RegulatoryTCell(model, s_)
     engaged = 0.0
     for _ in range(24):  # 12 h
-        engaged += exposures(model)["cd8_engaged"]
+        engaged += exposures(model)["cd8_hitting"]
         model.step()
     return model.counters["tumor_deaths_cd8"] / (engaged * model.dt)
 

@@ -15,7 +15,8 @@ from scipy import ndimage
 
 from model import CD8TCell, RegulatoryTCell, TumorCell, TumorImmuneModel, hill, rate_to_probability
 
-__all__ = ["EXPOSURE_KEYS", "RECRUITED", "tumor_with_space", "exposures", "record_exposures", "sparse_layout"]
+__all__ = ["EXPOSURE_KEYS", "RECRUITED", "tumor_with_space", "exposures", "record_exposures", "record_recruitment",
+           "sparse_layout"]
 
 RECRUITED = ("CD8TCell", "RegulatoryTCell", "Neutrophil", "Macrophage")
 """Cell types whose running recruitment counts (``recruited_<type>``) tracked runs record."""
@@ -55,8 +56,10 @@ def sparse_layout(model: TumorImmuneModel, spacing: int) -> None:
                       irf7_intact=bool(model.rng.random() >= tp.irf7_silenced_fraction), clone=0, born_hours=0.0)
 
 
+# ``cd8_hitting``: T-cells next to a tumor cell, not exhausted and not arrested on a kill (the ones that may
+# hit this step); the model's own ``cd8_engaged`` column also counts the arrested ones, hence another name.
 EXPOSURE_KEYS = (
-    "cd8_engaged", "tumor_with_space", "treg_exposed", "treg_capacity_lost", "cytokine_capacity_lost",
+    "cd8_hitting", "tumor_with_space", "treg_exposed", "treg_capacity_lost", "cytokine_capacity_lost",
     "expected_hits", "expected_hit_antigen", "expected_hits_x_mean_antigen", "vessel_tumor",
     "expected_disseminated", "expected_seeds", "ifn_seed_factor_sum",
 )
@@ -117,7 +120,7 @@ def exposures(model: TumorImmuneModel) -> dict[str, float]:
             pkj = np.where(thas, rate_to_probability(rate, dt), 0.0) * weight
             pk = pkj.sum(axis=1)
             out.update(
-                cd8_engaged=float(engaged.sum()),
+                cd8_hitting=float(engaged.sum()),
                 treg_exposed=float(near.sum()),
                 treg_capacity_lost=float(treg_sup.sum()),
                 cytokine_capacity_lost=float(((1.0 - treg_sup) * cyt_sup).sum()),
@@ -151,3 +154,8 @@ def record_exposures(model: TumorImmuneModel) -> dict[str, float]:
         out[f"recruited_{name}"] = float(model.counters[f"recruited_{name}"])
     out["live_tumor_cells"] = float(model.tumor_cell_count)
     return out
+
+
+def record_recruitment(model: TumorImmuneModel) -> dict[str, float]:
+    """A light probe: only the running recruitment counts (``recruited_<type>``), no hazard read-outs."""
+    return {f"recruited_{name}": float(model.counters[f"recruited_{name}"]) for name in RECRUITED}
