@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["walk_candidates", "walk_resolve", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into"]
+__all__ = ["walk_candidates", "walk_resolve", "walk_rounds", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into"]
 
 
 @njit(cache=True, nogil=True)
@@ -102,6 +102,35 @@ def walk_resolve(neighbours, occupied, sites, stopped, act, score, chemo, attrac
         sites[w] = t
         if use_stop and stop_on[t]:
             stopped[w] = True
+
+
+@njit(cache=True, nogil=True)
+def walk_rounds(neighbours, occupied, sites, substeps, stopped, rng, bias, chemotaxis, attractant, stop_on, claimed):
+    """Every hop round of a walk in one call: :func:`walk_candidates` then :func:`walk_resolve`
+    per round, drawing from ``rng`` (the model's numpy Generator) exactly what the per-round
+    Python loop drew, in the same order and shapes: ``rng.random((n_act, 8))`` scores, then
+    ``rng.random(n_act) < bias`` chemotaxis flags (only if ``chemotaxis``), then
+    ``rng.permutation(n_act)`` claim order. Numba's Generator methods advance the same bit
+    generator state with numpy's algorithms, so the stream (and the run) is unchanged.
+
+    ``occupied``, ``sites`` and ``stopped`` are updated in place.
+    """
+    n_rounds = 0
+    for i in range(substeps.size):
+        if substeps[i] > n_rounds:
+            n_rounds = substeps[i]
+    no_flags = np.zeros(0, dtype=np.bool_)
+    for hop in range(n_rounds):
+        act = walk_candidates(neighbours, occupied, sites, substeps, stopped, hop)
+        if act.size == 0:
+            break
+        score = rng.random((act.size, 8))
+        if chemotaxis:
+            chemo = rng.random(act.size) < bias
+        else:
+            chemo = no_flags
+        order = rng.permutation(act.size)
+        walk_resolve(neighbours, occupied, sites, stopped, act, score, chemo, attractant, order, stop_on, claimed)
 
 
 @njit(cache=True, nogil=True)
