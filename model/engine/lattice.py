@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import walk_rounds
+from .kernels import bit_stream, choice_per_row, walk_rounds
 
 __all__ = ["Lattice", "MOORE", "dilate", "random_choice_per_row", "step_walkers"]
 
@@ -72,10 +72,11 @@ def dilate(mask: np.ndarray, radius: int = 1) -> np.ndarray:
 
 
 def random_choice_per_row(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Pick one True column per row uniformly at random (rows must have one True)."""
-    score = rng.random(mask.shape)
-    score[~mask] = -1.0
-    return score.argmax(axis=1)
+    """Pick one True column per row uniformly at random (rows must have one True).
+
+    The highest of ``rng.random(mask.shape)`` among each row's True entries, drawn and
+    chosen in one compiled pass (:func:`.kernels.choice_per_row`; same draws and result)."""
+    return choice_per_row(bit_stream(rng), np.ascontiguousarray(mask, dtype=np.bool_))
 
 
 _NO_FLOATS = np.zeros(0, dtype=np.float64)
@@ -117,6 +118,6 @@ def step_walkers(
     chemotaxis = attractant is not None and bias > 0
     attract = np.ascontiguousarray(attractant, dtype=np.float64) if chemotaxis else _NO_FLOATS
     stop = stop_on if stop_on is not None else _NO_FLAGS
-    walk_rounds(lattice.neighbours, occupied, sites, substeps, stopped, rng, float(bias), chemotaxis, attract, stop,
+    walk_rounds(lattice.neighbours, occupied, sites, substeps, stopped, bit_stream(rng), float(bias), chemotaxis, attract, stop,
                 lattice.claim_scratch)
     return sites
