@@ -45,6 +45,19 @@ def test_drawing_kernels_equal_numpy_and_leave_the_same_state(n):
         assert np.array_equal(ours.random(4), ref.random(4))
 
 
+@pytest.mark.parametrize("bit_generator", [np.random.MT19937, np.random.Philox, np.random.SFC64, np.random.PCG64DXSM])
+def test_drawing_kernels_follow_any_numpy_bit_generator(bit_generator):
+    ours, ref = np.random.Generator(bit_generator(5)), np.random.Generator(bit_generator(5))
+    gen = bit_stream(ours)
+    scores = np.empty((300, 8))
+    uniform_fill(gen, scores)
+    assert np.array_equal(scores, ref.random((300, 8)))
+    assert np.array_equal(permutation(gen, 1000), ref.permutation(1000))
+    # the same state afterwards, 32-bit buffer included (state dicts hold arrays for some)
+    assert np.array_equal(ours.integers(0, 7, 50), ref.integers(0, 7, 50))
+    assert np.array_equal(ours.random(50), ref.random(50))
+
+
 def test_bit_stream_follows_the_generator_object():
     a, b = np.random.default_rng(1), np.random.default_rng(1)
     assert bit_stream(a) is bit_stream(a)
