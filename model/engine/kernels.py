@@ -2,9 +2,8 @@
 
 The model decides who acts with numpy; these kernels do the parts that are
 loops by nature (hop rounds with conflict resolution) or that numpy would do
-in many small passes. Random numbers are never drawn here: callers draw them
-with the model's numpy Generator in the same order and shapes as a pure-numpy
-version would, so results are bit-identical to it and one seed gives one run.
+in many small passes. Results are bit-identical to the numpy code they replace,
+random draws included, so one seed gives one run.
 
 Kernels that draw (:func:`walk_rounds`, :func:`choice_per_row`) take the model's
 Generator as a :func:`bit_stream` (its bit generator's state and entry points as four
