@@ -117,7 +117,8 @@ def exposures(model: TumorImmuneModel) -> dict[str, float]:
             # uniformly among their adjacent tumor cells
             keep = (tnb == cd8["target_site"][engaged][:, None]) & thas
             weight = np.where(keep.any(axis=1)[:, None], keep, thas / thas.sum(axis=1)[:, None])
-            pkj = np.where(thas, rate_to_probability(rate, dt), 0.0) * weight
+            # expected hits per step = hazard x dt (hits are Poisson counts, model.biology.cd8)
+            pkj = np.where(thas, rate * dt, 0.0) * weight
             pk = pkj.sum(axis=1)
             out.update(
                 cd8_hitting=float(engaged.sum()),
