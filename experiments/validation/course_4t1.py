@@ -33,9 +33,9 @@ from typing import Any, Sequence
 import numpy as np
 from scipy.stats import norm
 
-from .core import Check, Series, replicate_seeds, run_specs, validation_spec
+from .core import Budget, Check, Series, replicate_seeds, run_specs, validation_spec
 
-__all__ = ["ROOT_SEEDS", "course_dips", "wilson", "judge", "run", "SECTION"]
+__all__ = ["ROOT_SEEDS", "course_dips", "wilson", "judge", "run", "section", "SECTION"]
 
 SECTION = "Immunity: 4T1-like course (C6)"
 ROOT_SEEDS: tuple[int, ...] = (20261129, 1, 2, 3, 4)
@@ -135,3 +135,10 @@ def run(roots: Sequence[int] = ROOT_SEEDS, replicates: int = REPLICATES, window:
                + ("" if full else " (smoke size: not a verdict)")),
         extra={"per_root": v["per_root"], "scid_ci": [slo, shi], "full_size": full},
     )]
+
+
+def section(budget: Budget, fig_dir: Any = None, quick: bool = False) -> list[Check]:
+    """The validate section: the pre-registered size, or a labelled smoke size (2 roots, 40 x 40, 12 days)."""
+    if quick:
+        return run(ROOT_SEEDS[:2], 2, 40, 12.0, budget.workers)
+    return run(workers=budget.workers)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from experiments.validation import course_4t1 as c6
+from experiments.validation.core import TEST
 
 
 def test_a_regression_in_weeks_2_to_4_is_a_dip_and_steady_growth_is_not():
@@ -34,3 +35,9 @@ def test_wilson_interval_matches_known_values():
     assert lo == 0.0 and abs(hi - 0.161) < 0.001
     lo, hi = c6.wilson(10, 20)
     assert abs(lo - 0.299) < 0.001 and abs(hi - 0.701) < 0.001
+
+
+def test_the_smoke_section_runs_and_is_never_a_verdict():
+    (check,) = c6.section(TEST, quick=True)
+    assert check.id == "imm.course_4t1" and 0.0 <= check.value <= 1.0
+    assert not check.passed and "smoke size" in check.notes
