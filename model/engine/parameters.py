@@ -119,7 +119,7 @@ class CD8Parameters:
     antigen_priming_ec50: float = param(200.0, "tumor cells", 1.0, 1e7, "choice: priming needs antigen load in the draining node")
     speed_um_per_min: float = param(5.0, "um/min", 0.0, 30.0, "Boissonnas et al. 2007: ~5 um/min PD-1+, ~10 um/min PD-1-")
     chemotaxis_bias: float = param(0.5, "0-1", 0.0, 1.0, "choice: fraction of moves up the interferon gradient")
-    kill_rate_per_hour: float = param(7.5, "hits/h while attached, full antigen", 0.0, 60.0, "fit (2026-11-30): tumor-immune calibrate experiments/data/targets/ctl_killing.toml on C2 (Halle 2016: 2-16 kills/CTL-day) and C4 (Breart 2008: ~6 h per kill); posterior median 7.5, 90% interval 5.8-12.8 hits/h; prior log-U[0.5, 30]; hits add up to cd8.hits_to_kill (Weigelin et al. 2021); cf. PhysiCell's attack rate 4/h")
+    kill_rate_per_hour: float = param(5.7, "hits/h while attached, full antigen", 0.0, 60.0, "fit (2026-11-30): tumor-immune calibrate experiments/data/targets/ctl_killing.toml on C2 (Halle 2016: 2-16 kills/CTL-day) and C4 (Breart 2008: ~6 h per kill), Poisson hits per step; posterior median 5.66, 90% interval 4.29-7.21 hits/h; prior log-U[0.5, 30]; hits add up to cd8.hits_to_kill (Weigelin et al. 2021); cf. PhysiCell's attack rate 4/h")
     hits_to_kill: int = param(3, "hits", 1, 20, "Weigelin et al. 2021 (C3): ~3 sublethal hits less than 50 min apart kill a target")
     hit_repair_per_hour: float = param(0.5, "1/h per hit", 0.0, 100.0, "choice: sublethal damage fades over ~2 h (Weigelin et al. 2021: hits add up within ~50 min, targets recover from isolated hits)")
     post_kill_arrest_hours: float = param(1.0, "h", 0.0, 48.0, "choice: a CTL stays on its dead target ~1 h before moving on (Breart et al. 2008 / Weigelin et al. 2021 contact times)")
