@@ -50,13 +50,20 @@ def _one_on_one(overrides: dict) -> tuple:
     return m, t
 
 
-def test_three_hits_kill_at_the_third_step():
-    m, _ = _one_on_one({"cd8.hits_to_kill": 3})
-    alive = []
-    for _ in range(3):
-        m.step()
-        alive.append(m.tumor_cell_count)
-    assert alive == [1, 1, 0]
+def test_the_target_dies_at_the_step_its_hits_reach_three():
+    """Hits per step are Poisson counts (mean 0.5 here): the target lives while fewer than 3 hits have
+    landed and dies at the step the count reaches 3, never before (no repair)."""
+    for seed_shift in range(5):
+        m, _ = _one_on_one({"cd8.hits_to_kill": 3, "cd8.kill_rate_per_hour": 1.0})
+        m.rng = np.random.default_rng(100 + seed_shift)
+        for _ in range(200):
+            m.step()
+            if m.counters["cd8_hits"] < 3:
+                assert m.tumor_cell_count == 1
+            else:
+                assert m.tumor_cell_count == 0
+                break
+        assert m.tumor_cell_count == 0, "no kill in 100 h at 1 hit/h"
 
 
 def test_a_killed_cell_leaves_debris_that_blocks_division_until_cleared():
