@@ -192,8 +192,9 @@ TREG_DEPLETION = [{"type": "treg_depletion", "start_day": 1.0, "interval_days": 
 
 
 def test_treg_depletion_lowers_treg_count():
-    # 4x Treg influx so the counts on a 60 x 60 window are large enough to compare
-    pairs = twins(SEEDS, TREG_DEPLETION, days=7.0, overrides={"treg.recruitment_per_vessel_per_hour": 0.004})
+    # 4x Treg influx so the counts on a 60 x 60 window are large enough to compare (0.04/h per inflamed vessel;
+    # it read 0.004, 4x the pre-issue-12 per-vessel default and 0.4x the new one)
+    pairs = twins(SEEDS, TREG_DEPLETION, days=7.0, overrides={"treg.recruitment_per_vessel_per_hour": 0.04})
     assert_decreases(paired(pairs, lambda r: window_mean(r[0], "regulatory_t_cells", 1.5)), "Treg count")
     assert sum(r[1].get("tregs_depleted", 0) for _, r in pairs) > 0
 
@@ -526,7 +527,9 @@ def test_brake_lowers_division_rate_only_on_matching_profile(kind, matching):
 def test_brake_slows_growth_of_matching_tumor(kind):
     profile = BRAKES[kind][0]
     spec = [{"type": kind, "start_day": 0.5, "doses": 1}]
-    pairs = twins(range(4), spec, days=5.0, profile=(profile,))
+    # no CD8 influx: the brake acts on division, and T-cell regression would add more variance than it
+    # removes over 5 days with the fitted killing (her2_targeted failed at 4 pairs, 2026-11-30)
+    pairs = twins(range(4), spec, days=5.0, profile=(profile,), overrides={"cd8.recruitment_per_vessel_per_hour": 0.0})
     assert_decreases(paired(pairs, lambda r: per_capita_division_rate(r[0], 1.0)), f"{kind}: divisions per cell-hour")
     assert_decreases(paired(pairs, final("tumor_cells")), f"{kind}: tumor cells")
 
