@@ -41,7 +41,7 @@ def secrete_type1_interferon(model: mesa.Model) -> None:
 def infuse_interferon(model: mesa.Model) -> None:
     """Systemic interferon (this step's modifiers) enters the tissue at every vessel site."""
     if model.modifiers.interferon_infusion_per_hour > 0:
-        model.sources["interferon"][model.vessel_sites] += model.modifiers.interferon_infusion_per_hour
+        model.tissue.secrete("interferon", model.vessel_sites, model.modifiers.interferon_infusion_per_hour)
 
 
 def interferon_signal(model: mesa.Model) -> np.ndarray:
