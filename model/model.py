@@ -184,6 +184,8 @@ class TumorImmuneModel(mesa.Model):
         growth.seed_tumor(self)
 
         self.tumor_contact = np.zeros(self.lattice.n_sites, dtype=bool)
+        # flat bool maps (None when there is no Treg / M2 cell): within a Treg's suppression
+        # radius, and at or next to an M2 macrophage; a float 0/1 map set by hand reads the same
         self.treg_near: np.ndarray | None = None
         self.m2_near: np.ndarray | None = None
 
