@@ -26,7 +26,6 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import mesa
 import numpy as np
-from mesa.datacollection import DataCollector
 
 from .biology import (
     bone_niche,
@@ -61,6 +60,7 @@ from .biology.marrow import MarrowLineage
 from .checkpoint import CheckpointError
 from .checkpoint import checkpoint as checkpoint_bytes
 from .checkpoint import restore as restore_bytes
+from .collector import SummaryCollector
 from .engine.parameters import ParameterError, Parameters
 from .engine.tissue import Tissue
 from .scenarios import get_scenario, register_model_class
@@ -191,7 +191,8 @@ class TumorImmuneModel(mesa.Model):
 
         self.tissue.refresh_empty_layer()
         self.summary: dict[str, float] = {}
-        self.datacollector = DataCollector(model_reporters=self._reporters())
+        # a mesa DataCollector whose reporters read self.summary (one row per collect())
+        self.datacollector = SummaryCollector(self.summarize().keys())
         self.collect()
 
     # ------------------------------------------------------------ time
@@ -362,10 +363,6 @@ class TumorImmuneModel(mesa.Model):
         for t in self.treatments:
             s[f"{t.name}_concentration"] = t.concentration
         return s
-
-    def _reporters(self) -> dict[str, Any]:
-        keys = list(self.summarize().keys())
-        return {k: (lambda m, k=k: m.summary[k]) for k in keys}
 
     def collect(self) -> None:
         """Record the current state as one data-collector row (also after a hand-made layout change)."""
