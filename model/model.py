@@ -344,7 +344,7 @@ class TumorImmuneModel(mesa.Model):
             "irf7_intact_fraction": float(tumor["irf7_intact"].mean()) if len(tumor) else float("nan"),
             "divisions": self.counters["divisions"],
             "cd8_hits": self.counters["cd8_hits"],
-            "debris_sites": int(self.debris.sum()),
+            "debris_sites": int(np.count_nonzero(self.debris)),
             "disseminated_cells": self.counters["disseminated_cells"],
             "metastatic_seeds": self.counters["metastatic_seeds"],
             "bone_clusters": self.bone.clusters,
@@ -353,12 +353,13 @@ class TumorImmuneModel(mesa.Model):
             "bone_metastasis_day": self.bone.first_metastasis_hours / 24.0,
             "marrow_myeloid": self.myeloid.circulating,
             "marrow_lymphoid": self.lymphoid.circulating,
-            "osm_effective_mean": float(self.fields["osm"].values.mean() * (1 - self.modifiers.osm_neutralization)),
         }
+        means = {name: f.values.mean() for name, f in self.fields.items()}  # one pass per field
+        s["osm_effective_mean"] = float(means["osm"] * (1 - self.modifiers.osm_neutralization))
         for cause in TUMOR_DEATH_CAUSES:
             s[f"kills_{cause}"] = self.counters[f"tumor_deaths_{cause}"]
         for name, f in self.fields.items():
-            s[f"{name}_mean"] = f.mean()
+            s[f"{name}_mean"] = float(means[name])
             s[f"{name}_max"] = f.max()
         for t in self.treatments:
             s[f"{t.name}_concentration"] = t.concentration

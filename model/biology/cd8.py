@@ -33,7 +33,7 @@ def tumor_pd_l1(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
     Both IFN-gamma and type-I IFN induce PD-L1 (JAK/STAT1-IRF1), so their sum counts.
     """
     tp = model.p.tumor
-    ifn = interferon_signal(model)[sites]
+    ifn = interferon_signal(model, sites)
     return np.minimum(tp.pd_l1_baseline + tp.pd_l1_induced_max * hill(ifn, tp.pd_l1_interferon_ec50), 1.0)
 
 

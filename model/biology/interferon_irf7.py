@@ -44,10 +44,14 @@ def infuse_interferon(model: mesa.Model) -> None:
         model.tissue.secrete("interferon", model.vessel_sites, model.modifiers.interferon_infusion_per_hour)
 
 
-def interferon_signal(model: mesa.Model) -> np.ndarray:
-    """Flat array: type-I IFN + IFN-gamma, the signal for CXCL9/10 chemokines and PD-L1 induction.
+def interferon_signal(model: mesa.Model, sites: np.ndarray | None = None) -> np.ndarray:
+    """Flat array: type-I IFN + IFN-gamma, the signal for CXCL9/10 chemokines and PD-L1 induction;
+    with ``sites``, only its values there (the same numbers, without a lattice-wide sum).
 
     Both interferons signal through JAK/STAT1-IRF1 to the same genes; only their
     sources and decay differ, so their sum drives the chemokine and PD-L1 responses.
     """
-    return model.fields["interferon"].values.ravel() + model.fields["ifn_gamma"].values.ravel()
+    type1, gamma = model.fields["interferon"].values.ravel(), model.fields["ifn_gamma"].values.ravel()
+    if sites is None:
+        return type1 + gamma
+    return type1[sites] + gamma[sites]
