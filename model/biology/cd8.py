@@ -21,7 +21,7 @@ from ..engine.lattice import random_choice_per_row
 from ..engine.parameters import hill, rate_to_probability
 from . import treg
 from .cells import CD8TCell, TumorCell, kill_tumor_at
-from .interferon_irf7 import interferon_signal
+from .interferon_irf7 import interferon_parts, interferon_signal
 from .motility import hops_per_step, walk
 
 __all__ = ["tumor_pd_l1", "step_cd8", "repair_hits", "sticky_targets"]
@@ -112,7 +112,7 @@ def step_cd8(model: mesa.Model) -> None:
             CD8TCell,
             walkers,
             hops,
-            attractant=interferon_signal(model),
+            attractant=interferon_parts(model),
             bias=cp.chemotaxis_bias,
             stop_on=model.tumor_contact,
         )

@@ -13,7 +13,7 @@ import numpy as np
 
 from .cells import M1, CD8TCell, Macrophage, TumorCell
 
-__all__ = ["cytotoxic_contact", "secrete_type1_interferon", "infuse_interferon", "interferon_signal"]
+__all__ = ["cytotoxic_contact", "secrete_type1_interferon", "infuse_interferon", "interferon_signal", "interferon_parts"]
 
 
 def cytotoxic_contact(model: mesa.Model) -> np.ndarray:
@@ -51,7 +51,13 @@ def interferon_signal(model: mesa.Model, sites: np.ndarray | None = None) -> np.
     Both interferons signal through JAK/STAT1-IRF1 to the same genes; only their
     sources and decay differ, so their sum drives the chemokine and PD-L1 responses.
     """
-    type1, gamma = model.fields["interferon"].values.ravel(), model.fields["ifn_gamma"].values.ravel()
+    type1, gamma = interferon_parts(model)
     if sites is None:
         return type1 + gamma
     return type1[sites] + gamma[sites]
+
+
+def interferon_parts(model: mesa.Model) -> tuple[np.ndarray, np.ndarray]:
+    """The two flat interferon fields (type-I, IFN-gamma) whose sum is :func:`interferon_signal`;
+    a walk given the pair sums them only where a walker reads (see ``step_walkers``)."""
+    return model.fields["interferon"].values.ravel(), model.fields["ifn_gamma"].values.ravel()

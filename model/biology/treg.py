@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine.parameters import hill, rate_to_probability
 from .cells import RegulatoryTCell
-from .interferon_irf7 import interferon_signal
+from .interferon_irf7 import interferon_parts
 from .motility import hops_per_step, walk
 
 __all__ = ["suppression_map", "suppression_factor", "recruitment_rate", "step_tregs"]
@@ -73,7 +73,7 @@ def step_tregs(model: mesa.Model) -> None:
         hops_per_step(model, tp.speed_um_per_min, rows.size),
         # CXCR3+ Tregs follow the same IFN-induced chemokines as effector T-cells
         # (Koch et al. 2009), so they gather where CD8 cells fight (Bos et al. 2013: tumor edge)
-        attractant=interferon_signal(model),
+        attractant=interferon_parts(model),
         bias=0.5,
     )
     model.tissue.secrete("cytokine", pop["site"], tp.cytokine_secretion_per_hour)

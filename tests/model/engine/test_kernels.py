@@ -90,7 +90,7 @@ def _walk_reference(lattice, occupied, sites, substeps, rng, attractant=None, bi
         chemo = rng.random(act.size) < bias if chemotaxis else np.zeros(0, dtype=bool)
         order = rng.permutation(act.size)
         walk_resolve(lattice.neighbours, occupied, sites, stopped, act, score, chemo, attract, order, stop,
-                     lattice.claim_scratch)
+                     lattice.claim_scratch, np.zeros(0))
     return sites
 
 
@@ -116,6 +116,25 @@ def test_step_walkers_equals_the_per_round_numpy_walk(chemotaxis, crowded):
         assert np.array_equal(occ_ours, occ_ref)
         assert ours.bit_generator.state == ref.bit_generator.state
         assert not lattice.claim_scratch.any()
+
+
+def test_step_walkers_with_an_attractant_pair_equals_their_sum():
+    """``attractant=(a, b)`` walks exactly as ``attractant=a + b`` (same moves, same draws)."""
+    lattice = Lattice(40, 30)
+    setup = np.random.default_rng(11)
+    for trial in range(4):
+        n = int(0.1 * lattice.n_sites)
+        start = setup.choice(lattice.n_sites, n, replace=False)
+        occupied = np.zeros(lattice.n_sites, dtype=bool)
+        occupied[start] = True
+        substeps = setup.integers(0, 6, n)
+        a, b = setup.random(lattice.n_sites) * 1e-3, setup.random(lattice.n_sites) * 0.7
+        ours, ref = _pair(trial)
+        occ_ours, occ_ref = occupied.copy(), occupied.copy()
+        got = step_walkers(lattice, occ_ours, start, substeps, ours, attractant=(a, b), bias=0.8)
+        want = step_walkers(lattice, occ_ref, start, substeps, ref, attractant=a + b, bias=0.8)
+        assert np.array_equal(got, want) and np.array_equal(occ_ours, occ_ref)
+        assert ours.bit_generator.state == ref.bit_generator.state
 
 
 @pytest.mark.parametrize("radius", [1, 2, 3])
