@@ -233,17 +233,19 @@ class TumorImmuneModel(mesa.Model):
         k = self.p.lattice.field_update_every_steps
         if self.steps % k == 0:
             self.tissue.step_fields(self.dt * k)
-            self.check_finite()
+            self.check_finite(just_stepped=True)
         self.tissue.refresh_empty_layer()
         if self.steps % self.p.lattice.collect_every_steps == 0:
             self.collect()
         if self.duration_days is not None and self.days >= self.duration_days - 1e-9:
             self.running = False
 
-    def check_finite(self) -> None:
-        """Raise :class:`ParameterError` if a field holds NaN or inf (extreme inputs; never silently go on)."""
+    def check_finite(self, just_stepped: bool = False) -> None:
+        """Raise :class:`ParameterError` if a field holds NaN or inf (extreme inputs; never silently go on).
+
+        ``just_stepped``: called right after the fields' step, which counted them already."""
         for name, f in self.fields.items():
-            if not f.is_finite():
+            if not (f.is_finite_after_step() if just_stepped else f.is_finite()):
                 raise ParameterError(
                     f"field '{name}' became non-finite at step {self.steps} (day {self.days:g}): "
                     "a parameter or dose is too extreme for the model"

@@ -329,7 +329,9 @@ def same_values(a, b):
 @njit(cache=True, nogil=True)
 def clip_into(u, out):
     """``u = max(u, 0)`` and ``out[...] = u`` in one pass over 2D arrays
-    (``np.maximum`` semantics: -0.0 and NaN are kept as they are)."""
+    (``np.maximum`` semantics: -0.0 and NaN are kept as they are); returns how many of
+    the values are NaN or inf, counted in the same pass (``v - v`` is 0 only when finite)."""
+    n = 0
     for i in range(u.shape[0]):
         for j in range(u.shape[1]):
             v = u[i, j]
@@ -337,3 +339,5 @@ def clip_into(u, out):
                 v = 0.0
                 u[i, j] = v
             out[i, j] = v
+            n += (v - v) != 0.0
+    return n

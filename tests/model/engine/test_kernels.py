@@ -10,6 +10,7 @@ from model.engine import fields as fields_module
 from model.engine.kernels import (
     bit_stream,
     choice_per_row,
+    clip_into,
     permutation,
     uniform_fill,
     walk_candidates,
@@ -157,3 +158,14 @@ def test_in_place_transforms_equal_scipy_fft(dtype, shape):
     assert out.dtype == dtype and np.array_equal(out, want_forward)
     buf = a.copy()
     assert np.array_equal(fields_module.idct_in_place(buf), want_backward)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_clip_into_clips_copies_and_counts_non_finite(dtype):
+    u = np.array([[1.5, -2.0, 0.0], [-0.0, np.nan, np.inf], [-np.inf, 3.0, -1e-300]], dtype=dtype)
+    out = np.full(u.shape, 7.0)
+    want = np.maximum(u, 0.0)
+    n = clip_into(u, out)
+    assert n == 2  # nan and +inf; -inf is clipped to 0
+    np.testing.assert_array_equal(u, want)
+    np.testing.assert_array_equal(out, want.astype(np.float64))
