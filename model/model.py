@@ -26,7 +26,6 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import mesa
 import numpy as np
-from mesa.datacollection import DataCollector
 
 from .biology import (
     bone_niche,
@@ -61,6 +60,7 @@ from .biology.marrow import MarrowLineage
 from .checkpoint import CheckpointError
 from .checkpoint import checkpoint as checkpoint_bytes
 from .checkpoint import restore as restore_bytes
+from .collector import SummaryCollector
 from .engine.parameters import ParameterError, Parameters
 from .engine.tissue import Tissue
 from .scenarios import get_scenario, register_model_class
@@ -184,12 +184,15 @@ class TumorImmuneModel(mesa.Model):
         growth.seed_tumor(self)
 
         self.tumor_contact = np.zeros(self.lattice.n_sites, dtype=bool)
+        # flat bool maps (None when there is no Treg / M2 cell): within a Treg's suppression
+        # radius, and at or next to an M2 macrophage; a float 0/1 map set by hand reads the same
         self.treg_near: np.ndarray | None = None
         self.m2_near: np.ndarray | None = None
 
         self.tissue.refresh_empty_layer()
         self.summary: dict[str, float] = {}
-        self.datacollector = DataCollector(model_reporters=self._reporters())
+        # a mesa DataCollector whose reporters read self.summary (one row per collect())
+        self.datacollector = SummaryCollector(self.summarize().keys())
         self.collect()
 
     # ------------------------------------------------------------ time
@@ -230,17 +233,19 @@ class TumorImmuneModel(mesa.Model):
         k = self.p.lattice.field_update_every_steps
         if self.steps % k == 0:
             self.tissue.step_fields(self.dt * k)
-            self.check_finite()
+            self.check_finite(just_stepped=True)
         self.tissue.refresh_empty_layer()
         if self.steps % self.p.lattice.collect_every_steps == 0:
             self.collect()
         if self.duration_days is not None and self.days >= self.duration_days - 1e-9:
             self.running = False
 
-    def check_finite(self) -> None:
-        """Raise :class:`ParameterError` if a field holds NaN or inf (extreme inputs; never silently go on)."""
+    def check_finite(self, just_stepped: bool = False) -> None:
+        """Raise :class:`ParameterError` if a field holds NaN or inf (extreme inputs; never silently go on).
+
+        ``just_stepped``: called right after the fields' step, which counted them already."""
         for name, f in self.fields.items():
-            if not f.is_finite():
+            if not (f.is_finite_after_step() if just_stepped else f.is_finite()):
                 raise ParameterError(
                     f"field '{name}' became non-finite at step {self.steps} (day {self.days:g}): "
                     "a parameter or dose is too extreme for the model"
@@ -341,7 +346,7 @@ class TumorImmuneModel(mesa.Model):
             "irf7_intact_fraction": float(tumor["irf7_intact"].mean()) if len(tumor) else float("nan"),
             "divisions": self.counters["divisions"],
             "cd8_hits": self.counters["cd8_hits"],
-            "debris_sites": int(self.debris.sum()),
+            "debris_sites": int(np.count_nonzero(self.debris)),
             "disseminated_cells": self.counters["disseminated_cells"],
             "metastatic_seeds": self.counters["metastatic_seeds"],
             "bone_clusters": self.bone.clusters,
@@ -350,20 +355,17 @@ class TumorImmuneModel(mesa.Model):
             "bone_metastasis_day": self.bone.first_metastasis_hours / 24.0,
             "marrow_myeloid": self.myeloid.circulating,
             "marrow_lymphoid": self.lymphoid.circulating,
-            "osm_effective_mean": float(self.fields["osm"].values.mean() * (1 - self.modifiers.osm_neutralization)),
         }
+        means = {name: f.values.mean() for name, f in self.fields.items()}  # one pass per field
+        s["osm_effective_mean"] = float(means["osm"] * (1 - self.modifiers.osm_neutralization))
         for cause in TUMOR_DEATH_CAUSES:
             s[f"kills_{cause}"] = self.counters[f"tumor_deaths_{cause}"]
         for name, f in self.fields.items():
-            s[f"{name}_mean"] = f.mean()
+            s[f"{name}_mean"] = float(means[name])
             s[f"{name}_max"] = f.max()
         for t in self.treatments:
             s[f"{t.name}_concentration"] = t.concentration
         return s
-
-    def _reporters(self) -> dict[str, Any]:
-        keys = list(self.summarize().keys())
-        return {k: (lambda m, k=k: m.summary[k]) for k in keys}
 
     def collect(self) -> None:
         """Record the current state as one data-collector row (also after a hand-made layout change)."""

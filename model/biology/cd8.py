@@ -21,7 +21,7 @@ from ..engine.lattice import random_choice_per_row
 from ..engine.parameters import hill, rate_to_probability
 from . import treg
 from .cells import CD8TCell, TumorCell, kill_tumor_at
-from .interferon_irf7 import interferon_signal
+from .interferon_irf7 import interferon_parts, interferon_signal
 from .motility import hops_per_step, walk
 
 __all__ = ["tumor_pd_l1", "step_cd8", "repair_hits", "sticky_targets"]
@@ -33,7 +33,7 @@ def tumor_pd_l1(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
     Both IFN-gamma and type-I IFN induce PD-L1 (JAK/STAT1-IRF1), so their sum counts.
     """
     tp = model.p.tumor
-    ifn = interferon_signal(model)[sites]
+    ifn = interferon_signal(model, sites)
     return np.minimum(tp.pd_l1_baseline + tp.pd_l1_induced_max * hill(ifn, tp.pd_l1_interferon_ec50), 1.0)
 
 
@@ -112,7 +112,7 @@ def step_cd8(model: mesa.Model) -> None:
             CD8TCell,
             walkers,
             hops,
-            attractant=interferon_signal(model),
+            attractant=interferon_parts(model),
             bias=cp.chemotaxis_bias,
             stop_on=model.tumor_contact,
         )

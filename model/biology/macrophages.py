@@ -21,14 +21,17 @@ __all__ = ["m2_support_map", "m1_count", "step_macrophages"]
 
 
 def m2_support_map(model: mesa.Model) -> np.ndarray | None:
-    """Flat float map, 1.0 at and next to an M2 macrophage (``None`` when there is none)."""
+    """Flat bool map, True at and next to an M2 macrophage (``None`` when there is none).
+
+    Kept as bool: division reads ``1 + boost * map[sites]`` (True reads as 1.0), so a
+    lattice-wide float copy per step bought nothing."""
     macro = model.populations[Macrophage]
     m2 = macro["polarization"] == M2
     if not m2.any():
         return None
     mask = np.zeros(model.lattice.n_sites, dtype=bool)
     mask[macro["site"][m2]] = True
-    return model.lattice.dilate(mask).astype(float)
+    return model.lattice.dilate(mask)
 
 
 def m1_count(model: mesa.Model) -> int:

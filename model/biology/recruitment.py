@@ -37,7 +37,7 @@ def recruit(model: mesa.Model) -> None:
     n_tumor = len(tumor)
     health = model.p.host.immune_health
     # CXCL9/10 at the entry vessels follow both interferons
-    ifn_v = float(interferon_signal(model)[entry].mean())
+    ifn_v = float(interferon_signal(model, entry).mean())
     cyt_v = float(model.fields["cytokine"].values.ravel()[entry].mean())
     mean_antigen = float(tumor["antigenicity"].mean()) if n_tumor else 0.0
     n_m1 = m1_count(model)

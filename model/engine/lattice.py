@@ -89,7 +89,7 @@ def step_walkers(
     sites: np.ndarray,
     substeps: np.ndarray,
     rng: np.random.Generator,
-    attractant: np.ndarray | None = None,
+    attractant: np.ndarray | tuple[np.ndarray, np.ndarray] | None = None,
     bias: float = 0.0,
     stop_on: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -101,6 +101,8 @@ def step_walkers(
         substeps: hops allowed for each walker this step.
         attractant: flat field; with probability ``bias`` a hop goes to the free
             neighbour with the highest value (chemotaxis), else to a random free one.
+            A pair ``(a, b)`` of flat fields means ``a + b``, summed only where a walker
+            reads it (the same numbers, without a lattice-wide sum).
         stop_on: flat bool; a walker that lands on such a site stops (e.g. tumor contact).
 
     Per hop round, every walker with hops left and a free neighbour scores its free
@@ -116,8 +118,10 @@ def step_walkers(
     substeps = np.asarray(substeps, dtype=np.int64)
     stopped = np.zeros(sites.size, dtype=bool)
     chemotaxis = attractant is not None and bias > 0
-    attract = np.ascontiguousarray(attractant, dtype=np.float64) if chemotaxis else _NO_FLOATS
+    parts = attractant if isinstance(attractant, tuple) else (attractant, None)
+    attract = np.ascontiguousarray(parts[0], dtype=np.float64) if chemotaxis else _NO_FLOATS
+    extra = np.ascontiguousarray(parts[1], dtype=np.float64) if chemotaxis and parts[1] is not None else _NO_FLOATS
     stop = stop_on if stop_on is not None else _NO_FLAGS
     walk_rounds(lattice.neighbours, occupied, sites, substeps, stopped, bit_stream(rng), float(bias), chemotaxis, attract, stop,
-                lattice.claim_scratch)
+                lattice.claim_scratch, extra)
     return sites

@@ -359,3 +359,20 @@ def test_is_finite_flags_nan_and_inf(bad):
     assert f.is_finite()
     f.values[7, 7] = bad
     assert not f.is_finite()
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_finiteness_counted_by_the_step_matches_the_full_check(single):
+    """``is_finite_after_step`` (the count the step's clip pass made) agrees with ``is_finite``:
+    finite steps, an infinite source, and an idle field."""
+    f = DiffusionField("c", (9, 7), 10.0, 5.0, 0.1, single_precision=single)
+    assert f.is_finite_after_step()  # never stepped: the full check
+    source = np.zeros((9, 7))
+    f.step(0.5)  # no mass, no source
+    assert f.is_finite_after_step() and f.is_finite()
+    source[4, 3] = 2.0
+    f.step(0.5, source)
+    assert f.is_finite_after_step() and f.is_finite()
+    source[4, 3] = np.inf  # e.g. an overflowed secretion
+    f.step(0.5, source)
+    assert not f.is_finite() and not f.is_finite_after_step()
