@@ -87,8 +87,9 @@ def exposures(model: TumorImmuneModel) -> dict[str, float]:
         ok = nb >= 0
         has = np.zeros(nb.shape, dtype=bool)
         has[ok] = model.tumor_present[nb[ok]]
-        # a T-cell arrested on the target it just killed neither hits nor moves (cd8.post_kill_arrest_hours)
-        arrested = cd8["arrested_until_hours"] > model.hours
+        # a T-cell arrested on the target it just killed neither hits nor moves (cd8.post_kill_arrest_hours).
+        # The probe runs before the step, whose clock reads one dt later (Mesa advances `steps` first)
+        arrested = cd8["arrested_until_hours"] > model.hours + dt
         engaged = has.any(axis=1) & ~cd8["exhausted"] & ~arrested
         if engaged.any():
             sites = cd8["site"][engaged]
