@@ -94,10 +94,13 @@ def worker_init(driver_pid: int) -> None:
 
 
 def mp_context():
-    """``forkserver`` with the model preloaded where available (fast, thread-safe), else ``spawn``."""
+    """``forkserver`` with the model preloaded where available (fast, thread-safe), else ``spawn``.
+
+    The fork server also imports :mod:`experiments.warmup`, which loads the compiled kernels
+    once, so the workers forked from it do not each load them on their first run."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["experiments.runner", "model"])
+        ctx.set_forkserver_preload(["experiments.runner", "model", "experiments.warmup"])
         return ctx
     return multiprocessing.get_context("spawn")
 

@@ -35,7 +35,12 @@ from scipy.sparse.linalg import LinearOperator, cg
 
 from .kernels import any_nonzero, clip_into, count_nonfinite, same_values, spectral_update_into
 
-__all__ = ["DiffusionField"]
+try:  # scipy.fft's own DCT engine (ducc), called without scipy.fft's per-call argument handling
+    from scipy.fft._duccfft.pyduccfft import dct as _ducc_dct
+except ImportError:  # pragma: no cover - another scipy layout: scipy.fft is used instead
+    _ducc_dct = None
+
+__all__ = ["DiffusionField", "dct_in_place", "idct_in_place", "DIRECT_TRANSFORMS"]
 
 _NO_SOURCE = np.zeros((0, 0))
 
@@ -53,6 +58,45 @@ def _rescale_exponent(a: np.ndarray) -> int:
         return 0  # nothing to rescale (a zero system; a non-finite one fails on its own)
     exponent = int(np.frexp(peak)[1])
     return 0 if abs(exponent) <= _SAFE_EXPONENT else exponent
+
+
+def _direct_transforms_match() -> bool:
+    """Whether the ducc entry point gives exactly what ``scipy.fft.dctn``/``idctn`` give
+    (checked once at import on both precisions; a scipy that changed it falls back)."""
+    if _ducc_dct is None:
+        return False
+    probe = np.random.default_rng(0).random((7, 6))
+    try:
+        for dtype in (np.float64, np.float32):
+            a = probe.astype(dtype)
+            forward = _ducc_dct(a.copy(), 2, (0, 1), 1, None, 1, True)
+            backward = _ducc_dct(a.copy(), 3, (0, 1), 1, None, 1, True)
+            if not (np.array_equal(forward, fft.dctn(a, type=2, norm="ortho", workers=1))
+                    and np.array_equal(backward, fft.idctn(a, type=2, norm="ortho", workers=1))):
+                return False  # pragma: no cover
+    except Exception:  # pragma: no cover - a changed private signature
+        return False
+    return True
+
+
+# ~15-20 us less per transform (six per step): a third of a 100 x 100 transform
+DIRECT_TRANSFORMS = _direct_transforms_match()
+
+
+def dct_in_place(a: np.ndarray) -> np.ndarray:
+    """Orthonormal 2D DCT-II of the float array ``a``, computed in place (returns ``a``);
+    bit for bit ``scipy.fft.dctn(a, type=2, norm="ortho")``."""
+    if DIRECT_TRANSFORMS:
+        return _ducc_dct(a, 2, (0, 1), 1, a, 1, True)
+    return fft.dctn(a, type=2, norm="ortho", workers=1, overwrite_x=True)  # pragma: no cover
+
+
+def idct_in_place(a: np.ndarray) -> np.ndarray:
+    """Orthonormal 2D inverse DCT-II (a DCT-III) of ``a``, in place; bit for bit
+    ``scipy.fft.idctn(a, type=2, norm="ortho")``."""
+    if DIRECT_TRANSFORMS:
+        return _ducc_dct(a, 3, (0, 1), 1, a, 1, True)
+    return fft.idctn(a, type=2, norm="ortho", workers=1, overwrite_x=True)  # pragma: no cover
 
 
 class DiffusionField:
@@ -144,7 +188,7 @@ class DiffusionField:
             self._back_buf = np.empty(self.shape, dtype=self.transform_dtype)
         # u_hat = decay * u_hat + gain * s_hat, and a copy into the buffer the back transform runs in
         spectral_update_into(u_hat, decay, gain, s_hat, self._back_buf)
-        u = fft.idctn(self._back_buf, type=2, norm="ortho", workers=1, overwrite_x=True)
+        u = idct_in_place(self._back_buf)
         # the clip removes round-off below zero only; the kept spectrum stays the exact one
         clip_into(u, self.values)  # u = max(u, 0); values[...] = u
         self._written = u  # read before the buffer is next written (in _spectrum)
@@ -156,14 +200,14 @@ class DiffusionField:
         return self._u_hat
 
     def _dct(self, a: np.ndarray) -> np.ndarray:
-        return fft.dctn(a.astype(self.transform_dtype, copy=False), type=2, norm="ortho", workers=1)
+        return dct_in_place(a.astype(self.transform_dtype, copy=True))
 
     def _dct_in_place(self, a: np.ndarray) -> np.ndarray:
         """DCT of ``a`` computed in a kept buffer (same values as :meth:`_dct`; valid until the next call)."""
         if self._src_buf is None:
             self._src_buf = np.empty(self.shape, dtype=self.transform_dtype)
         np.copyto(self._src_buf, a, casting="same_kind")
-        return fft.dctn(self._src_buf, type=2, norm="ortho", workers=1, overwrite_x=True)
+        return dct_in_place(self._src_buf)
 
     def laplacian(self, u: np.ndarray) -> np.ndarray:
         """5-point lattice Laplacian with no-flux walls (mirror ghost sites), in 1/site^2."""

@@ -2,9 +2,14 @@
 
 The model decides who acts with numpy; these kernels do the parts that are
 loops by nature (hop rounds with conflict resolution) or that numpy would do
-in many small passes. Random numbers are never drawn here: callers draw them
-with the model's numpy Generator in the same order and shapes as a pure-numpy
-version would, so results are bit-identical to it and one seed gives one run.
+in many small passes. Results are bit-identical to the numpy code they replace,
+random draws included, so one seed gives one run.
+
+Kernels that draw (:func:`walk_rounds`, :func:`choice_per_row`) take the model's
+Generator as a :func:`bit_stream` (its bit generator's state and entry points as four
+integers) and call numpy's own C routines with numpy's algorithms, so they advance the
+same stream exactly as the numpy calls they replace. (Numba can take a Generator itself,
+but unpacks it on every call for ~10 us.)
 
 Kernels are compiled on first use and cached on disk (``cache=True``), so a
 fresh process pays a few hundred milliseconds once, not per model.
@@ -12,10 +17,119 @@ fresh process pays a few hundred milliseconds once, not per model.
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
+import ctypes
 
-__all__ = ["walk_candidates", "walk_resolve", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into"]
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+__all__ = ["bit_stream", "uniform_fill", "permutation", "choice_per_row",
+           "walk_candidates", "walk_resolve", "walk_rounds", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into"]
+
+
+_STREAMS: dict[int, tuple] = {}
+
+
+def bit_stream(rng: np.random.Generator) -> np.ndarray:
+    """``rng``'s bit generator as the kernels take it: uint64 ``[state, next_double,
+    next_uint32, next_uint64]`` addresses (valid while ``rng`` lives; kept per generator)."""
+    bitgen = rng.bit_generator
+    entry = _STREAMS.get(id(bitgen))
+    if entry is None or entry[0] is not bitgen:
+        if len(_STREAMS) > 64:
+            _STREAMS.clear()
+        iface = bitgen.ctypes
+        addresses = [iface.state_address] + [
+            ctypes.cast(fn, ctypes.c_void_p).value for fn in (iface.next_double, iface.next_uint32, iface.next_uint64)
+        ]
+        entry = (bitgen, np.array(addresses, dtype=np.uint64))
+        _STREAMS[id(bitgen)] = entry
+    return entry[1]
+
+
+def _caller(return_type, ll_return):
+    @intrinsic
+    def call(typingctx, fn, state):
+        def codegen(context, builder, signature, args):
+            fnty = ir.FunctionType(ll_return, (ir.IntType(64),))
+            return builder.call(builder.inttoptr(args[0], fnty.as_pointer()), (args[1],))
+        return return_type(types.uint64, types.uint64), codegen
+    return call
+
+
+_call_double = _caller(types.float64, ir.DoubleType())
+_call_uint32 = _caller(types.uint32, ir.IntType(32))
+_call_uint64 = _caller(types.uint64, ir.IntType(64))
+
+
+@njit(cache=True, nogil=True)
+def _next_double(gen):
+    return _call_double(gen[1], gen[0])
+
+
+@njit(cache=True, nogil=True)
+def _random_interval(gen, max_value):
+    """numpy's ``random_interval``: uniform integer in ``[0, max_value]`` by masked rejection."""
+    if max_value == 0:
+        return 0
+    mx = np.uint64(max_value)
+    mask = mx
+    mask |= mask >> np.uint64(1)
+    mask |= mask >> np.uint64(2)
+    mask |= mask >> np.uint64(4)
+    mask |= mask >> np.uint64(8)
+    mask |= mask >> np.uint64(16)
+    mask |= mask >> np.uint64(32)
+    if mx <= np.uint64(0xFFFFFFFF):
+        value = np.uint64(_call_uint32(gen[2], gen[0])) & mask
+        while value > mx:
+            value = np.uint64(_call_uint32(gen[2], gen[0])) & mask
+    else:
+        value = _call_uint64(gen[3], gen[0]) & mask
+        while value > mx:
+            value = _call_uint64(gen[3], gen[0]) & mask
+    return np.int64(value)
+
+
+@njit(cache=True, nogil=True)
+def uniform_fill(gen, out):
+    """Fill the C-contiguous float64 ``out`` as ``rng.random(out.shape)`` would (same stream)."""
+    flat = out.ravel()
+    for i in range(flat.size):
+        flat[i] = _next_double(gen)
+
+
+@njit(cache=True, nogil=True)
+def permutation(gen, n):
+    """``rng.permutation(n)``: numpy's shuffle of ``arange(n)`` (same stream, same result)."""
+    out = np.arange(n)
+    for i in range(n - 1, 0, -1):
+        j = _random_interval(gen, i)
+        if j != i:
+            t = out[j]
+            out[j] = out[i]
+            out[i] = t
+    return out
+
+
+@njit(cache=True, nogil=True)
+def choice_per_row(gen, mask):
+    """For each row of the 2D bool ``mask``, the column of the highest uniform draw among its
+    True entries: ``score = rng.random(mask.shape); score[~mask] = -1; score.argmax(axis=1)``
+    (every entry draws; a row without True gives 0, as that argmax does)."""
+    rows, cols = mask.shape
+    out = np.zeros(rows, dtype=np.int64)
+    for r in range(rows):
+        best = -np.inf
+        for c in range(cols):
+            v = _next_double(gen)
+            if not mask[r, c]:
+                v = -1.0
+            if v > best:
+                best = v
+                out[r] = c
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -102,6 +216,37 @@ def walk_resolve(neighbours, occupied, sites, stopped, act, score, chemo, attrac
         sites[w] = t
         if use_stop and stop_on[t]:
             stopped[w] = True
+
+
+@njit(cache=True, nogil=True)
+def walk_rounds(neighbours, occupied, sites, substeps, stopped, gen, bias, chemotaxis, attractant, stop_on, claimed):
+    """Every hop round of a walk in one call: :func:`walk_candidates` then :func:`walk_resolve`
+    per round, drawing from ``gen`` (the model's Generator as a :func:`bit_stream`) exactly
+    what the per-round numpy loop drew, in the same order and shapes: ``rng.random((n_act, 8))``
+    scores, then ``rng.random(n_act) < bias`` chemotaxis flags (only if ``chemotaxis``), then
+    ``rng.permutation(n_act)`` claim order; so the stream (and the run) is unchanged.
+
+    ``occupied``, ``sites`` and ``stopped`` are updated in place.
+    """
+    n_rounds = 0
+    for i in range(substeps.size):
+        if substeps[i] > n_rounds:
+            n_rounds = substeps[i]
+    no_flags = np.zeros(0, dtype=np.bool_)
+    for hop in range(n_rounds):
+        act = walk_candidates(neighbours, occupied, sites, substeps, stopped, hop)
+        if act.size == 0:
+            break
+        score = np.empty((act.size, 8))
+        uniform_fill(gen, score)
+        if chemotaxis:
+            chemo = np.empty(act.size, dtype=np.bool_)
+            for i in range(act.size):
+                chemo[i] = _next_double(gen) < bias
+        else:
+            chemo = no_flags
+        order = permutation(gen, act.size)
+        walk_resolve(neighbours, occupied, sites, stopped, act, score, chemo, attractant, order, stop_on, claimed)
 
 
 @njit(cache=True, nogil=True)

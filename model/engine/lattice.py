@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import walk_candidates, walk_resolve
+from .kernels import bit_stream, choice_per_row, walk_rounds
 
 __all__ = ["Lattice", "MOORE", "dilate", "random_choice_per_row", "step_walkers"]
 
@@ -72,10 +72,11 @@ def dilate(mask: np.ndarray, radius: int = 1) -> np.ndarray:
 
 
 def random_choice_per_row(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Pick one True column per row uniformly at random (rows must have one True)."""
-    score = rng.random(mask.shape)
-    score[~mask] = -1.0
-    return score.argmax(axis=1)
+    """Pick one True column per row uniformly at random (rows must have one True).
+
+    The highest of ``rng.random(mask.shape)`` among each row's True entries, drawn and
+    chosen in one compiled pass (:func:`.kernels.choice_per_row`; same draws and result)."""
+    return choice_per_row(bit_stream(rng), np.ascontiguousarray(mask, dtype=np.bool_))
 
 
 _NO_FLOATS = np.zeros(0, dtype=np.float64)
@@ -105,8 +106,9 @@ def step_walkers(
     Per hop round, every walker with hops left and a free neighbour scores its free
     neighbours (uniform draws, or the attractant for a chemotactic hop) and picks the
     best; walkers then claim their targets in a random order, so two walkers never
-    share a site. The draws are made here with ``rng`` (round by round: scores,
-    chemotaxis flags, claim order) and the loops run compiled (:mod:`.kernels`).
+    share a site. The draws are made with ``rng`` (round by round: scores, chemotaxis
+    flags, claim order) and all rounds run in one compiled call (:func:`.kernels.walk_rounds`,
+    which draws from the same Generator in that order, so the stream is the same).
     """
     sites = np.array(sites, dtype=np.int64)
     if sites.size == 0:
@@ -116,13 +118,6 @@ def step_walkers(
     chemotaxis = attractant is not None and bias > 0
     attract = np.ascontiguousarray(attractant, dtype=np.float64) if chemotaxis else _NO_FLOATS
     stop = stop_on if stop_on is not None else _NO_FLAGS
-    for hop in range(int(substeps.max(initial=0))):
-        act = walk_candidates(lattice.neighbours, occupied, sites, substeps, stopped, hop)
-        if act.size == 0:
-            break
-        score = rng.random((act.size, 8))
-        chemo = rng.random(act.size) < bias if chemotaxis else _NO_FLAGS
-        order = rng.permutation(act.size)
-        walk_resolve(lattice.neighbours, occupied, sites, stopped, act, score, chemo, attract, order, stop,
-                     lattice.claim_scratch)
+    walk_rounds(lattice.neighbours, occupied, sites, substeps, stopped, bit_stream(rng), float(bias), chemotaxis, attract, stop,
+                lattice.claim_scratch)
     return sites
