@@ -166,10 +166,12 @@ def test_page_steps_plays_and_reacts_to_controls(playwright_api, launch_options,
         assert "step 0)" in _status(page)
         images_reset = _image_sources(page)
 
-        t = _time_text(page)
-        for _ in range(2):
+        # Wait for each step's own status line: after Reset the "Time:" text may still be
+        # the old run's for a moment, so counting time changes can count the Reset itself.
+        for n in (1, 2):
+            expect(step).to_be_enabled(timeout=UI_TIMEOUT_MS)  # a click on a busy Step is dropped
             step.click()
-            t = _wait_time_change(page, t)
+            page.get_by_text(re.compile(rf"step {n}\)")).first.wait_for(timeout=UI_TIMEOUT_MS)
         _wait_images_settled(page, images_reset)
         assert "step 2)" in _status(page)
         assert set(_image_sources(page)).isdisjoint(images1)
