@@ -56,15 +56,22 @@ def test_random_kills_then_resume_give_the_uninterrupted_tables(tmp_path):
             _wait_for(lambda: len(group_members(proc.pid)) >= 2 or proc.poll() is not None, 60)
             delay = rng.uniform(0.0, 4.0)
         time.sleep(delay)
-        if sig == signal.SIGINT:
-            os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole foreground group
+        try:
+            if sig == signal.SIGINT:
+                os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole foreground group
+            else:
+                os.kill(proc.pid, sig)
+        except ProcessLookupError:
+            # a resumed run with little left can finish before the signal: nothing to interrupt
+            # (seen once the warmed-up workers made the tiny runs faster); the checks below still apply
+            sig_note = "finished first"
         else:
-            os.kill(proc.pid, sig)
+            sig_note = "sent"
         _, err = proc.communicate(timeout=120)
         left = _gone(proc.pid)
         for pid in left:
             os.kill(pid, signal.SIGKILL)
-        log.append(f"{sig.name} after {delay:.1f}s -> rc {proc.returncode}")
+        log.append(f"{sig.name} ({sig_note}) after {delay:.1f}s -> rc {proc.returncode}")
         assert not left, f"seed {seed}: processes left after {log}: {left}"
         assert "Traceback" not in err, f"seed {seed}, {log}:\n{err}"
         if sig == signal.SIGINT and proc.returncode == 130:

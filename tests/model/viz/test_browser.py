@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from model.viz.results_folder import ResultsFolder
+from browser_session import ARTIFACTS, browser_page
 
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 UI_TIMEOUT_MS = 90_000  # generous: under CI load one step + redraw can take seconds
 
 
@@ -95,124 +95,110 @@ def _slider_in(page, label: str):
 @pytest.mark.browser
 def test_page_steps_plays_and_reacts_to_controls(playwright_api, launch_options, server_url, live_recordings):
     expect = playwright_api.expect
-    console_errors: list[str] = []
-    page_errors: list[str] = []
     started = time.monotonic()
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(**launch_options)
-        page = None
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1400})
-            page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: page_errors.append(str(e)))
-            page.goto(server_url)
+    with browser_page(playwright_api, launch_options, server_url, "browser_page_failure.png") as (page, errors):
 
-            step = page.get_by_role("button", name=re.compile(r"^step$", re.I))
-            step.wait_for(timeout=60_000)
-            page.get_by_text(re.compile(r"^Time: ")).first.wait_for(timeout=UI_TIMEOUT_MS)
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('img')].filter(e => e.naturalWidth > 300).length >= 2",
-                timeout=UI_TIMEOUT_MS,
-            )
-            time0, status0, images0 = _time_text(page), _status(page), _image_sources(page)
-            assert "step 0)" in status0
+        step = page.get_by_role("button", name=re.compile(r"^step$", re.I))
+        step.wait_for(timeout=60_000)
+        page.get_by_text(re.compile(r"^Time: ")).first.wait_for(timeout=UI_TIMEOUT_MS)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('img')].filter(e => e.naturalWidth > 300).length >= 2",
+            timeout=UI_TIMEOUT_MS,
+        )
+        time0, status0, images0 = _time_text(page), _status(page), _image_sources(page)
+        assert "step 0)" in status0
 
-            # --- Step several times: counter, figures and counts change
-            t = time0
-            for _ in range(4):
-                step.click()
-                t = _wait_time_change(page, t)
-            assert t != time0
-            images1 = _wait_images_settled(page, images0)
-            status1 = _status(page)
-            assert "step 4)" in status1, status1
-            assert status1 != status0
+        # --- Step several times: counter, figures and counts change
+        t = time0
+        for _ in range(4):
+            step.click()
+            t = _wait_time_change(page, t)
+        assert t != time0
+        images1 = _wait_images_settled(page, images0)
+        status1 = _status(page)
+        assert "step 4)" in status1, status1
+        assert status1 != status0
 
-            # --- record two steps of the live run; the saved folder replays them
-            page.get_by_text("Record this run", exact=True).click()
-            page.get_by_text(re.compile(r"^recording into ")).first.wait_for(timeout=UI_TIMEOUT_MS)
-            for _ in range(2):
-                step.click()
-                t = _wait_time_change(page, t)
-            page.get_by_text(re.compile(r"step 6\)")).first.wait_for(timeout=UI_TIMEOUT_MS)
-            page.get_by_text("Record this run", exact=True).click()
-            saved = page.get_by_text(re.compile(r"^saved to "))
-            saved.wait_for(timeout=UI_TIMEOUT_MS)
-            folder = Path(re.search(r"saved to (.*) \(open it", saved.inner_text()).group(1))
-            assert folder.parent == live_recordings
-            with ResultsFolder(folder).open("untreated") as rec:
-                assert list(rec.steps) == [4, 5, 6]
+        # --- record two steps of the live run; the saved folder replays them
+        page.get_by_text("Record this run", exact=True).click()
+        page.get_by_text(re.compile(r"^recording into ")).first.wait_for(timeout=UI_TIMEOUT_MS)
+        for _ in range(2):
+            step.click()
+            t = _wait_time_change(page, t)
+        page.get_by_text(re.compile(r"step 6\)")).first.wait_for(timeout=UI_TIMEOUT_MS)
+        page.get_by_text("Record this run", exact=True).click()
+        saved = page.get_by_text(re.compile(r"^saved to "))
+        saved.wait_for(timeout=UI_TIMEOUT_MS)
+        folder = Path(re.search(r"saved to (.*) \(open it", saved.inner_text()).group(1))
+        assert folder.parent == live_recordings
+        with ResultsFolder(folder).open("untreated") as rec:
+            assert list(rec.steps) == [4, 5, 6]
 
-            # --- Play, let it run, then Pause: the counter keeps moving, then stops
-            page.get_by_role("button", name="▶").click()
-            t_play = _wait_time_change(page, t)
-            t_play = _wait_time_change(page, t_play)
-            page.get_by_role("button", name="❚❚").click()
-            expect(step).to_be_enabled(timeout=UI_TIMEOUT_MS)  # Step is disabled while playing
-            paused = _wait_stable_time(page)
-            assert float(paused.split()[-1]) > float(t.split()[-1])
+        # --- Play, let it run, then Pause: the counter keeps moving, then stops
+        page.get_by_role("button", name="▶").click()
+        t_play = _wait_time_change(page, t)
+        t_play = _wait_time_change(page, t_play)
+        page.get_by_role("button", name="❚❚").click()
+        expect(step).to_be_enabled(timeout=UI_TIMEOUT_MS)  # Step is disabled while playing
+        paused = _wait_stable_time(page)
+        assert float(paused.split()[-1]) > float(t.split()[-1])
 
-            # --- live display choices: another field and PD-L1 shading redraw the lattice
-            for button in ("OSM", "PD-L1"):
-                before = _image_sources(page)
-                page.get_by_role("button", name=button, exact=True).click()
-                _wait_lattice_change(page, before[0])
+        # --- live display choices: another field and PD-L1 shading redraw the lattice
+        for button in ("OSM", "PD-L1"):
+            before = _image_sources(page)
+            page.get_by_role("button", name=button, exact=True).click()
+            _wait_lattice_change(page, before[0])
 
-            # --- change a slider and the scenario, then Reset builds the new model
-            slider = _slider_in(page, "Antigenicity")
-            slider.focus()
-            for _ in range(4):
-                page.keyboard.press("ArrowRight")  # 1.0 -> 1.2 (x scenario value), 0.05 a press
-            expect(slider).to_have_attribute("aria-valuenow", "1.2", timeout=UI_TIMEOUT_MS)
-            page.wait_for_timeout(500)  # the slider reports its value to the server
-            page.locator(".v-select").filter(has_text="Scenario").first.click()
-            page.get_by_role("option", name="checkpoint_blockade", exact=True).click()
-            page.get_by_role("button", name="Reset").click()
-            page.get_by_text(re.compile(r"Scenario checkpoint_blockade")).first.wait_for(timeout=UI_TIMEOUT_MS)
-            info = page.get_by_text(re.compile(r"Values used:")).first.inner_text()
-            # default profile: antigenicity 0.6, x 1.2 from the slider
-            assert "antigenicity 0.72" in info, info
-            assert "step 0)" in _status(page)
-            images_reset = _image_sources(page)
+        # --- change a slider and the scenario, then Reset builds the new model
+        slider = _slider_in(page, "Antigenicity")
+        slider.focus()
+        for _ in range(4):
+            page.keyboard.press("ArrowRight")  # 1.0 -> 1.2 (x scenario value), 0.05 a press
+        expect(slider).to_have_attribute("aria-valuenow", "1.2", timeout=UI_TIMEOUT_MS)
+        page.wait_for_timeout(500)  # the slider reports its value to the server
+        page.locator(".v-select").filter(has_text="Scenario").first.click()
+        page.get_by_role("option", name="checkpoint_blockade", exact=True).click()
+        page.get_by_role("button", name="Reset").click()
+        page.get_by_text(re.compile(r"Scenario checkpoint_blockade")).first.wait_for(timeout=UI_TIMEOUT_MS)
+        info = page.get_by_text(re.compile(r"Values used:")).first.inner_text()
+        # default profile: antigenicity 0.6, x 1.2 from the slider
+        assert "antigenicity 0.72" in info, info
+        assert "step 0)" in _status(page)
+        images_reset = _image_sources(page)
 
-            t = _time_text(page)
-            for _ in range(2):
-                step.click()
-                t = _wait_time_change(page, t)
-            _wait_images_settled(page, images_reset)
-            assert "step 2)" in _status(page)
-            assert set(_image_sources(page)).isdisjoint(images1)
+        # Wait for each step's own status line: after Reset the "Time:" text may still be
+        # the old run's for a moment, so counting time changes can count the Reset itself.
+        for n in (1, 2):
+            expect(step).to_be_enabled(timeout=UI_TIMEOUT_MS)  # a click on a busy Step is dropped
+            step.click()
+            page.get_by_text(re.compile(rf"step {n}\)")).first.wait_for(timeout=UI_TIMEOUT_MS)
+        _wait_images_settled(page, images_reset)
+        assert "step 2)" in _status(page)
+        assert set(_image_sources(page)).isdisjoint(images1)
 
-            # --- raise the render interval: one Step click then advances many model steps
-            interval = _slider_in(page, "Render Interval")
-            interval.focus()
-            page.keyboard.press("End")
-            expect(interval).not_to_have_attribute("aria-valuenow", "1", timeout=UI_TIMEOUT_MS)
-            per_click = int(float(interval.get_attribute("aria-valuenow")))
-            page.wait_for_timeout(500)  # the slider reports its value to the server
-            steps = 2
-            while steps < 10 * 48:  # ten simulated days (0.5 h steps): all cell kinds are present
-                step.click()
-                steps += per_click
-                page.get_by_text(re.compile(rf"step {steps}\)")).first.wait_for(timeout=UI_TIMEOUT_MS)
+        # --- raise the render interval: one Step click then advances many model steps
+        interval = _slider_in(page, "Render Interval")
+        interval.focus()
+        page.keyboard.press("End")
+        expect(interval).not_to_have_attribute("aria-valuenow", "1", timeout=UI_TIMEOUT_MS)
+        per_click = int(float(interval.get_attribute("aria-valuenow")))
+        page.wait_for_timeout(500)  # the slider reports its value to the server
+        steps = 2
+        while steps < 10 * 48:  # ten simulated days (0.5 h steps): all cell kinds are present
+            step.click()
+            steps += per_click
+            page.get_by_text(re.compile(rf"step {steps}\)")).first.wait_for(timeout=UI_TIMEOUT_MS)
 
-            # --- the default views for the screenshot
-            for button in ("type-I IFN", "antigenicity"):
-                before = _image_sources(page)
-                page.get_by_role("button", name=button, exact=True).click()
-                _wait_lattice_change(page, before[0])
+        # --- the default views for the screenshot
+        for button in ("type-I IFN", "antigenicity"):
+            before = _image_sources(page)
+            page.get_by_role("button", name=button, exact=True).click()
+            _wait_lattice_change(page, before[0])
 
-            page.mouse.move(0, 0)
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "browser_page.png"), full_page=True)
-        except Exception:
-            if page is not None:
-                ARTIFACTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / "browser_page_failure.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+        page.mouse.move(0, 0)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser_page.png"), full_page=True)
 
-    assert not page_errors, f"page errors: {page_errors}"
-    assert not console_errors, f"browser console errors: {console_errors}"
+    assert not errors.page, f"page errors: {errors.page}"
+    assert not errors.console, f"browser console errors: {errors.console}"
     assert time.monotonic() - started < 120
