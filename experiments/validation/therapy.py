@@ -288,8 +288,11 @@ COHORTS = {
     },
     "pdl1_high": {
         "id": "therapy.cohort_checkpoint_response_pdl1_high",
-        "label": "PD-L1-high, inflamed TNBC (CPS >= 10-like: the hot profile)",
+        "label": "PD-L1-high, inflamed TNBC (CPS >= 10-like: the hot profile's PD-L1 and T-cell influx)",
         "profiles": ("triple_negative", "hot"),
+        # the antigenicity stays the one fitted to cohort A (C7): C7b is then not fitted but reached by
+        # the hot profile's PD-L1 and influx alone (its 0.8 antigenicity describes a mouse TMB-high tumor)
+        "overrides": {"tumor.mean_antigenicity": PROFILES["triple_negative"].overrides["tumor.mean_antigenicity"]},
         "range": (0.214, 0.53),
         "target": 0.214,  # C7b
         "reference": "KEYNOTE-086 cohort B: ORR 21.4% (first-line PD-L1+); IMpassion130 PD-L1+ with nab-paclitaxel "
@@ -308,6 +311,7 @@ def cohort(budget: Budget, fig_dir: Path | None = None, which: str = "triple_neg
     profile = {}
     for name in spec_c["profiles"]:
         profile.update(PROFILES[name].overrides)
+    profile.update(spec_c.get("overrides", {}))
     profile.update(overrides or {})
     base = Parameters().replace(profile)
     days = budget.cohort_days

@@ -67,8 +67,17 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             "triple_negative",
-            "ER-/PR-/HER2-: no endocrine or HER2 target, fast division",
-            {"tumor.er_expression": 0.0, "tumor.her2_expression": 0.0, "tumor.division_rate_per_hour": 0.035},
+            "ER-/PR-/HER2-: no endocrine or HER2 target, fast division, human-TNBC antigenicity",
+            {
+                "tumor.er_expression": 0.0,
+                "tumor.her2_expression": 0.0,
+                "tumor.division_rate_per_hour": 0.035,
+                # fit (2026-11-30): KEYNOTE-086 cohort A's ORR 5.3% (C7) in the 16-patient virtual cohort,
+                # binomial logistic ML over antigenicity 0.3-0.5: 0.295, 90% interval 0.15-0.35
+                # (python -m experiments.validation.cohort_fit; docs/calibration/cohort_fit_triple_negative.json).
+                # Below the 4T1-like default 0.6: at 0.6 the cohort responded 75% of the time
+                "tumor.mean_antigenicity": 0.3,
+            },
         ),
         Profile(
             "er_positive",
