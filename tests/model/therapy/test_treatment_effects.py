@@ -368,7 +368,7 @@ def test_radiotherapy_immunogenic_boost_tracks_the_dose():
 def test_vaccine_raises_cd8_recruitment_and_kills():
     vaccine = [{"type": "vaccine", "start_day": 1.0, "interval_days": 3.0, "doses": 2}]
     # 12 pairs (was the 6 SEEDS; resized 2026-11-30 after p = 0.020 for kills at 6 pairs, mean +180, with the
-    # fitted CD8 killing -- post hoc, docs/proposals/issue-12-biology.md)
+    # fitted CD8 killing -- post hoc, docs/validation.md, issue 12)
     pairs = twins(range(12), vaccine, days=7.0)
     assert_increases(paired(pairs, counter("recruited_CD8TCell")), "CD8 T-cells recruited")
     assert_increases(paired(pairs, counter("tumor_deaths_cd8")), "CD8 kills")
