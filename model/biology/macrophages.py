@@ -29,9 +29,7 @@ def m2_support_map(model: mesa.Model) -> np.ndarray | None:
     m2 = macro["polarization"] == M2
     if not m2.any():
         return None
-    mask = np.zeros(model.lattice.n_sites, dtype=bool)
-    mask[macro["site"][m2]] = True
-    return model.lattice.dilate(mask)
+    return model.lattice.dilate_sites(macro["site"][m2])
 
 
 def m1_count(model: mesa.Model) -> int:

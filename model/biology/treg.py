@@ -28,10 +28,7 @@ def suppression_map(model: mesa.Model) -> np.ndarray | None:
     treg = model.populations[RegulatoryTCell]
     if not len(treg):
         return None
-    r = model.p.treg.suppression_radius_sites
-    mask = np.zeros(model.lattice.n_sites, dtype=bool)
-    mask[treg["site"]] = True
-    return model.lattice.dilate(mask, r)
+    return model.lattice.dilate_sites(treg["site"], model.p.treg.suppression_radius_sites)
 
 
 def suppression_factor(model: mesa.Model, sites: np.ndarray) -> np.ndarray | float:
