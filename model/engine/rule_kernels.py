@@ -17,7 +17,8 @@ from numba import njit
 
 from .kernels import next_double
 
-__all__ = ["paint_boxes", "any_marked_per_row"]
+__all__ = ["paint_boxes", "any_marked_per_row", "indices_below", "draw_hops", "move_rows", "contact_and_engaged",
+           "sticky_choice", "cd8_hit_rates", "repair_draws"]
 
 
 @njit(cache=True, nogil=True)
@@ -48,3 +49,181 @@ def any_marked_per_row(table, flags):
                 out[r] = True
                 break
     return out
+
+
+@njit(cache=True, nogil=True)
+def _maximum(a, b):
+    """``np.maximum(a, b)`` for one pair: NaN in ``a`` propagates, and ties give ``b`` (so -0.0 vs 0.0 gives 0.0)."""
+    return a if (a > b or a != a) else b
+
+
+@njit(cache=True, nogil=True)
+def _minimum(a, b):
+    """``np.minimum(a, b)`` for one pair (NaN in ``a`` propagates, ties give ``b``)."""
+    return a if (a < b or a != a) else b
+
+
+@njit(cache=True, nogil=True)
+def _hill(c, ec50):
+    """``parameters.hill(c, ec50)`` with n = 1: ``c / (c + ec50)`` after ``np.maximum(c, 0.0)``."""
+    c = _maximum(c, 0.0)
+    return c / (c + ec50)
+
+
+@njit(cache=True, nogil=True)
+def indices_below(gen, flags, p_if_set, p_if_clear):
+    """Rows ``i`` whose uniform draw is below their probability: ``np.flatnonzero(rng.random(n) <
+    np.where(flags, p_if_set, p_if_clear))`` (one draw per row, in order; same stream)."""
+    n = flags.size
+    out = np.empty(n, dtype=np.int64)
+    count = 0
+    for i in range(n):
+        if next_double(gen) < (p_if_set if flags[i] else p_if_clear):
+            out[count] = i
+            count += 1
+    return out[:count]
+
+
+@njit(cache=True, nogil=True)
+def draw_hops(gen, n, base, frac):
+    """``(base + (rng.random(n) < frac)).astype(np.int64)``: ``base`` or ``base + 1`` hops per cell."""
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        out[i] = np.int64(base + (1.0 if next_double(gen) < frac else 0.0))
+    return out
+
+
+@njit(cache=True, nogil=True)
+def move_rows(site_col, row_at, rows, new_sites):
+    """``Population.move_many``: agents in ``rows`` now sit at ``new_sites`` (distinct sites of one
+    layer; rows that stay put may be included). A site is released only if its row still points there."""
+    for i in range(rows.size):
+        old = site_col[rows[i]]
+        if row_at[old] == rows[i]:
+            row_at[old] = -1
+    for i in range(rows.size):
+        site_col[rows[i]] = new_sites[i]
+        row_at[new_sites[i]] = rows[i]
+
+
+@njit(cache=True, nogil=True)
+def contact_and_engaged(neighbours, occupied, sites, exhausted, arrested_until, hours):
+    """CD8 contact test. Returns ``has`` (n, 9): ``occupied`` at each entry of ``neighbours[sites]``
+    (False outside the walls), ``touching``: any of a row and not ``exhausted``, and the rows
+    ``touching & ~(arrested_until > hours)`` (engaged, ascending)."""
+    n = sites.size
+    cols = neighbours.shape[1]
+    has = np.zeros((n, cols), dtype=np.bool_)
+    touching = np.zeros(n, dtype=np.bool_)
+    rows = np.empty(n, dtype=np.int64)
+    count = 0
+    for i in range(n):
+        s = sites[i]
+        anyone = False
+        for k in range(cols):
+            t = neighbours[s, k]
+            if t >= 0 and occupied[t]:
+                has[i, k] = True
+                anyone = True
+        touching[i] = anyone and not exhausted[i]
+        if touching[i] and not (arrested_until[i] > hours):
+            rows[count] = i
+            count += 1
+    return has, touching, rows[:count]
+
+
+@njit(cache=True, nogil=True)
+def sticky_choice(gen, stored, neighbours, sites, is_target, rows):
+    """``cd8.sticky_targets(stored[rows], neighbours[sites[rows]], is_target[rows], rng)`` without
+    the row copies: per row, ``choice_per_row``'s draws (one per column, every row), then the
+    stored site if it is still a target (its first column), else the drawn one."""
+    cols = is_target.shape[1]
+    out = np.empty(rows.size, dtype=np.int64)
+    for j in range(rows.size):
+        r = rows[j]
+        best = -np.inf
+        pick = 0
+        for c in range(cols):
+            v = next_double(gen)
+            if not is_target[r, c]:
+                v = -1.0
+            if v > best:
+                best = v
+                pick = c
+        for c in range(cols):
+            if is_target[r, c] and neighbours[sites[r], c] == stored[r]:
+                pick = c
+                break
+        out[j] = neighbours[sites[r], pick]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def cd8_hit_rates(rows, target, cell_sites, car_t, antigenicity, row_at, type1, gamma, cytokine, treg_near, prm):
+    """Per engaged CD8 cell (``rows``, hitting tumor site ``target``): the Poisson mean of this step's
+    hits and the exhaustion hazard, computed as ``cd8.step_cd8``'s numpy expressions were (same
+    operations, same order). ``treg_near`` of length 0 means no Treg map. ``prm``: kill rate,
+    PD-L1 baseline, induced max, EC50, ``1 - pd1_blockade``, PD-1 inhibition max, Treg suppression
+    max, cytokine suppression max, dt, exhaustion rate, exhaustion factor."""
+    n = rows.size
+    lam = np.empty(n)
+    exhaust = np.empty(n)
+    use_treg = treg_near.size > 0
+    for j in range(n):
+        t = target[j]
+        s = cell_sites[rows[j]]
+        antigen = 1.0 if car_t[rows[j]] else antigenicity[row_at[t]]
+        pd_l1 = _minimum(prm[1] + prm[2] * _hill(type1[t] + gamma[t], prm[3]), 1.0) * prm[4]
+        treg = treg_near[s] * 1.0 if use_treg else 0.0  # a bool map reads as 1.0 / 0.0, as in numpy
+        rate = prm[0] * antigen
+        rate = rate * (1.0 - prm[5] * pd_l1)
+        rate = rate * (1.0 - prm[6] * treg)
+        rate = rate * (1.0 - prm[7] * _hill(cytokine[s], 1.0))
+        lam[j] = rate * prm[8]
+        exhaust[j] = prm[9] * pd_l1 * prm[10]
+    return lam, exhaust
+
+
+@njit(cache=True, nogil=True)
+def _binomial_inversion(gen, n, p):
+    """numpy's ``random_binomial_inversion`` (Generator.binomial for ``n * p <= 30``, ``p <= 0.5``)."""
+    q = 1.0 - p
+    qn = np.exp(n * np.log(q))
+    np_ = n * p
+    bound = np.int64(min(float(n), np_ + 10.0 * np.sqrt(np_ * q + 1)))
+    x = 0
+    px = qn
+    u = next_double(gen)
+    while u > px:
+        x += 1
+        if x > bound:
+            x = 0
+            px = qn
+            u = next_double(gen)
+        else:
+            u -= px
+            px = ((n - x + 1) * p * px) / (x * q)
+    return x
+
+
+@njit(cache=True, nogil=True)
+def repair_draws(gen, hits, p):
+    """``damaged = np.flatnonzero(hits > 0); hits[damaged] -= rng.binomial(hits[damaged].astype(np.int64), p)``
+    in place, with numpy's inversion algorithm (the one numpy uses when every ``n * min(p, 1 - p)``
+    is at most 30: hit counts are a few). Returns False, drawing nothing, when some count is too
+    large for it (the caller then draws with numpy)."""
+    small = p if p <= 0.5 else 1.0 - p
+    for i in range(hits.size):
+        if hits[i] > 0 and small * np.int64(hits[i]) > 30.0:
+            return False
+    for i in range(hits.size):
+        if hits[i] > 0:
+            n = np.int64(hits[i])
+            if n == 0 or p == 0.0:
+                continue
+            if p <= 0.5:
+                x = _binomial_inversion(gen, n, p)
+            else:
+                x = n - _binomial_inversion(gen, n, 1.0 - p)
+            hits[i] -= x
+    return True
