@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .kernels import next_double
+from .kernels import next_double, permutation
 
 __all__ = ["paint_boxes", "any_marked_per_row", "indices_below", "draw_hops", "move_rows", "contact_and_engaged",
-           "sticky_choice", "cd8_hit_rates", "repair_draws"]
+           "sticky_choice", "cd8_hit_rates", "repair_draws", "division_candidates", "division_winners"]
 
 
 @njit(cache=True, nogil=True)
@@ -227,3 +227,83 @@ def repair_draws(gen, hits, p):
                 x = n - _binomial_inversion(gen, n, 1.0 - p)
             hits[i] -= x
     return True
+
+
+@njit(cache=True, nogil=True)
+def division_candidates(gen, n, p_max, site_col, neighbours, tumor_present, debris):
+    """Thinning draw and contact inhibition of ``growth.divide``: rows ``i < n`` whose draw is below
+    ``p_max`` (one draw per row, in order) and that have a Moore neighbour free of tumor and debris.
+    Returns those rows, their sites and their (rows, 8) free-neighbour flags."""
+    cand = np.empty(n, dtype=np.int64)
+    count = 0
+    for i in range(n):
+        if next_double(gen) < p_max:
+            cand[count] = i
+            count += 1
+    rows = np.empty(count, dtype=np.int64)
+    sites = np.empty(count, dtype=np.int64)
+    free = np.zeros((count, 8), dtype=np.bool_)
+    kept = 0
+    for j in range(count):
+        s = site_col[cand[j]]
+        room = False
+        for k in range(8):
+            t = neighbours[s, k]
+            if t >= 0 and not (tumor_present[t] or debris[t]):
+                free[kept, k] = True
+                room = True
+        if room:  # else the row's flags are all False and the next candidate reuses it
+            rows[kept] = cand[j]
+            sites[kept] = s
+            kept += 1
+    return rows[:kept], sites[:kept], free[:kept]
+
+
+@njit(cache=True, nogil=True)
+def division_winners(gen, p_true, p_max, rows, sites, free, neighbours, claimed):
+    """The rest of ``growth.divide``'s choice, with its draws in its order: accept candidate ``j``
+    if ``rng.random() * p_max < p_true[j]``; each accepted one picks a free neighbour
+    (``choice_per_row`` draws, 8 per row); then ``rng.permutation`` sets the claim order and the
+    first claimant of a site wins. Returns the winning parents' rows and their target sites,
+    by ascending row (``np.sort`` of the winners, as ``np.unique(..., return_index=True)`` gave).
+    ``claimed``: flat bool scratch of n_sites, all False; left all False."""
+    m = rows.size
+    acc = np.empty(m, dtype=np.int64)
+    k = 0
+    for j in range(m):
+        if next_double(gen) * p_max < p_true[j]:
+            acc[k] = j
+            k += 1
+    target = np.empty(k, dtype=np.int64)
+    for i in range(k):
+        j = acc[i]
+        best = -np.inf
+        pick = 0
+        for c in range(8):
+            v = next_double(gen)
+            if not free[j, c]:
+                v = -1.0
+            if v > best:
+                best = v
+                pick = c
+        target[i] = neighbours[sites[j], pick]
+    order = permutation(gen, k)
+    won = np.zeros(k, dtype=np.bool_)
+    for q in range(k):
+        i = order[q]
+        if not claimed[target[i]]:
+            claimed[target[i]] = True
+            won[i] = True
+    n_win = 0
+    for i in range(k):
+        n_win += won[i]
+    parents = np.empty(n_win, dtype=np.int64)
+    targets = np.empty(n_win, dtype=np.int64)
+    w = 0
+    for i in range(k):
+        if won[i]:
+            claimed[target[i]] = False
+            parents[w] = rows[acc[i]]
+            targets[w] = target[i]
+            w += 1
+    return parents, targets

@@ -7,12 +7,14 @@ import pytest
 
 from model.biology.cd8 import sticky_targets
 from model.engine.kernels import bit_stream
-from model.engine.lattice import Lattice, dilate
+from model.engine.lattice import Lattice, dilate, random_choice_per_row
 from model.engine.parameters import hill, rate_to_probability
 from model.engine.rule_kernels import (
     any_marked_per_row,
     cd8_hit_rates,
     contact_and_engaged,
+    division_candidates,
+    division_winners,
     draw_hops,
     indices_below,
     move_rows,
@@ -166,3 +168,44 @@ def test_repair_draws_equal_numpy_binomial():
         else:  # a count beyond the inversion algorithm: nothing drawn, nothing changed
             assert np.array_equal(mine, hits) and _same_state(ours, ref)
     assert used > 100
+
+
+def _divide_reference(lat, tumor, debris, site_col, p_max, rate_of, rng):
+    """growth.divide's numpy choice of parents and targets (before the kernels)."""
+    candidates = np.flatnonzero(rng.random(site_col.size) < p_max)
+    sites = site_col[candidates]
+    nb = lat.neighbours[sites, :8]
+    free = nb >= 0
+    free[free] = ~(tumor[nb[free]] | debris[nb[free]])
+    has_space = free.any(axis=1)
+    candidates, sites, nb, free = candidates[has_space], sites[has_space], nb[has_space], free[has_space]
+    p_true = rate_of(sites)
+    accept = rng.random(candidates.size) * p_max < p_true
+    candidates, nb, free = candidates[accept], nb[accept], free[accept]
+    target = nb[np.arange(candidates.size), random_choice_per_row(free, rng)]
+    order = rng.permutation(candidates.size)
+    _, first = np.unique(target[order], return_index=True)
+    win = np.sort(order[first])
+    return candidates[win], target[win]
+
+
+@pytest.mark.parametrize("density", [0.05, 0.4, 0.9])
+def test_division_kernels_choose_as_numpy(density):
+    lat = Lattice(40, 30)
+    for seed in range(5):
+        g = np.random.default_rng(seed)
+        tumor = g.random(lat.n_sites) < density
+        tumor[g.choice(lat.n_sites, 3)] = True
+        debris = ~tumor & (g.random(lat.n_sites) < 0.1)
+        site_col = np.flatnonzero(tumor)
+        g.shuffle(site_col)
+        rate = g.random(lat.n_sites) * 0.6
+        p_max = 0.6
+        ours, ref = _pair(seed)
+        gen = bit_stream(ours)
+        rows, sites, free = division_candidates(gen, site_col.size, p_max, site_col, lat.neighbours, tumor, debris)
+        parents, targets = division_winners(gen, rate[sites], p_max, rows, sites, free, lat.neighbours,
+                                            lat.claim_scratch)
+        e_parents, e_targets = _divide_reference(lat, tumor, debris, site_col, p_max, lambda s: rate[s], ref)
+        assert np.array_equal(parents, e_parents) and np.array_equal(targets, e_targets)
+        assert not lat.claim_scratch.any() and _same_state(ours, ref)
