@@ -12,7 +12,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from ..engine.kernels import bit_stream
 from ..engine.parameters import hill, rate_to_probability
+from ..engine.rule_kernels import indices_below_all
 from .cells import RegulatoryTCell
 from .interferon_irf7 import interferon_parts
 from .motility import hops_per_step, walk
@@ -57,7 +59,8 @@ def step_tregs(model: mesa.Model) -> None:
     pop = model.populations[RegulatoryTCell]
     if len(pop) == 0:
         return
-    dead = np.flatnonzero(model.rng.random(len(pop)) < rate_to_probability(tp.death_rate_per_hour, model.dt))
+    # np.flatnonzero(rng.random(n) < p) in one compiled call (same draws)
+    dead = indices_below_all(bit_stream(model.rng), len(pop), float(rate_to_probability(tp.death_rate_per_hour, model.dt)))
     if dead.size:
         model.tissue.kill(RegulatoryTCell, dead)
     if len(pop) == 0:

@@ -18,7 +18,8 @@ from numba import njit
 from .kernels import next_double, permutation
 
 __all__ = ["paint_boxes", "any_marked_per_row", "indices_below", "draw_hops", "move_rows", "contact_and_engaged",
-           "sticky_choice", "cd8_hit_rates", "repair_draws", "division_candidates", "division_winners"]
+           "sticky_choice", "cd8_hit_rates", "repair_draws", "division_candidates", "division_winners",
+           "indices_below_all", "polarize", "m1_hits"]
 
 
 @njit(cache=True, nogil=True)
@@ -307,3 +308,77 @@ def division_winners(gen, p_true, p_max, rows, sites, free, neighbours, claimed)
             targets[w] = target[i]
             w += 1
     return parents, targets
+
+
+@njit(cache=True, nogil=True)
+def indices_below_all(gen, n, p):
+    """``np.flatnonzero(rng.random(n) < p)`` (one draw per row, in order; same stream)."""
+    out = np.empty(n, dtype=np.int64)
+    count = 0
+    for i in range(n):
+        if next_double(gen) < p:
+            out[count] = i
+            count += 1
+    return out[:count]
+
+
+@njit(cache=True, nogil=True)
+def polarize(gen, pol, to_m1, to_m2, m1, m2):
+    """Macrophage switching in place, as ``step_macrophages`` drew it: ``n`` draws for the M1
+    switch (``pol != m1`` and draw ``< to_m1``), then ``n`` more for the M2 switch of the others."""
+    n = pol.size
+    went_m1 = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        if next_double(gen) < to_m1[i] and pol[i] != m1:
+            went_m1[i] = True
+    for i in range(n):
+        u = next_double(gen)
+        if went_m1[i]:
+            pol[i] = m1
+        elif pol[i] != m2 and u < to_m2[i]:
+            pol[i] = m2
+
+
+@njit(cache=True, nogil=True)
+def m1_hits(gen, neighbours, occupied, sites, pol, m1, p_hit):
+    """M1 killing draws of ``step_macrophages``: the M1 rows, and the sorted distinct tumor sites
+    they hit. Each M1 cell next to (or on) a tumor cell picks one (``choice_per_row``'s 9 draws
+    per such cell), then each of them draws once against ``p_hit``; no draws when none touches."""
+    n = pol.size
+    rows = np.empty(n, dtype=np.int64)
+    n_m1 = 0
+    for i in range(n):
+        if pol[i] == m1:
+            rows[n_m1] = i
+            n_m1 += 1
+    rows = rows[:n_m1]
+    target = np.empty(n_m1, dtype=np.int64)
+    n_eng = 0
+    for j in range(n_m1):
+        s = sites[rows[j]]
+        for k in range(9):
+            t = neighbours[s, k]
+            if t >= 0 and occupied[t]:
+                target[n_eng] = s  # engaged; its target is chosen below, in order
+                n_eng += 1
+                break
+    for j in range(n_eng):
+        s = target[j]
+        best = -np.inf
+        pick = 0
+        for k in range(9):
+            v = next_double(gen)
+            t = neighbours[s, k]
+            if not (t >= 0 and occupied[t]):
+                v = -1.0
+            if v > best:
+                best = v
+                pick = k
+        target[j] = neighbours[s, pick]
+    hit = np.empty(n_eng, dtype=np.int64)
+    n_hit = 0
+    for j in range(n_eng):
+        if next_double(gen) < p_hit:
+            hit[n_hit] = target[j]
+            n_hit += 1
+    return rows, np.unique(hit[:n_hit])

@@ -17,8 +17,11 @@ from model.engine.rule_kernels import (
     division_winners,
     draw_hops,
     indices_below,
+    indices_below_all,
+    m1_hits,
     move_rows,
     paint_boxes,
+    polarize,
     repair_draws,
     sticky_choice,
 )
@@ -209,3 +212,38 @@ def test_division_kernels_choose_as_numpy(density):
         e_parents, e_targets = _divide_reference(lat, tumor, debris, site_col, p_max, lambda s: rate[s], ref)
         assert np.array_equal(parents, e_parents) and np.array_equal(targets, e_targets)
         assert not lat.claim_scratch.any() and _same_state(ours, ref)
+
+
+def test_macrophage_kernels_draw_as_numpy():
+    lat = Lattice(30, 30)
+    for seed in range(6):
+        g = np.random.default_rng(seed)
+        n = int(g.integers(0, 80))
+        sites = g.choice(lat.n_sites, size=n, replace=False)
+        tumor = g.random(lat.n_sites) < 0.3
+        pol = g.integers(0, 3, n).astype(np.int8)
+        to_m1, to_m2 = g.random(n) * 0.5, g.random(n) * 0.5
+        ours, ref = _pair(seed)
+        gen = bit_stream(ours)
+        dead = indices_below_all(gen, n, 0.1)
+        mine = pol.copy()
+        polarize(gen, mine, to_m1, to_m2, 1, 2)
+        m1, hit = m1_hits(gen, lat.neighbours, tumor, sites, mine, 1, 0.4)
+        # step_macrophages' numpy form
+        assert np.array_equal(dead, np.flatnonzero(ref.random(n) < 0.1))
+        expected = pol.copy()
+        go_m1 = (expected != 1) & (ref.random(n) < to_m1)
+        go_m2 = (expected != 2) & ~go_m1 & (ref.random(n) < to_m2)
+        expected[go_m1], expected[go_m2] = 1, 2
+        assert np.array_equal(mine, expected)
+        e_m1 = np.flatnonzero(expected == 1)
+        nb = lat.neighbours[sites[e_m1]]
+        has = nb >= 0
+        has[has] = tumor[nb[has]]
+        engaged = has.any(axis=1)
+        e_hit = np.zeros(0, dtype=np.int64)
+        if engaged.any():
+            target = nb[engaged][np.arange(engaged.sum()), random_choice_per_row(has[engaged], ref)]
+            e_hit = np.unique(target[ref.random(engaged.sum()) < 0.4])
+        assert np.array_equal(m1, e_m1) and np.array_equal(hit, e_hit)
+        assert _same_state(ours, ref)
