@@ -43,6 +43,7 @@ from .biology.bone_niche import BoneNiche
 from .biology.cells import (
     CELL_TYPES,
     IMMUNE_TYPES,
+    M0,
     M1,
     M2,
     TUMOR_DEATH_CAUSES,
@@ -62,6 +63,7 @@ from .checkpoint import checkpoint as checkpoint_bytes
 from .checkpoint import restore as restore_bytes
 from .collector import SummaryCollector
 from .engine.parameters import ParameterError, Parameters
+from .engine.rule_kernels import contact_and_engaged
 from .engine.tissue import Tissue
 from .scenarios import get_scenario, register_model_class
 from .therapy import RuleModifiers, Treatment, TreatmentError, is_number
@@ -315,10 +317,10 @@ class TumorImmuneModel(mesa.Model):
         pop = self.populations[CD8TCell]
         if len(pop) == 0:
             return 0
-        nb = self.lattice.neighbours[pop["site"]]
-        touching = np.zeros(nb.shape, dtype=bool)
-        touching[nb >= 0] = self.tumor_present[nb[nb >= 0]]
-        return int((touching.any(axis=1) & ~pop["exhausted"]).sum())
+        # the CD8 step's own contact test (one compiled pass): touching = next to a tumor cell, not exhausted
+        touching = contact_and_engaged(self.lattice.neighbours, self.tumor_present, pop["site"], pop["exhausted"],
+                                       pop["arrested_until_hours"], self.hours)[1]
+        return int(np.count_nonzero(touching))
 
     def summarize(self) -> dict[str, float]:
         """The model-level numbers the data collector records, for the current state."""
@@ -326,7 +328,7 @@ class TumorImmuneModel(mesa.Model):
         cd8_pop = self.populations[CD8TCell]
         neut = self.populations[Neutrophil]
         macro = self.populations[Macrophage]
-        pol = macro["polarization"]
+        by_state = np.bincount(macro["polarization"], minlength=3)  # M0, M1, M2 counts in one pass
         s: dict[str, float] = {
             "hours": self.hours,
             "days": self.days,
@@ -338,9 +340,9 @@ class TumorImmuneModel(mesa.Model):
             "neutrophils": len(neut),
             "neutrophils_activated": int(neut["activated"].sum()),
             "macrophages": len(macro),
-            "macrophages_m0": int((pol == 0).sum()),
-            "macrophages_m1": int((pol == M1).sum()),
-            "macrophages_m2": int((pol == M2).sum()),
+            "macrophages_m0": int(by_state[M0]),
+            "macrophages_m1": int(by_state[M1]),
+            "macrophages_m2": int(by_state[M2]),
             "mean_antigenicity": float(tumor["antigenicity"].mean()) if len(tumor) else float("nan"),
             "mean_pd_l1": float(self.tumor_pd_l1(tumor["site"]).mean()) if len(tumor) else float("nan"),
             "irf7_intact_fraction": float(tumor["irf7_intact"].mean()) if len(tumor) else float("nan"),

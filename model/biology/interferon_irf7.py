@@ -18,12 +18,11 @@ __all__ = ["cytotoxic_contact", "secrete_type1_interferon", "infuse_interferon",
 
 def cytotoxic_contact(model: mesa.Model) -> np.ndarray:
     """Flat bool: sites next to an active CD8 T-cell or an M1 macrophage (cytotoxic stress)."""
-    mask = np.zeros(model.lattice.n_sites, dtype=bool)
     cd8 = model.populations[CD8TCell]
-    mask[cd8["site"][~cd8["exhausted"]]] = True
     macro = model.populations[Macrophage]
-    mask[macro["site"][macro["polarization"] == M1]] = True
-    return model.lattice.dilate(mask)
+    return model.lattice.dilate_sites(
+        np.concatenate((cd8["site"][~cd8["exhausted"]], macro["site"][macro["polarization"] == M1]))
+    )
 
 
 def secrete_type1_interferon(model: mesa.Model) -> None:

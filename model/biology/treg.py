@@ -12,7 +12,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from ..engine.kernels import bit_stream
 from ..engine.parameters import hill, rate_to_probability
+from ..engine.rule_kernels import indices_below_all
 from .cells import RegulatoryTCell
 from .interferon_irf7 import interferon_parts
 from .motility import hops_per_step, walk
@@ -28,10 +30,7 @@ def suppression_map(model: mesa.Model) -> np.ndarray | None:
     treg = model.populations[RegulatoryTCell]
     if not len(treg):
         return None
-    r = model.p.treg.suppression_radius_sites
-    mask = np.zeros(model.lattice.n_sites, dtype=bool)
-    mask[treg["site"]] = True
-    return model.lattice.dilate(mask, r)
+    return model.lattice.dilate_sites(treg["site"], model.p.treg.suppression_radius_sites)
 
 
 def suppression_factor(model: mesa.Model, sites: np.ndarray) -> np.ndarray | float:
@@ -60,7 +59,8 @@ def step_tregs(model: mesa.Model) -> None:
     pop = model.populations[RegulatoryTCell]
     if len(pop) == 0:
         return
-    dead = np.flatnonzero(model.rng.random(len(pop)) < rate_to_probability(tp.death_rate_per_hour, model.dt))
+    # np.flatnonzero(rng.random(n) < p) in one compiled call (same draws)
+    dead = indices_below_all(bit_stream(model.rng), len(pop), float(rate_to_probability(tp.death_rate_per_hour, model.dt)))
     if dead.size:
         model.tissue.kill(RegulatoryTCell, dead)
     if len(pop) == 0:

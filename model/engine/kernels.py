@@ -24,7 +24,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-__all__ = ["bit_stream", "uniform_fill", "permutation", "choice_per_row",
+__all__ = ["bit_stream", "next_double", "random_interval", "uniform_fill", "permutation", "choice_per_row",
            "walk_candidates", "walk_resolve", "walk_rounds", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into"]
 
 
@@ -90,6 +90,11 @@ def _random_interval(gen, max_value):
         while value > mx:
             value = _call_uint64(gen[3], gen[0]) & mask
     return np.int64(value)
+
+
+# public names of the two draws, for kernels in other modules that draw through a bit_stream
+next_double = _next_double
+random_interval = _random_interval
 
 
 @njit(cache=True, nogil=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .kernels import bit_stream, choice_per_row, walk_rounds
+from .rule_kernels import paint_boxes
 
 __all__ = ["Lattice", "MOORE", "dilate", "random_choice_per_row", "step_walkers"]
 
@@ -52,13 +53,20 @@ class Lattice:
         """Flat bool: sites within Chebyshev distance ``radius`` of a True site of flat ``mask``."""
         return dilate(mask.reshape(self.width, self.height), radius).ravel()
 
+    def dilate_sites(self, sites: np.ndarray, radius: int = 1) -> np.ndarray:
+        """Flat bool: sites within Chebyshev distance ``radius`` of one of the flat ``sites``
+        (the same map as :meth:`dilate` of a mask holding them, at a cost per site)."""
+        return paint_boxes(np.asarray(sites, dtype=np.int64), self.width, self.height, int(radius))
+
 
 def dilate(mask: np.ndarray, radius: int = 1) -> np.ndarray:
     """Sites within Chebyshev distance ``radius`` of a True site of the 2D bool ``mask``.
 
     The same set as ``scipy.ndimage.binary_dilation`` with a (2r+1)^2 square and no
     wrap-around (and as ``maximum_filter`` of that size), done as separable shifted
-    ORs: about 25x cheaper than scipy's generic structuring-element loop.
+    ORs: about 25x cheaper than scipy's generic structuring-element loop (a numba loop
+    over bools measured 1.3-2x slower than these whole-row ORs). For a mask of a few
+    sites, :meth:`Lattice.dilate_sites` paints the boxes instead.
     """
     rows = mask.copy()
     for k in range(1, radius + 1):
