@@ -156,9 +156,14 @@ class DiffusionField:
         if self._cached_dt != dt_hours:
             lam = self.diffusion_sites2_per_hour * self._mu + self.decay_per_hour
             decay = np.exp(-lam * dt_hours)
-            # (1 - e^{-lam dt}) / lam, with its limit dt where lam == 0
+            # (1 - e^{-lam dt}) / lam, with its limit dt where lam dt is negligible. The test is on
+            # lam * dt >= 1e-300, not lam > 0: with a subnormal lam (decay 5e-324, found by hypothesis)
+            # lam * dt underflows or loses its digits, and expm1(-lam dt) / lam drops or distorts the
+            # source of the mean mode. Below 1e-300 the limit dt is exact to double precision
+            x = lam * dt_hours
+            big = x >= 1e-300
             with np.errstate(divide="ignore", invalid="ignore"):
-                gain = np.where(lam > 0, -np.expm1(-lam * dt_hours) / np.where(lam > 0, lam, 1.0), dt_hours)
+                gain = np.where(big, -np.expm1(-x) / np.where(big, lam, 1.0), dt_hours)
             dtype = self.transform_dtype
             self._decay, self._gain, self._cached_dt = decay.astype(dtype), gain.astype(dtype), dt_hours
         return self._decay, self._gain
