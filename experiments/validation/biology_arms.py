@@ -24,8 +24,9 @@ NEUTROPHIL_RICH: dict[str, Any] = {"cd8.recruitment_per_vessel_per_hour": 0.0}
 issue 12 they needed x10 neutrophil influx; with recruitment at tumor-inflamed vessels the default is
 that rate (Queen et al. 2005: myeloid cells up to ~50% of tumor mass). With the fitted killing, CD8
 T-cells make the final burden so variable (95% CI of the OSM effect -39% to +32% at 8 replicates)
-that the OSM mechanism cannot be resolved at a test's size; without them the same default OSM rates
-give +23% burden and +117% dissemination. Post hoc (2026-11-30), recorded in docs/validation.md."""
+that the OSM mechanism cannot be resolved at a test's size (20 paired seeds resolve the knockout's
++34%, not anti-OSM's); without them the same default OSM rates give +23% burden and +117%
+dissemination. Post hoc (2026-11-30), recorded in docs/validation.md."""
 
 EDITING_WINDOW = {"lattice.width_sites": 80, "lattice.height_sites": 80}
 
