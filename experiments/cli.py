@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from model import TREATMENTS, ParameterError, Parameters, list_profiles, list_scenarios
+from model import FIELD_NAMES, TREATMENTS, ParameterError, Parameters, list_profiles, list_scenarios
 
 from . import api, calibration, sensitivity
 from .errors import ExperimentError, ExperimentInterrupted
@@ -58,7 +58,7 @@ def _common(p: argparse.ArgumentParser, *, out_default: str, snapshots_default: 
     g.add_argument("--snapshot-days", type=_days_list, default=snapshots_default, metavar="D1,D2,...",
                    help="days for spatial snapshots of the first replicate; 'none' for none "
                         + ("(default: start, middle, end)" if snapshots_default is None else "(default none)"))
-    g.add_argument("--snapshot-field", default="interferon", choices=["cytokine", "osm", "interferon"],
+    g.add_argument("--snapshot-field", default="interferon", choices=list(FIELD_NAMES),
                    help="field drawn under the cell map in snapshot figures")
     g.add_argument("--baseline-day", type=float, default=None, metavar="DAY",
                    help="RECIST baseline for response and progression (default: the first dose of the "

@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from model import FIELD_NAMES
 from model.viz.movie import write_movie
 from model.viz.recording import RecordingError
 from model.viz.results_folder import ResultsFolder
@@ -24,7 +25,7 @@ def add_movie_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--run", action="append", required=True, metavar="RUN",
                    help="run id (e.g. untreated__r000) or SCENARIO[:REPLICATE]; twice for side by side")
     p.add_argument("--out", type=Path, default=None, help="movie file, .gif or .mp4 (default RESULTS/movie.gif)")
-    p.add_argument("--field", default="interferon", choices=["cytokine", "osm", "interferon"])
+    p.add_argument("--field", default="interferon", choices=list(FIELD_NAMES))
     p.add_argument("--shading", default="antigenicity", choices=["antigenicity", "pd_l1"])
     p.add_argument("--fps", type=float, default=5.0, help="frames per second (default 5)")
     p.add_argument("--every", type=int, default=1, help="use every N-th recorded frame (default 1)")

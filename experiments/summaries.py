@@ -33,6 +33,8 @@ RESPONSE_ORDINAL = {"CR": 0.0, "PR": 1.0, "SD": 2.0, "PD": 3.0}
 DERIVED = {
     "tumor_doubling_days": "tumor volume doubling time: ln 2 / slope of ln(tumor cells) over the run (days; inf if shrinking)",
     "kills_per_cd8_per_day": "CD8 kills per CD8 T-cell per day present in the tumor (kills / integral of CD8 count over days)",
+    "cd8_contact_hours_per_kill": "hours of CD8 contact with tumor cells per CD8 kill (integral of engaged, non-exhausted "
+    "CD8 T-cells over hours / kills; Breart et al. 2008 measure ~6 h per CTL per target)",
 }
 TS_STATS = ("mean", "min", "max", "final", "auc", "argmin_day", "argmax_day")
 # time-series columns every run records (a subset; treatments add *_concentration columns)
@@ -108,6 +110,9 @@ def statistic_value(name: str, outcomes: Mapping[str, Any], ts: pd.DataFrame) ->
     if name == "kills_per_cd8_per_day":
         cd8_days = _ts_stat(ts, "cd8_t_cells", "auc")
         return float(outcomes["kills_cd8"]) / cd8_days if cd8_days > 0 else math.nan
+    if name == "cd8_contact_hours_per_kill":
+        kills = float(outcomes["kills_cd8"])
+        return 24.0 * _ts_stat(ts, "cd8_engaged", "auc") / kills if kills > 0 else math.nan
     value = outcomes.get(name, math.nan)
     if name in _NON_NUMERIC_OUTCOMES:
         return RESPONSE_ORDINAL.get(str(value), math.nan)

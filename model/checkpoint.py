@@ -39,7 +39,15 @@ def _picklable_reporters(reporters: dict[str, Any], summary: dict[str, Any]) -> 
     # The model's reporters are closures (lambda m, k=k: m.summary[k]), which pickle
     # cannot store; each one that reads a summary key is replaced by an equivalent
     # partial of a module-level function (Mesa calls both as reporter(model)).
-    return {k: (partial(summary_value, key=k) if k in summary else r) for k, r in reporters.items()}
+    # partial(summary_value, ...) reporters (the model's own) are kept as they are
+    return {
+        k: (partial(summary_value, key=k) if k in summary and not _reads_summary(r) else r)
+        for k, r in reporters.items()
+    }
+
+
+def _reads_summary(reporter: Any) -> bool:
+    return isinstance(reporter, partial) and reporter.func is summary_value
 
 
 def checkpoint(model: mesa.Model) -> bytes:

@@ -6,14 +6,16 @@ Step order (one step = ``lattice.dt_hours``), as :meth:`TumorImmuneModel.step` r
 2. the marrow advances (``biology.marrow``); systemic interferon enters at vessels;
 3. contact maps are taken from the current layout: tumor contact (``growth``),
    Treg suppression (``treg``), M2 support (``macrophages``);
-4. immune cells are recruited at vessel sites (``recruitment``);
-5. CD8 T-cells, Tregs, neutrophils and macrophages act, each type in bulk
-   (``cd8``, ``treg``, ``neutrophils_osm``, ``macrophages``);
+4. dead-cell debris is cleared (``cells``); immune cells are recruited at
+   tumor-inflamed vessel sites (``inflamed_vessels``, ``recruitment``);
+5. CD8 T-cells (multi-hit killing, post-kill arrest), Tregs, neutrophils and
+   macrophages act, each type in bulk (``cd8``, ``treg``, ``neutrophils_osm``, ``macrophages``);
 6. tumor cells beyond the oxygen limit may die (optional necrosis), divide,
-   disseminate, and secrete cytokine and (IRF7) type-I interferon
+   disseminate (seeds lodge in bone), and secrete cytokine and (IRF7) type-I interferon
    (``growth``, ``metastasis``, ``interferon_irf7``);
-7. the three fields diffuse, decay and take up this step's secretion (``engine.tissue``);
-8. the data collector records (every ``lattice.collect_every_steps``).
+7. clusters in the bone niche grow or are cleared by IFN-dependent surveillance (``bone_niche``);
+8. the four fields diffuse, decay and take up this step's secretion (``engine.tissue``);
+9. the data collector records (every ``lattice.collect_every_steps``).
 """
 
 from __future__ import annotations
@@ -24,12 +26,24 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import mesa
 import numpy as np
-from mesa.datacollection import DataCollector
 
-from .biology import cd8, growth, interferon_irf7, macrophages, marrow, metastasis, neutrophils_osm, recruitment, treg
+from .biology import (
+    bone_niche,
+    cd8,
+    growth,
+    interferon_irf7,
+    macrophages,
+    marrow,
+    metastasis,
+    neutrophils_osm,
+    recruitment,
+    treg,
+)
+from .biology.bone_niche import BoneNiche
 from .biology.cells import (
     CELL_TYPES,
     IMMUNE_TYPES,
+    M0,
     M1,
     M2,
     TUMOR_DEATH_CAUSES,
@@ -38,21 +52,26 @@ from .biology.cells import (
     Neutrophil,
     RegulatoryTCell,
     TumorCell,
+    clear_debris,
     kill_tumor_at,
     record_tumor_death,
 )
+from .biology.inflamed_vessels import vessel_neighbourhoods
 from .biology.marrow import MarrowLineage
 from .checkpoint import CheckpointError
 from .checkpoint import checkpoint as checkpoint_bytes
 from .checkpoint import restore as restore_bytes
+from .collector import SummaryCollector
 from .engine.parameters import ParameterError, Parameters
+from .engine.rule_kernels import contact_and_engaged
 from .engine.tissue import Tissue
 from .scenarios import get_scenario, register_model_class
 from .therapy import RuleModifiers, Treatment, TreatmentError, is_number
 
 __all__ = ["TumorImmuneModel", "FIELD_NAMES", "CELL_TYPES", "TUMOR_DEATH_CAUSES"]
 
-FIELD_NAMES = ("cytokine", "osm", "interferon")
+FIELD_NAMES = ("cytokine", "osm", "interferon", "ifn_gamma")
+"""Field names: ``interferon`` is type-I IFN (tumor IRF7, dosing); ``ifn_gamma`` comes from CD8 T-cells and M1 macrophages."""
 
 
 class TumorImmuneModel(mesa.Model):
@@ -128,6 +147,7 @@ class TumorImmuneModel(mesa.Model):
         self.grid_cells = self.tissue.grid_cells
         self.tumor_present = self.tissue.tumor_present
         self.immune_occupied = self.tissue.immune_occupied
+        self.debris = self.tissue.debris
         self.populations = self.tissue.populations
         self.fields = self.tissue.fields
         self.sources = self.tissue.sources
@@ -137,6 +157,7 @@ class TumorImmuneModel(mesa.Model):
         self.lymphoid = MarrowLineage(hp.lymphoid_mean_transit_hours, hp.marrow_feedback_gamma)
 
         self.counters: Counter = Counter()
+        self.bone = BoneNiche()
         self._clone_counter = 1
         self.modifiers = RuleModifiers()
         if treatments is not None and (isinstance(treatments, (str, Mapping)) or not isinstance(treatments, Iterable)):
@@ -156,16 +177,24 @@ class TumorImmuneModel(mesa.Model):
         self.tissue.set_vessels(np.sort(self.rng.choice(self.lattice.n_sites, size=n_vessels, replace=False)))
         self.vessel_sites = self.tissue.vessel_sites
         self.is_vessel = self.tissue.is_vessel
+        # disks of sites around each vessel, read every step to find the tumor-inflamed ones
+        self.vessel_neighbourhoods = vessel_neighbourhoods(
+            lp.width_sites, lp.height_sites, self.vessel_sites, self.p.tumor.vessel_inflammation_distance_um / lp.site_size_um
+        )
+        self.entry_sites = self.vessel_sites[:0]
         self.hypoxic = growth.hypoxic_sites(self)
         growth.seed_tumor(self)
 
         self.tumor_contact = np.zeros(self.lattice.n_sites, dtype=bool)
+        # flat bool maps (None when there is no Treg / M2 cell): within a Treg's suppression
+        # radius, and at or next to an M2 macrophage; a float 0/1 map set by hand reads the same
         self.treg_near: np.ndarray | None = None
         self.m2_near: np.ndarray | None = None
 
         self.tissue.refresh_empty_layer()
         self.summary: dict[str, float] = {}
-        self.datacollector = DataCollector(model_reporters=self._reporters())
+        # a mesa DataCollector whose reporters read self.summary (one row per collect())
+        self.datacollector = SummaryCollector(self.summarize().keys())
         self.collect()
 
     # ------------------------------------------------------------ time
@@ -188,6 +217,7 @@ class TumorImmuneModel(mesa.Model):
         self.tissue.clear_sources()
         interferon_irf7.infuse_interferon(self)
 
+        clear_debris(self)
         self.take_contact_maps()
         recruitment.recruit(self)
         cd8.step_cd8(self)
@@ -200,21 +230,24 @@ class TumorImmuneModel(mesa.Model):
         metastasis.disseminate(self)
         growth.secrete_cytokine(self)
         interferon_irf7.secrete_type1_interferon(self)
+        bone_niche.step_bone(self)
 
         k = self.p.lattice.field_update_every_steps
         if self.steps % k == 0:
             self.tissue.step_fields(self.dt * k)
-            self.check_finite()
+            self.check_finite(just_stepped=True)
         self.tissue.refresh_empty_layer()
         if self.steps % self.p.lattice.collect_every_steps == 0:
             self.collect()
         if self.duration_days is not None and self.days >= self.duration_days - 1e-9:
             self.running = False
 
-    def check_finite(self) -> None:
-        """Raise :class:`ParameterError` if a field holds NaN or inf (extreme inputs; never silently go on)."""
+    def check_finite(self, just_stepped: bool = False) -> None:
+        """Raise :class:`ParameterError` if a field holds NaN or inf (extreme inputs; never silently go on).
+
+        ``just_stepped``: called right after the fields' step, which counted them already."""
         for name, f in self.fields.items():
-            if not f.is_finite():
+            if not (f.is_finite_after_step() if just_stepped else f.is_finite()):
                 raise ParameterError(
                     f"field '{name}' became non-finite at step {self.steps} (day {self.days:g}): "
                     "a parameter or dose is too extreme for the model"
@@ -275,52 +308,66 @@ class TumorImmuneModel(mesa.Model):
         return kill_tumor_at(self, sites, cause)
 
     def add_immune_cells(self, cls: type, n: int, **state: Any) -> int:
-        """Put up to ``n`` new immune cells of type ``cls`` on free vessel sites; return how many entered."""
+        """Put up to ``n`` new immune cells of type ``cls`` on free tumor-inflamed vessel sites; return how many entered."""
         return recruitment.add_immune_cells(self, cls, n, **state)
 
     # ------------------------------------------------------------ data
+    def cd8_engaged_count(self) -> int:
+        """CD8 T-cells next to a tumor cell and not exhausted (hitting, or arrested on a kill)."""
+        pop = self.populations[CD8TCell]
+        if len(pop) == 0:
+            return 0
+        # the CD8 step's own contact test (one compiled pass): touching = next to a tumor cell, not exhausted
+        touching = contact_and_engaged(self.lattice.neighbours, self.tumor_present, pop["site"], pop["exhausted"],
+                                       pop["arrested_until_hours"], self.hours)[1]
+        return int(np.count_nonzero(touching))
+
     def summarize(self) -> dict[str, float]:
         """The model-level numbers the data collector records, for the current state."""
         tumor = self.populations[TumorCell]
         cd8_pop = self.populations[CD8TCell]
         neut = self.populations[Neutrophil]
         macro = self.populations[Macrophage]
-        pol = macro["polarization"]
+        by_state = np.bincount(macro["polarization"], minlength=3)  # M0, M1, M2 counts in one pass
         s: dict[str, float] = {
             "hours": self.hours,
             "days": self.days,
             "tumor_cells": len(tumor),
             "cd8_t_cells": len(cd8_pop),
             "cd8_exhausted": int(cd8_pop["exhausted"].sum()),
+            "cd8_engaged": self.cd8_engaged_count(),
             "regulatory_t_cells": len(self.populations[RegulatoryTCell]),
             "neutrophils": len(neut),
             "neutrophils_activated": int(neut["activated"].sum()),
             "macrophages": len(macro),
-            "macrophages_m0": int((pol == 0).sum()),
-            "macrophages_m1": int((pol == M1).sum()),
-            "macrophages_m2": int((pol == M2).sum()),
+            "macrophages_m0": int(by_state[M0]),
+            "macrophages_m1": int(by_state[M1]),
+            "macrophages_m2": int(by_state[M2]),
             "mean_antigenicity": float(tumor["antigenicity"].mean()) if len(tumor) else float("nan"),
             "mean_pd_l1": float(self.tumor_pd_l1(tumor["site"]).mean()) if len(tumor) else float("nan"),
             "irf7_intact_fraction": float(tumor["irf7_intact"].mean()) if len(tumor) else float("nan"),
             "divisions": self.counters["divisions"],
+            "cd8_hits": self.counters["cd8_hits"],
+            "debris_sites": int(np.count_nonzero(self.debris)),
             "disseminated_cells": self.counters["disseminated_cells"],
             "metastatic_seeds": self.counters["metastatic_seeds"],
+            "bone_clusters": self.bone.clusters,
+            "bone_tumor_cells": self.bone.cells,
+            "bone_metastasis": int(self.bone.metastasis),
+            "bone_metastasis_day": self.bone.first_metastasis_hours / 24.0,
             "marrow_myeloid": self.myeloid.circulating,
             "marrow_lymphoid": self.lymphoid.circulating,
-            "osm_effective_mean": float(self.fields["osm"].values.mean() * (1 - self.modifiers.osm_neutralization)),
         }
+        means = {name: f.values.mean() for name, f in self.fields.items()}  # one pass per field
+        s["osm_effective_mean"] = float(means["osm"] * (1 - self.modifiers.osm_neutralization))
         for cause in TUMOR_DEATH_CAUSES:
             s[f"kills_{cause}"] = self.counters[f"tumor_deaths_{cause}"]
         for name, f in self.fields.items():
-            s[f"{name}_mean"] = f.mean()
+            s[f"{name}_mean"] = float(means[name])
             s[f"{name}_max"] = f.max()
         for t in self.treatments:
             s[f"{t.name}_concentration"] = t.concentration
         return s
-
-    def _reporters(self) -> dict[str, Any]:
-        keys = list(self.summarize().keys())
-        return {k: (lambda m, k=k: m.summary[k]) for k in keys}
 
     def collect(self) -> None:
         """Record the current state as one data-collector row (also after a hand-made layout change)."""

@@ -29,6 +29,8 @@ QUIET = {
     "cd8.exhausted_death_rate_per_hour": 0.0,
     "treg.death_rate_per_hour": 0.0,
     "macrophage.death_rate_per_hour": 0.0,
+    # one hit kills, so a step's kill probability is the hit hazard (multi-hit: tests/model/biology/test_cd8.py)
+    "cd8.hits_to_kill": 1,
 }
 
 

@@ -1,18 +1,24 @@
 """Validation suite: every claim of docs/validation.md as code, one module per section.
 
-===================  ==========================================================
-module               section
-===================  ==========================================================
-``numerics``         field numerics against analytic solutions
-``growth``           growth without immunity (Yule process, Eden front, capacity)
-``kuznetsov``        well-mixed limit vs Kuznetsov et al. (1994)
-``biology``          effect directions from the literature (paired arms)
-``biology_arms``     the tissue arms, per-run read-outs and the suppression assay
-``therapy``          chemotherapy, radiotherapy (LQ), virtual checkpoint cohorts
-``core``             budgets, :class:`Check`, validation run specs (the one runner)
-``probes``           per-step read-outs and set-ups (runner ``probe`` / ``setup``)
-``report``           the Markdown report, ``results.json``, docs/validation.md block
-===================  ==========================================================
+=====================  ==========================================================
+module                 section
+=====================  ==========================================================
+``numerics``           field numerics against analytic solutions
+``growth``             growth without immunity (Yule process, Eden front, capacity)
+``kuznetsov``          well-mixed limit vs Kuznetsov et al. (1994)
+``biology``            effect directions from the literature (paired arms)
+``biology_arms``       the tissue arms, per-run read-outs and the suppression assay
+``therapy``            chemotherapy, radiotherapy (LQ), virtual checkpoint cohorts
+``immunity_section``   issue-12 pre-registered multi-root claims (``imm.*``)
+``immunity``           those claims' pre-registration text and command line
+``immune_claims``      window equivalence, immune control, claim registry, Holm
+``bone_claims``        the four bone-niche claims
+``dt_claim``           dt-halving of immune outcomes (``dt_immune_outcomes``)
+``immunity_stats``     their statistics, seeds and pipeline read-outs
+``core``               budgets, :class:`Check`, validation run specs (the one runner)
+``probes``             per-step read-outs and set-ups (runner ``probe`` / ``setup``)
+``report``             the Markdown report, ``results.json``, docs/validation.md block
+=====================  ==========================================================
 
 ``tumor-immune validate`` (or ``python -m experiments.validation``) calls :func:`main`.
 """

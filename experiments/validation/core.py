@@ -24,7 +24,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -178,6 +178,7 @@ def validation_spec(
     treatments: Sequence[Mapping[str, Any]] = (),
     track: bool = False,
     sparse_spacing: int = 0,
+    probe: Callable[[Any], Mapping[str, float]] | None = None,
 ) -> RunSpec:
     """A runner spec for one validation run.
 
@@ -190,6 +191,8 @@ def validation_spec(
             (needs ``lattice.collect_every_steps = 1``).
         sparse_spacing: if > 0, replace the initial tumor by single cells on a square grid
             with this spacing (independent colonies, as in a clonogenic assay).
+        probe: a module-level per-step read-out (picklable) used instead of ``track``'s
+            (e.g. :func:`~experiments.validation.probes.record_recruitment`).
     """
     scenario = {
         "name": "validation",
@@ -205,7 +208,7 @@ def validation_spec(
         spawn_key=None,
         sample_hours=0.0,
         setup=functools.partial(sparse_layout, spacing=int(sparse_spacing)) if sparse_spacing > 0 else None,
-        probe=record_exposures if track else None,
+        probe=probe if probe is not None else (record_exposures if track else None),
     )
 
 

@@ -81,6 +81,14 @@ WELL_MIXED = {
     "cd8.antigen_priming_ec50": 1.0,
     "cd8.speed_um_per_min": 20.0,
     "cd8.chemotaxis_bias": 0.0,
+    # the ODE has a constant source and one-hit mass-action killing: every vessel recruits (not only
+    # tumor-inflamed ones), one hit kills at the pre-issue-12 hazard, no post-kill arrest, and dead
+    # cells free their site at once (debris would be a compartment the ODE lacks)
+    "tumor.vessel_inflammation_distance_um": 1000.0,  # > the 30 x 30 window's diagonal (850 um)
+    "cd8.hits_to_kill": 1,
+    "cd8.kill_rate_per_hour": 0.3,
+    "cd8.post_kill_arrest_hours": 0.0,
+    "tumor.debris_clearance_hours": 0.01,
 }
 """Overrides that make the agent model as close to well mixed as the lattice allows."""
 
@@ -247,7 +255,7 @@ def analyse(budget: Budget, agent: dict | None = None, fig_dir: Path | None = No
     hours = agent["hours"]
     levels = agent["levels"]
     d = p.cd8.death_rate_per_hour
-    kill = p.cd8.kill_rate_per_hour
+    kill = WELL_MIXED["cd8.kill_rate_per_hour"]  # the well-mixed one-hit hazard, not the default hit rate
 
     # ---- literature ODE
     lit = literature_regimes()

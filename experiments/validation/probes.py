@@ -15,7 +15,8 @@ from scipy import ndimage
 
 from model import CD8TCell, RegulatoryTCell, TumorCell, TumorImmuneModel, hill, rate_to_probability
 
-__all__ = ["EXPOSURE_KEYS", "RECRUITED", "tumor_with_space", "exposures", "record_exposures", "sparse_layout"]
+__all__ = ["EXPOSURE_KEYS", "RECRUITED", "tumor_with_space", "exposures", "record_exposures", "record_recruitment",
+           "sparse_layout"]
 
 RECRUITED = ("CD8TCell", "RegulatoryTCell", "Neutrophil", "Macrophage")
 """Cell types whose running recruitment counts (``recruited_<type>``) tracked runs record."""
@@ -55,9 +56,11 @@ def sparse_layout(model: TumorImmuneModel, spacing: int) -> None:
                       irf7_intact=bool(model.rng.random() >= tp.irf7_silenced_fraction), clone=0, born_hours=0.0)
 
 
+# ``cd8_hitting``: T-cells next to a tumor cell, not exhausted and not arrested on a kill (the ones that may
+# hit this step); the model's own ``cd8_engaged`` column also counts the arrested ones, hence another name.
 EXPOSURE_KEYS = (
-    "cd8_engaged", "tumor_with_space", "treg_exposed", "treg_capacity_lost", "cytokine_capacity_lost",
-    "expected_kills", "expected_killed_antigen", "expected_kills_x_mean_antigen", "vessel_tumor",
+    "cd8_hitting", "tumor_with_space", "treg_exposed", "treg_capacity_lost", "cytokine_capacity_lost",
+    "expected_hits", "expected_hit_antigen", "expected_hits_x_mean_antigen", "vessel_tumor",
     "expected_disseminated", "expected_seeds", "ifn_seed_factor_sum",
 )
 
@@ -84,7 +87,10 @@ def exposures(model: TumorImmuneModel) -> dict[str, float]:
         ok = nb >= 0
         has = np.zeros(nb.shape, dtype=bool)
         has[ok] = model.tumor_present[nb[ok]]
-        engaged = has.any(axis=1) & ~cd8["exhausted"]
+        # a T-cell arrested on the target it just killed neither hits nor moves (cd8.post_kill_arrest_hours).
+        # The probe runs before the step, whose clock reads one dt later (Mesa advances `steps` first)
+        arrested = cd8["arrested_until_hours"] > model.hours + dt
+        engaged = has.any(axis=1) & ~cd8["exhausted"] & ~arrested
         if engaged.any():
             sites = cd8["site"][engaged]
             shape = (model.lattice.width, model.lattice.height)
@@ -99,7 +105,7 @@ def exposures(model: TumorImmuneModel) -> dict[str, float]:
             cyt = hill(model.fields["cytokine"].values.ravel()[sites])
             treg_sup = p.cd8.treg_suppression_max * near
             cyt_sup = p.cd8.cytokine_suppression_max * cyt
-            # expected kill probability: mean over the adjacent tumor targets of each engaged T-cell
+            # expected hit probability: mean over the adjacent tumor targets of each engaged T-cell
             tnb = nb[engaged]
             thas = has[engaged]
             safe = np.where(thas, tnb, 0)
@@ -108,17 +114,22 @@ def exposures(model: TumorImmuneModel) -> dict[str, float]:
             pd_l1 = model.tumor_pd_l1(safe.ravel()).reshape(safe.shape) * (1.0 - model.modifiers.pd1_blockade)
             rate = (p.cd8.kill_rate_per_hour * antigen * (1.0 - p.cd8.pd1_inhibition_max * pd_l1)
                     * ((1.0 - treg_sup) * (1.0 - cyt_sup))[:, None])
-            pkj = np.where(thas, rate_to_probability(rate, dt), 0.0) / thas.sum(axis=1)[:, None]
+            # a T-cell whose stored target is still adjacent hits it (cd8.sticky_targets); the others pick
+            # uniformly among their adjacent tumor cells
+            keep = (tnb == cd8["target_site"][engaged][:, None]) & thas
+            weight = np.where(keep.any(axis=1)[:, None], keep, thas / thas.sum(axis=1)[:, None])
+            # expected hits per step = hazard x dt (hits are Poisson counts, model.biology.cd8)
+            pkj = np.where(thas, rate * dt, 0.0) * weight
             pk = pkj.sum(axis=1)
             out.update(
-                cd8_engaged=float(engaged.sum()),
+                cd8_hitting=float(engaged.sum()),
                 treg_exposed=float(near.sum()),
                 treg_capacity_lost=float(treg_sup.sum()),
                 cytokine_capacity_lost=float(((1.0 - treg_sup) * cyt_sup).sum()),
-                expected_kills=float(pk.sum()),
-                # antigenicity of the expected kills vs the tumor's mean (immunoediting's selection differential)
-                expected_killed_antigen=float((pkj * antigen).sum()),
-                expected_kills_x_mean_antigen=float(pk.sum() * tumor["antigenicity"].mean()),
+                expected_hits=float(pk.sum()),
+                # antigenicity of the expected hits vs the tumor's mean (immunoediting's selection differential)
+                expected_hit_antigen=float((pkj * antigen).sum()),
+                expected_hits_x_mean_antigen=float(pk.sum() * tumor["antigenicity"].mean()),
             )
     tp = p.tumor
     if tp.dissemination_rate_per_hour > 0 and len(tumor):
@@ -145,3 +156,8 @@ def record_exposures(model: TumorImmuneModel) -> dict[str, float]:
         out[f"recruited_{name}"] = float(model.counters[f"recruited_{name}"])
     out["live_tumor_cells"] = float(model.tumor_cell_count)
     return out
+
+
+def record_recruitment(model: TumorImmuneModel) -> dict[str, float]:
+    """A light probe: only the running recruitment counts (``recruited_<type>``), no hazard read-outs."""
+    return {f"recruited_{name}": float(model.counters[f"recruited_{name}"]) for name in RECRUITED}

@@ -18,6 +18,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Cell, CellAgent
 
+from ..engine.parameters import rate_to_probability
 from ..engine.population import Column, Population
 
 __all__ = [
@@ -35,10 +36,15 @@ __all__ = [
     "TUMOR_DEATH_CAUSES",
     "record_tumor_death",
     "kill_tumor_at",
+    "DEBRIS_CAUSES",
+    "clear_debris",
 ]
 
 M0, M1, M2 = 0, 1, 2
 TUMOR_DEATH_CAUSES = ("cd8", "macrophage", "chemotherapy", "radiotherapy", "surgery", "necrosis")
+# deaths that leave a dead cell on its site until phagocytes clear it; surgery removes the
+# tissue and drug/radiation deaths stay as before (issue 12 covers immune killing)
+DEBRIS_CAUSES = ("cd8", "macrophage", "necrosis")
 
 
 class LatticeCell(CellAgent):
@@ -128,12 +134,14 @@ class TumorCell(LatticeCell):
         "lethally_irradiated": np.bool_,
         "clone": np.int64,
         "born_hours": np.float64,
+        "hits": np.float64,
     }
     antigenicity = Column()
     irf7_intact = Column()
     lethally_irradiated = Column()
     clone = Column()
     born_hours = Column()
+    hits = Column()  # sublethal CTL hits not yet repaired (Weigelin et al. 2021)
 
     @property
     def pd_l1(self) -> float:
@@ -150,8 +158,11 @@ class CD8TCell(LatticeCell):
     """A cytotoxic T-cell (rules: :mod:`model.biology.cd8`)."""
 
     code = 2
-    columns = {"exhausted": np.bool_, "kills": np.int64, "car_t": np.bool_}
+    columns = {"exhausted": np.bool_, "kills": np.int64, "car_t": np.bool_, "arrested_until_hours": np.float64,
+               "target_site": np.int64}
     exhausted = Column()
+    target_site = Column()  # the tumor site it is hitting; kept while that cell stays adjacent
+    arrested_until_hours = Column()  # stays on its dead target until then (post-kill arrest)
     kills = Column()
     car_t = Column()
 
@@ -196,10 +207,26 @@ def record_tumor_death(model: mesa.Model, cause: str, n: int) -> None:
 
 
 def kill_tumor_at(model: mesa.Model, sites: np.ndarray, cause: str) -> int:
-    """Kill the tumor cells at ``sites`` (unique); count them under ``cause``; return how many died."""
+    """Kill the tumor cells at ``sites`` (unique); count them under ``cause``; return how many died.
+
+    Immune and necrotic deaths (:data:`DEBRIS_CAUSES`) leave debris on the site, so
+    neighbours cannot divide into the gap at once: a kill costs the tumor its space
+    for hours (PhysiCell apoptosis model), not one step.
+    """
     pop = model.populations[TumorCell]
     rows = pop.row_at[np.asarray(sites, dtype=np.int64)]
     rows = rows[rows >= 0]
     record_tumor_death(model, cause, rows.size)
+    if cause in DEBRIS_CAUSES and rows.size:
+        model.tissue.leave_debris(pop["site"][rows])
     model.tissue.kill(TumorCell, rows)
     return int(rows.size)
+
+
+def clear_debris(model: mesa.Model) -> None:
+    """Phagocytes clear dead-cell debris with hazard 1 / ``tumor.debris_clearance_hours``."""
+    sites = np.flatnonzero(model.tissue.debris)
+    if sites.size == 0:
+        return  # no random draws without debris
+    rate = 1.0 / model.p.tumor.debris_clearance_hours
+    model.tissue.clear_debris(sites[model.rng.random(sites.size) < rate_to_probability(rate, model.dt)])

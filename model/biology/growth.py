@@ -15,8 +15,9 @@ import mesa
 import numpy as np
 from scipy import ndimage
 
-from ..engine.lattice import random_choice_per_row
+from ..engine.kernels import bit_stream
 from ..engine.parameters import hill, rate_to_probability
+from ..engine.rule_kernels import division_candidates, division_winners
 from .cells import TumorCell, kill_tumor_at, record_tumor_death
 from .neutrophils_osm import effective_osm
 
@@ -83,7 +84,7 @@ def division_rate_per_hour(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
     """Division hazard at ``sites`` with OSM, M2 support, interferon, drug and hypoxia brakes."""
     tp = model.p.tumor
     osm = effective_osm(model, sites)
-    ifn = model.fields["interferon"].values.ravel()[sites]
+    ifn = model.fields["ifn_gamma"].values.ravel()[sites]  # IFN-gamma is the cytostatic one (QSPIO)
     rate = np.full(sites.size, tp.division_rate_per_hour * model.modifiers.proliferation_factor)
     rate *= 1.0 + tp.osm_division_boost_max * hill(osm)
     rate *= 1.0 - tp.interferon_division_inhibition_max * hill(ifn)
@@ -116,27 +117,21 @@ def divide(model: mesa.Model) -> None:
     p_max = float(rate_to_probability(max_division_rate(model), model.dt))
     if p_max <= 0:
         return
-    candidates = np.flatnonzero(model.rng.random(n) < p_max)
-    if candidates.size == 0:
-        return
-    sites = pop["site"][candidates]
-    nb = model.lattice.neighbours[sites, :8]
-    free = nb >= 0
-    free[free] = ~model.tumor_present[nb[free]]
-    has_space = free.any(axis=1)  # contact inhibition
-    candidates, sites, nb, free = candidates[has_space], sites[has_space], nb[has_space], free[has_space]
+    # candidates: the thinning draw, then contact inhibition (a free Moore neighbour; debris of
+    # killed cells still fills its site). Compiled, with numpy's draws in numpy's order
+    gen = bit_stream(model.rng)
+    lattice = model.lattice
+    candidates, sites, free = division_candidates(
+        gen, n, p_max, pop["site"], lattice.neighbours, model.tumor_present, model.debris
+    )
     if candidates.size == 0:
         return
     p_true = rate_to_probability(division_rate_per_hour(model, sites), model.dt)
-    accept = model.rng.random(candidates.size) * p_max < p_true
-    candidates, nb, free = candidates[accept], nb[accept], free[accept]
-    if candidates.size == 0:
+    # acceptance with the true rate, a random free neighbour each, claims in a random order
+    parents, target = division_winners(gen, p_true, p_max, candidates, sites, free, lattice.neighbours,
+                                       lattice.claim_scratch)
+    if parents.size == 0:
         return
-    target = nb[np.arange(candidates.size), random_choice_per_row(free, model.rng)]
-    order = model.rng.permutation(candidates.size)
-    _, first = np.unique(target[order], return_index=True)
-    win = np.sort(order[first])
-    parents, target = candidates[win], target[win]
     model.counters["divisions"] += int(parents.size)
 
     # cells carrying lethal radiation damage or hit by a cytotoxic drug die at mitosis

@@ -16,6 +16,8 @@ import numpy as np
 
 __all__ = ["MarrowLineage", "advance_marrow"]
 
+_BASELINE = [1.0] * 5
+
 
 class MarrowLineage:
     """Friberg chain: proliferating -> transit 1..3 -> circulating (all relative to baseline).
@@ -45,6 +47,10 @@ class MarrowLineage:
         if direct_loss > 0:
             self.state[0] *= 1.0 - direct_loss
             self.state[4] *= 1.0 - direct_loss
+        elif drug_inhibition == 0.0 and self.state.tolist() == _BASELINE:
+            # the healthy steady state is a fixed point: every derivative is exactly 0.0 (the
+            # feedback is 1.0 ** gamma), so the sub-steps would leave it bit for bit unchanged
+            return
         # explicit sub-steps well inside the stability limit (k * h <= 0.1)
         n_sub = max(1, int(np.ceil(dt_hours * self.k_transit / 0.1)))
         h = dt_hours / n_sub

@@ -1,8 +1,9 @@
 """Metastasis: tumor cells on vessel sites intravasate; some of them seed metastases.
 
 Oncostatin M raises both the intravasation hazard and the seeding chance;
-interferon at the site lowers the seeding chance. Disseminated cells leave the
-window and are counted (``disseminated_cells``, ``metastatic_seeds``).
+type-I interferon at the site lowers the seeding chance. Disseminated cells leave
+the window and are counted (``disseminated_cells``, ``metastatic_seeds``); the
+seeds lodge in the bone niche (:mod:`model.biology.bone_niche`) with their IRF7 status.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def disseminate(model: mesa.Model) -> None:
     p_seed = p_seed * (1.0 + tp.osm_seeding_boost_max * hill(effective_osm(model, sites)))
     p_seed = p_seed * (1.0 - tp.interferon_seeding_inhibition_max * hill(ifn))
     seeds = model.rng.random(rows.size) < np.minimum(p_seed, 1.0)
+    model.bone.seed(pop["irf7_intact"][rows[seeds]])
     model.counters["disseminated_cells"] += int(rows.size)
     model.counters["metastatic_seeds"] += int(seeds.sum())
     model.tissue.kill(TumorCell, rows)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from ..engine.kernels import bit_stream
 from ..engine.lattice import step_walkers
+from ..engine.rule_kernels import draw_hops
 
 __all__ = ["hops_per_step", "sync_moves", "home_to_tumor", "walk"]
 
@@ -14,14 +16,15 @@ def hops_per_step(model: mesa.Model, speed_um_per_min: float, n: int) -> np.ndar
     """Lattice hops for each of ``n`` cells: mean speed*dt/site, randomised to integers."""
     mean = speed_um_per_min * 60.0 * model.dt / model.p.lattice.site_size_um
     base = np.floor(mean)
-    return (base + (model.rng.random(n) < mean - base)).astype(np.int64)
+    # (base + (rng.random(n) < mean - base)).astype(np.int64), drawn in one compiled call
+    return draw_hops(bit_stream(model.rng), int(n), float(base), float(mean - base))
 
 
 def sync_moves(model: mesa.Model, cls: type, rows: np.ndarray, new_sites: np.ndarray) -> None:
     """Record bulk moves of ``cls`` cells in their columns (Mesa's ``agent.cell`` reads the site column)."""
-    pop = model.populations[cls]
-    moved = np.flatnonzero(new_sites != pop["site"][rows])
-    model.tissue.move_rows(cls, rows[moved], new_sites[moved])
+    # every walker, moved or not: recording a stay is a no-op (the compiled move_many), and
+    # cheaper than selecting the moved ones first
+    model.tissue.move_rows(cls, rows, new_sites)
 
 
 def home_to_tumor(model: mesa.Model, cls: type, speed_um_per_min: float) -> None:

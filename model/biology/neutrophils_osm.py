@@ -11,7 +11,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from ..engine.kernels import bit_stream
 from ..engine.parameters import rate_to_probability
+from ..engine.rule_kernels import indices_below_all
 from .cells import Neutrophil
 from .motility import home_to_tumor
 
@@ -30,7 +32,9 @@ def step_neutrophils(model: mesa.Model) -> None:
     if len(pop) == 0:
         return
     death_rate = np.log(2.0) / npar.half_life_hours
-    dead = np.flatnonzero(model.rng.random(len(pop)) < rate_to_probability(death_rate, model.dt))
+    # np.flatnonzero(rng.random(n) < p) in one compiled call (same draws), here and for activation
+    gen = bit_stream(model.rng)
+    dead = indices_below_all(gen, len(pop), float(rate_to_probability(death_rate, model.dt)))
     if dead.size:
         model.tissue.kill(Neutrophil, dead)
     n = len(pop)
@@ -38,7 +42,7 @@ def step_neutrophils(model: mesa.Model) -> None:
         return
     contact = model.tumor_contact[pop["site"]]
     resting = np.flatnonzero(contact & ~pop["activated"])
-    turn = model.rng.random(resting.size) < rate_to_probability(npar.activation_rate_per_hour, model.dt)
+    turn = indices_below_all(gen, resting.size, float(rate_to_probability(npar.activation_rate_per_hour, model.dt)))
     pop["activated"][resting[turn]] = True
     act = pop["activated"]
     if act.any():

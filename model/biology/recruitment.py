@@ -1,6 +1,9 @@
-"""Immune recruitment: new cells enter the tissue at free vessel sites.
+"""Immune recruitment: new cells enter the tissue at free tumor-inflamed vessel sites.
 
-Each step every immune type arrives as a Poisson number per vessel site, in
+Leukocytes extravasate only at vessels the tumor has inflamed
+(:mod:`model.biology.inflamed_vessels`), so the immune dose follows the tumor,
+not the size of the window. Each step every immune type arrives as a Poisson
+number per inflamed vessel site, in
 the order CD8, Treg, neutrophil, macrophage. Influx scales with host immune
 health and the circulating marrow output (:mod:`model.biology.marrow`). CD8
 influx needs priming by tumor antigen and rises with interferon at the
@@ -16,6 +19,8 @@ import mesa
 
 from ..engine.parameters import hill
 from . import treg
+from .inflamed_vessels import update_entry_sites
+from .interferon_irf7 import interferon_signal
 from .cells import CD8TCell, Macrophage, Neutrophil, RegulatoryTCell, TumorCell
 from .macrophages import m1_count
 
@@ -23,15 +28,17 @@ __all__ = ["recruit", "add_immune_cells"]
 
 
 def recruit(model: mesa.Model) -> None:
-    """Draw this step's arrivals of every immune type and place them on free vessel sites."""
-    n_vessels = model.vessel_sites.size
+    """Draw this step's arrivals of every immune type and place them on free inflamed vessel sites."""
+    entry = update_entry_sites(model)
+    n_vessels = entry.size
     if n_vessels == 0:
         return
     tumor = model.populations[TumorCell]
     n_tumor = len(tumor)
     health = model.p.host.immune_health
-    ifn_v = float(model.fields["interferon"].values.ravel()[model.vessel_sites].mean())
-    cyt_v = float(model.fields["cytokine"].values.ravel()[model.vessel_sites].mean())
+    # CXCL9/10 at the entry vessels follow both interferons
+    ifn_v = float(interferon_signal(model, entry).mean())
+    cyt_v = float(model.fields["cytokine"].values.ravel()[entry].mean())
     mean_antigen = float(tumor["antigenicity"].mean()) if n_tumor else 0.0
     n_m1 = m1_count(model)
     mod = model.modifiers
@@ -57,10 +64,11 @@ def recruit(model: mesa.Model) -> None:
 
 
 def add_immune_cells(model: mesa.Model, cls: type, n: int, **state: Any) -> int:
-    """Put up to ``n`` new immune cells of type ``cls`` on free vessel sites; return how many entered."""
-    if n <= 0 or model.vessel_sites.size == 0:
+    """Put up to ``n`` new immune cells of type ``cls`` on free tumor-inflamed vessel sites; return how many entered."""
+    sites = model.entry_sites
+    if n <= 0 or sites.size == 0:
         return 0
-    free = model.vessel_sites[~model.immune_occupied[model.vessel_sites]]
+    free = sites[~model.immune_occupied[sites]]
     if free.size == 0:
         return 0
     chosen = model.rng.choice(free, size=min(n, free.size), replace=False)

@@ -12,26 +12,31 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from ..engine.kernels import bit_stream
 from ..engine.parameters import hill, rate_to_probability
+from ..engine.rule_kernels import indices_below_all
 from .cells import RegulatoryTCell
+from .interferon_irf7 import interferon_parts
 from .motility import hops_per_step, walk
 
 __all__ = ["suppression_map", "suppression_factor", "recruitment_rate", "step_tregs"]
 
 
 def suppression_map(model: mesa.Model) -> np.ndarray | None:
-    """Flat float map, 1.0 within the suppression radius of any Treg (``None`` when there is none)."""
+    """Flat bool map, True within the suppression radius of any Treg (``None`` when there is none).
+
+    Kept as bool (readers only index it, and ``factor * map[sites]`` reads True as 1.0):
+    converting the whole lattice to float cost an 8-byte-per-site copy every step."""
     treg = model.populations[RegulatoryTCell]
     if not len(treg):
         return None
-    r = model.p.treg.suppression_radius_sites
-    mask = np.zeros(model.lattice.n_sites, dtype=bool)
-    mask[treg["site"]] = True
-    return model.lattice.dilate(mask, r).astype(float)
+    return model.lattice.dilate_sites(treg["site"], model.p.treg.suppression_radius_sites)
 
 
 def suppression_factor(model: mesa.Model, sites: np.ndarray) -> np.ndarray | float:
-    """Multiplier on the CD8 kill hazard at ``sites``: ``1 - cd8.treg_suppression_max`` near a Treg, else 1."""
+    """Multiplier on the CD8 kill hazard at ``sites``: ``1 - cd8.treg_suppression_max`` near a Treg, else 1.
+
+    ``model.treg_near`` is the bool map of :func:`suppression_map` (a float 0/1 map gives the same)."""
     treg = model.treg_near[sites] if model.treg_near is not None else 0.0
     return 1.0 - model.p.cd8.treg_suppression_max * treg
 
@@ -54,7 +59,8 @@ def step_tregs(model: mesa.Model) -> None:
     pop = model.populations[RegulatoryTCell]
     if len(pop) == 0:
         return
-    dead = np.flatnonzero(model.rng.random(len(pop)) < rate_to_probability(tp.death_rate_per_hour, model.dt))
+    # np.flatnonzero(rng.random(n) < p) in one compiled call (same draws)
+    dead = indices_below_all(bit_stream(model.rng), len(pop), float(rate_to_probability(tp.death_rate_per_hour, model.dt)))
     if dead.size:
         model.tissue.kill(RegulatoryTCell, dead)
     if len(pop) == 0:
@@ -67,7 +73,7 @@ def step_tregs(model: mesa.Model) -> None:
         hops_per_step(model, tp.speed_um_per_min, rows.size),
         # CXCR3+ Tregs follow the same IFN-induced chemokines as effector T-cells
         # (Koch et al. 2009), so they gather where CD8 cells fight (Bos et al. 2013: tumor edge)
-        attractant=model.fields["interferon"].values.ravel(),
+        attractant=interferon_parts(model),
         bias=0.5,
     )
     model.tissue.secrete("cytokine", pop["site"], tp.cytokine_secretion_per_hour)

@@ -148,15 +148,22 @@ class DiffusionField:
         # work buffers the transforms run in place in (no fresh 8 MB arrays per transform on 1000^2)
         self._src_buf: np.ndarray | None = None
         self._back_buf: np.ndarray | None = None
+        # whether the values the last step() wrote are all finite (None: not known from the step)
+        self._stepped_finite: bool | None = None
 
     # --------------------------------------------------------------- numerics
     def _propagators(self, dt_hours: float) -> tuple[np.ndarray, np.ndarray]:
         if self._cached_dt != dt_hours:
             lam = self.diffusion_sites2_per_hour * self._mu + self.decay_per_hour
             decay = np.exp(-lam * dt_hours)
-            # (1 - e^{-lam dt}) / lam, with its limit dt where lam == 0
+            # (1 - e^{-lam dt}) / lam, with its limit dt where lam dt is negligible. The test is on
+            # lam * dt >= 1e-300, not lam > 0: with a subnormal lam (decay 5e-324, found by hypothesis)
+            # lam * dt underflows or loses its digits, and expm1(-lam dt) / lam drops or distorts the
+            # source of the mean mode. Below 1e-300 the limit dt is exact to double precision
+            x = lam * dt_hours
+            big = x >= 1e-300
             with np.errstate(divide="ignore", invalid="ignore"):
-                gain = np.where(lam > 0, -np.expm1(-lam * dt_hours) / np.where(lam > 0, lam, 1.0), dt_hours)
+                gain = np.where(big, -np.expm1(-x) / np.where(big, lam, 1.0), dt_hours)
             dtype = self.transform_dtype
             self._decay, self._gain, self._cached_dt = decay.astype(dtype), gain.astype(dtype), dt_hours
         return self._decay, self._gain
@@ -175,12 +182,14 @@ class DiffusionField:
         spectral inverse. Splitting uptake off after the diffusion step would make the
         value cells read depend on dt whenever ``uptake * dt`` is not small.
         """
+        self._stepped_finite = None
         if uptake_mask is not None and self.uptake_per_hour > 0 and uptake_mask.any():
             self._step_implicit(dt_hours, source_per_hour, uptake_mask)
             return
         decay, gain = self._propagators(dt_hours)
         has_source = source_per_hour is not None and any_nonzero(source_per_hour)
         if not has_source and not any_nonzero(self.values):
+            self._stepped_finite = True
             return  # no mass, no source: the field stays exactly zero
         u_hat = self._spectrum()
         s_hat = self._dct_in_place(source_per_hour) if has_source else _NO_SOURCE
@@ -190,7 +199,8 @@ class DiffusionField:
         spectral_update_into(u_hat, decay, gain, s_hat, self._back_buf)
         u = idct_in_place(self._back_buf)
         # the clip removes round-off below zero only; the kept spectrum stays the exact one
-        clip_into(u, self.values)  # u = max(u, 0); values[...] = u
+        # u = max(u, 0); values[...] = u; and the finiteness check of what was written
+        self._stepped_finite = clip_into(u, self.values) == 0
         self._written = u  # read before the buffer is next written (in _spectrum)
 
     def _spectrum(self) -> np.ndarray:
@@ -258,6 +268,13 @@ class DiffusionField:
     def is_finite(self) -> bool:
         """Whether every value is finite (no NaN or inf); one pass, no temporary array."""
         return count_nonfinite(self.values.reshape(-1).view(np.uint64)) == 0
+
+    def is_finite_after_step(self) -> bool:
+        """:meth:`is_finite`, for use right after :meth:`step`: the step's own count when it
+        made one (its last pass over the values counts NaN and inf), else the full check."""
+        if self._stepped_finite is None:
+            return self.is_finite()
+        return self._stepped_finite
 
     def total(self) -> float:
         """Sum over all sites (field units x sites)."""

@@ -24,7 +24,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-__all__ = ["bit_stream", "uniform_fill", "permutation", "choice_per_row",
+__all__ = ["bit_stream", "next_double", "random_interval", "uniform_fill", "permutation", "choice_per_row",
            "walk_candidates", "walk_resolve", "walk_rounds", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into"]
 
 
@@ -90,6 +90,11 @@ def _random_interval(gen, max_value):
         while value > mx:
             value = _call_uint64(gen[3], gen[0]) & mask
     return np.int64(value)
+
+
+# public names of the two draws, for kernels in other modules that draw through a bit_stream
+next_double = _next_double
+random_interval = _random_interval
 
 
 @njit(cache=True, nogil=True)
@@ -161,7 +166,8 @@ def walk_candidates(neighbours, occupied, sites, substeps, stopped, hop):
 
 
 @njit(cache=True, nogil=True)
-def walk_resolve(neighbours, occupied, sites, stopped, act, score, chemo, attractant, order, stop_on, claimed):
+def walk_resolve(neighbours, occupied, sites, stopped, act, score, chemo, attractant, order, stop_on, claimed,
+                 attractant_extra):
     """One hop round: choose each walker's target, let the first claimant (in ``order``) win, move.
 
     Args:
@@ -172,6 +178,8 @@ def walk_resolve(neighbours, occupied, sites, stopped, act, score, chemo, attrac
         order: a permutation of ``range(len(act))``: claim priority.
         stop_on: flat bool; a walker landing on such a site stops (length 0 = never).
         claimed: flat bool scratch of n_sites, all False; left all False.
+        attractant_extra: added to ``attractant`` where read (``a[t] + b[t]``, the same number
+            as a lattice-wide ``a + b``); length 0 = none.
 
     ``occupied``, ``sites`` and ``stopped`` are updated in place. Targets are chosen
     against the occupancy at the start of the round, as in the numpy version.
@@ -179,6 +187,7 @@ def walk_resolve(neighbours, occupied, sites, stopped, act, score, chemo, attrac
     n = act.size
     target = np.empty(n, dtype=np.int64)
     use_chemo = chemo.size > 0
+    use_extra = attractant_extra.size > 0
     for i in range(n):
         s = sites[act[i]]
         best = -np.inf
@@ -186,7 +195,9 @@ def walk_resolve(neighbours, occupied, sites, stopped, act, score, chemo, attrac
         for k in range(8):
             t = neighbours[s, k]
             if t >= 0 and not occupied[t]:
-                if use_chemo and chemo[i]:
+                if use_chemo and chemo[i] and use_extra:
+                    v = (attractant[t] + attractant_extra[t]) + 1e-9 * score[i, k]
+                elif use_chemo and chemo[i]:
                     v = attractant[t] + 1e-9 * score[i, k]
                 else:
                     v = score[i, k]
@@ -219,14 +230,16 @@ def walk_resolve(neighbours, occupied, sites, stopped, act, score, chemo, attrac
 
 
 @njit(cache=True, nogil=True)
-def walk_rounds(neighbours, occupied, sites, substeps, stopped, gen, bias, chemotaxis, attractant, stop_on, claimed):
+def walk_rounds(neighbours, occupied, sites, substeps, stopped, gen, bias, chemotaxis, attractant, stop_on, claimed,
+                attractant_extra):
     """Every hop round of a walk in one call: :func:`walk_candidates` then :func:`walk_resolve`
     per round, drawing from ``gen`` (the model's Generator as a :func:`bit_stream`) exactly
     what the per-round numpy loop drew, in the same order and shapes: ``rng.random((n_act, 8))``
     scores, then ``rng.random(n_act) < bias`` chemotaxis flags (only if ``chemotaxis``), then
     ``rng.permutation(n_act)`` claim order; so the stream (and the run) is unchanged.
 
-    ``occupied``, ``sites`` and ``stopped`` are updated in place.
+    ``occupied``, ``sites`` and ``stopped`` are updated in place; ``attractant_extra`` as in
+    :func:`walk_resolve`.
     """
     n_rounds = 0
     for i in range(substeps.size):
@@ -246,7 +259,8 @@ def walk_rounds(neighbours, occupied, sites, substeps, stopped, gen, bias, chemo
         else:
             chemo = no_flags
         order = permutation(gen, act.size)
-        walk_resolve(neighbours, occupied, sites, stopped, act, score, chemo, attractant, order, stop_on, claimed)
+        walk_resolve(neighbours, occupied, sites, stopped, act, score, chemo, attractant, order, stop_on, claimed,
+                     attractant_extra)
 
 
 @njit(cache=True, nogil=True)
@@ -320,7 +334,9 @@ def same_values(a, b):
 @njit(cache=True, nogil=True)
 def clip_into(u, out):
     """``u = max(u, 0)`` and ``out[...] = u`` in one pass over 2D arrays
-    (``np.maximum`` semantics: -0.0 and NaN are kept as they are)."""
+    (``np.maximum`` semantics: -0.0 and NaN are kept as they are); returns how many of
+    the values are NaN or inf, counted in the same pass (``v - v`` is 0 only when finite)."""
+    n = 0
     for i in range(u.shape[0]):
         for j in range(u.shape[1]):
             v = u[i, j]
@@ -328,3 +344,5 @@ def clip_into(u, out):
                 v = 0.0
                 u[i, j] = v
             out[i, j] = v
+            n += (v - v) != 0.0
+    return n

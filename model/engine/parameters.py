@@ -103,6 +103,8 @@ class TumorParameters:
     seeding_probability: float = param(0.1, "per disseminated cell", 0.0, 1.0, "choice: fraction of CTCs that seed (most die in circulation)")
     interferon_seeding_inhibition_max: float = param(0.9, "fraction", 0.0, 1.0, "Bidwell et al. 2012: type-I IFN blocks bone metastasis in 4T1.2")
     osm_seeding_boost_max: float = param(1.0, "fold increase", 0.0, 50.0, "Tawara et al. 2018: OSM raises metastasis")
+    vessel_inflammation_distance_um: float = param(100.0, "um from the nearest tumor cell", 0.0, 1e5, "choice: tumor-derived TNF/VEGF/CXCL9-10 activate venules within ~100 um (cytokine ranges 30-200 um, Hoekstra et al. 2020; Oyler-Yaniv et al. 2017)")
+    debris_clearance_hours: float = param(8.6, "h", 0.01, 1000.0, "PhysiCell standard apoptosis model: a dead cell is removed after 516 min (Ghaffarizadeh et al. 2018)")
     hypoxia_distance_um: float = param(150.0, "um from the nearest vessel site", 0.0, 1e5, "Thomlinson & Gray 1955: viable tumor cords ~150-180 um around capillaries (O2 diffusion limit)")
     hypoxic_division_factor: float = param(1.0, "fraction", 0.0, 1.0, "choice: 1 = off (default); < 1 makes cells beyond hypoxia_distance_um quiescent (hypoxic quiescence)")
     necrosis_rate_per_hour: float = param(0.0, "1/h beyond hypoxia_distance_um", 0.0, 1.0, "choice: 0 = off (default); necrotic cores form beyond the O2 limit (Thomlinson & Gray 1955)")
@@ -112,12 +114,15 @@ class TumorParameters:
 class CD8Parameters:
     """Cytotoxic (CD8+) T-cells."""
 
-    recruitment_per_vessel_per_hour: float = param(0.004, "1/h per vessel site", 0.0, 10.0, "choice: tens of T-cells/day into a 4 mm window")
+    recruitment_per_vessel_per_hour: float = param(0.05, "1/h per tumor-inflamed vessel site", 0.0, 10.0, "choice (issue 12, 2026-11-29): ~20 T-cells/day into a 0.5-1 mm lesion; kills/CTL/day then within Halle 2016 (C2: 2-16) and the default antigenic tumor loses a share of its burden to immunity (Tao 2008, C6); not a formal fit")
     interferon_recruitment_boost_max: float = param(3.0, "fold increase", 0.0, 50.0, "CXCL9/10 induction by IFN (Gong et al. 2017 uses chemokine-driven influx)")
     antigen_priming_ec50: float = param(200.0, "tumor cells", 1.0, 1e7, "choice: priming needs antigen load in the draining node")
     speed_um_per_min: float = param(5.0, "um/min", 0.0, 30.0, "Boissonnas et al. 2007: ~5 um/min PD-1+, ~10 um/min PD-1-")
     chemotaxis_bias: float = param(0.5, "0-1", 0.0, 1.0, "choice: fraction of moves up the interferon gradient")
-    kill_rate_per_hour: float = param(0.3, "1/h on contact, full antigen", 0.0, 60.0, "choice: one-hit kill hazard on contact (~3 h per kill, cf. Breart 2008 ~6 h per kill, C4); not PhysiCell's attack rate (1/15 min = 4/h while attached, per attack, not per kill); Kather 2017 uses p = 0.3 per step")
+    kill_rate_per_hour: float = param(5.7, "hits/h while attached, full antigen", 0.0, 60.0, "fit (2026-11-30): tumor-immune calibrate experiments/data/targets/ctl_killing.toml on C2 (Halle 2016: 2-16 kills/CTL-day) and C4 (Breart 2008: ~6 h per kill), Poisson hits per step; posterior median 5.66, 90% interval 4.29-7.21 hits/h; prior log-U[0.5, 30]; hits add up to cd8.hits_to_kill (Weigelin et al. 2021); cf. PhysiCell's attack rate 4/h")
+    hits_to_kill: int = param(3, "hits", 1, 20, "Weigelin et al. 2021 (C3): ~3 sublethal hits less than 50 min apart kill a target")
+    hit_repair_per_hour: float = param(0.5, "1/h per hit", 0.0, 100.0, "choice: sublethal damage fades over ~2 h (Weigelin et al. 2021: hits add up within ~50 min, targets recover from isolated hits)")
+    post_kill_arrest_hours: float = param(1.0, "h", 0.0, 48.0, "choice: a CTL stays on its dead target ~1 h before moving on (Breart et al. 2008 / Weigelin et al. 2021 contact times)")
     pd1_inhibition_max: float = param(0.8, "fraction", 0.0, 1.0, "choice: PD-1 ligation abolishes most killing (Gong et al. 2017)")
     treg_suppression_max: float = param(0.6, "fraction", 0.0, 1.0, "QSPIO: Treg inhibition of effector killing")
     cytokine_suppression_max: float = param(0.5, "fraction", 0.0, 1.0, "QSPIO: TGF-beta EC50 inhibition of killing")
@@ -131,7 +136,7 @@ class CD8Parameters:
 class TregParameters:
     """Regulatory (FOXP3+) T-cells."""
 
-    recruitment_per_vessel_per_hour: float = param(0.001, "1/h per vessel site", 0.0, 10.0, "choice: Tregs ~1/4 of CD8 influx (Bos et al. 2013 ratios)")
+    recruitment_per_vessel_per_hour: float = param(0.01, "1/h per tumor-inflamed vessel site", 0.0, 10.0, "choice: Tregs ~1/4 of CD8 influx (Bos et al. 2013 ratios); x10 with per-inflamed-vessel recruitment (issue 12)")
     cytokine_recruitment_boost_max: float = param(3.0, "fold increase", 0.0, 50.0, "QSPIO: TGF-beta-driven Treg induction")
     speed_um_per_min: float = param(4.0, "um/min", 0.0, 30.0, "choice: similar to CD8")
     cytokine_secretion_per_hour: float = param(2.0, "field units/h per cell", 0.0, 1000.0, "QSPIO: Treg IL-10/TGF-beta; choice of scale")
@@ -143,7 +148,7 @@ class TregParameters:
 class NeutrophilParameters:
     """Neutrophils and their oncostatin M."""
 
-    recruitment_per_vessel_per_hour: float = param(0.006, "1/h per vessel site", 0.0, 10.0, "choice: up to ~50% of tumor mass is myeloid (Queen et al. 2005)")
+    recruitment_per_vessel_per_hour: float = param(0.06, "1/h per tumor-inflamed vessel site", 0.0, 10.0, "choice: up to ~50% of tumor mass is myeloid (Queen et al. 2005); x10 with per-inflamed-vessel recruitment (issue 12)")
     tumor_recruitment_ec50: float = param(500.0, "tumor cells", 1.0, 1e7, "choice: tumor GM-CSF/G-CSF drives influx")
     half_life_hours: float = param(19.0, "h", 1.0, 500.0, "Lahoz-Beneytez et al. 2016: blood half-life 18.5-19 h")
     speed_um_per_min: float = param(10.0, "um/min", 0.0, 30.0, "choice: neutrophils crawl 10-20 um/min")
@@ -155,7 +160,7 @@ class NeutrophilParameters:
 class MacrophageParameters:
     """Tumor-associated macrophages (M0 -> M1 / M2)."""
 
-    recruitment_per_vessel_per_hour: float = param(0.002, "1/h per vessel site", 0.0, 10.0, "choice: slow monocyte influx")
+    recruitment_per_vessel_per_hour: float = param(0.02, "1/h per tumor-inflamed vessel site", 0.0, 10.0, "choice: slow monocyte influx; x10 with per-inflamed-vessel recruitment (issue 12)")
     speed_um_per_min: float = param(1.0, "um/min", 0.0, 30.0, "PhysiCell rules sample: ~1 um/min")
     m1_polarization_rate_per_hour: float = param(0.045 / 24 * 10, "1/h at saturating IFN", 0.0, 10.0, "QSPIO M1 shift 0.045/d at baseline; x10 at saturating IFN (choice)")
     m2_polarization_rate_per_hour: float = param(0.25 / 24 * 4, "1/h at saturating cytokine+OSM", 0.0, 10.0, "QSPIO M2 shift 0.25/d; x4 at saturation (choice)")
@@ -164,6 +169,18 @@ class MacrophageParameters:
     m1_interferon_secretion_per_hour: float = param(5.0, "field units/h per M1 cell", 0.0, 1000.0, "choice: M1 IL-12 drives local IFN-gamma")
     m1_recruitment_help: float = param(0.02, "fold CD8 influx per M1 cell", 0.0, 1.0, "choice: M1 antigen presentation helps T-cell influx")
     death_rate_per_hour: float = param(0.02 / 24, "1/h", 0.0, 1.0, "QSPIO: macrophage death 0.02/d")
+
+
+@dataclass
+class BoneParameters:
+    """The bone metastatic niche (see :mod:`model.biology.bone_niche`)."""
+
+    division_rate_per_hour: float = param(0.03, "1/h", 0.0, 1.0, "as tumor.division_rate_per_hour: 4T1 in vivo ~1/33 h (Tao et al. 2008)")
+    surveillance_basal_per_hour: float = param(0.01, "1/h per cell, healthy host", 0.0, 10.0, "choice: NK/CD8 clearance without type-I IFN, below division so IRF7-silenced clusters grow (Bidwell et al. 2012)")
+    surveillance_ifn_max_per_hour: float = param(0.06, "1/h per cell at saturating type-I IFN", 0.0, 10.0, "choice: IFN-activated NK/CD8 clear IRF7-intact clusters faster than they divide (Bidwell et al. 2012: no bone metastasis)")
+    irf7_type1_ifn: float = param(1.0, "EC50 units", 0.0, 100.0, "choice: an IRF7-intact cluster sustains ~1 EC50 of type-I IFN around itself (Bidwell et al. 2012)")
+    dosing_to_marrow: float = param(1.0, "EC50 units per unit drug concentration", 0.0, 100.0, "choice: dosed IFN-alpha reaches the marrow at its plasma level")
+    detection_cells: int = param(100, "cells", 1, 10**9, "choice: a 100-cell colony (~0.1 mm) counts as bone metastasis; sized so 3-4 week runs can show it")
 
 
 @dataclass
@@ -191,7 +208,10 @@ class FieldsParameters:
     # Receptor-mediated consumption by every tissue cell (tumor and stroma express IFN receptors)
     # is folded into a uniform decay so the exact spectral update applies; cell_uptake_per_hour
     # (tumor sites only) stays available but costs an implicit solve per step.
-    interferon: FieldParameters = _field(1000.0, 7.68 / 24 + 1.0, 0.0, "PhysiCell samples 1e3 um2/min", "QSPIO IFN-gamma 7.68/d plus ~1/h receptor-mediated consumption (choice: ~200 um range, between Thibaut 2020 30-40 um and Hoekstra 2020 long-range)")
+    # "interferon" is type-I IFN (tumor IRF7-driven release and dosing); IFN-gamma (CD8 T-cells,
+    # M1 macrophages) is its own field with its own decay (issue 12).
+    interferon: FieldParameters = _field(1000.0, math.log(2) / 2.9 + 1.0, 0.0, "PhysiCell samples 1e3 um2/min", "type-I IFN: IFN-alpha half-life 2.9 h (Wills 1987) plus ~1/h receptor-mediated consumption (choice)")
+    ifn_gamma: FieldParameters = _field(1000.0, 7.68 / 24 + 1.0, 0.0, "PhysiCell samples 1e3 um2/min", "QSPIO IFN-gamma 7.68/d plus ~1/h receptor-mediated consumption (choice: ~200 um range, between Thibaut 2020 30-40 um and Hoekstra 2020 long-range)")
 
 
 @dataclass
@@ -243,6 +263,7 @@ class Parameters:
     macrophage: MacrophageParameters = field(default_factory=MacrophageParameters)
     fields: FieldsParameters = field(default_factory=FieldsParameters)
     host: HostParameters = field(default_factory=HostParameters)
+    bone: BoneParameters = field(default_factory=BoneParameters)
 
     # ------------------------------------------------------------- inspection
     def leaves(self) -> Iterator[tuple[str, Any, str, tuple, str]]:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .rule_kernels import move_rows
+
 __all__ = ["Column", "Population"]
 
 
@@ -114,12 +116,10 @@ class Population:
 
     def move_many(self, rows: np.ndarray, new_sites: np.ndarray) -> None:
         """Record that the agents in ``rows`` now sit at ``new_sites`` (distinct sites, one layer)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        old = self.columns["site"][rows]
-        # clear first, then set: one agent's old site may be another's new site
-        self.row_at[old[self.row_at[old] == rows]] = -1
-        self.columns["site"][rows] = new_sites
-        self.row_at[new_sites] = rows
+        # clear first, then set: one agent's old site may be another's new site (one compiled call;
+        # rows that stay put may be included)
+        move_rows(self.columns["site"], self.row_at, np.asarray(rows, dtype=np.int64),
+                  np.asarray(new_sites, dtype=np.int64))
 
     def move(self, row: int, new_site: int) -> None:
         """Record that the agent in ``row`` now sits at ``new_site``."""

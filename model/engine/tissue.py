@@ -6,7 +6,8 @@ per site, so immune cells can infiltrate a solid tumor), one column store per
 cell type, the diffusing fields with their per-step sources, and the vessel
 sites. Biology modules read and change it only through public names:
 ``occupy``/``vacate`` when an agent enters or leaves a site, ``kill`` to
-remove agents by row.
+remove agents by row, ``leave_debris``/``clear_debris`` for dead-cell debris
+(a dead tumor cell that still fills its site; the ``debris`` flag array).
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class Tissue:
         n_sites = self.lattice.n_sites
         self.tumor_present = np.zeros(n_sites, dtype=bool)
         self.immune_occupied = np.zeros(n_sites, dtype=bool)
+        # dead-cell debris: a killed tumor cell keeps its site until phagocytes clear it
+        self.debris = np.zeros(n_sites, dtype=bool)
         self.populations: dict[type, Population] = {cls: Population(cls.columns, n_sites) for cls in cell_types}
 
         # fields live in Mesa property layers: grid.interferon.data, cell.interferon
@@ -76,6 +79,12 @@ class Tissue:
                 single_precision=single_precision_fields,
             )
         self.sources = {name: np.zeros(n_sites) for name in fields}
+        # the sites written into each source since the last clear, so clear_sources zeroes
+        # those instead of the whole lattice; None once so many were written that one full
+        # fill is cheaper
+        self._secreted: dict[str, list[np.ndarray] | None] = {name: [] for name in fields}
+        self._secreted_count = dict.fromkeys(fields, 0)
+        self._full_clear_above = max(1, n_sites // 8)
         self.vessel_sites = np.zeros(0, dtype=np.int64)
         self.is_vessel = np.zeros(n_sites, dtype=bool)
 
@@ -150,17 +159,57 @@ class Tissue:
         for agent in pop.agents[np.sort(rows)[::-1]]:
             agent.remove()
 
+    def leave_debris(self, sites: np.ndarray) -> None:
+        """Mark ``sites`` as holding a dead cell's debris (no tumor cell can divide into them)."""
+        self.debris[np.asarray(sites, dtype=np.int64)] = True
+
+    def clear_debris(self, sites: np.ndarray) -> None:
+        """Free ``sites`` of debris."""
+        self.debris[np.asarray(sites, dtype=np.int64)] = False
+
+    def free_for_tumor(self, sites: np.ndarray) -> np.ndarray:
+        """Bool per site: neither a tumor cell nor debris fills it."""
+        return ~(self.tumor_present[sites] | self.debris[sites])
+
     # ------------------------------------------------------------ fields
     def secrete(self, field: str, sites: np.ndarray, rate_per_hour: float) -> None:
         """Each of ``sites`` (distinct: one cell of a layer per site) adds ``rate_per_hour`` to
         ``field``'s source this step. Indexed, not a lattice-wide bincount, so a few
-        secreting cells cost little on a large lattice (same sums, bit for bit)."""
+        secreting cells cost little on a large lattice (same sums, bit for bit).
+
+        Write sources only through here (doses included): :meth:`clear_sources` zeroes
+        only the sites recorded by this method."""
         self.sources[field][sites] += rate_per_hour
+        self._record_secretion(field, sites)
+
+    def _record_secretion(self, field: str, sites: np.ndarray) -> None:
+        written = self._secreted[field]
+        if written is None:
+            return
+        sites = np.asarray(sites)
+        # a copy: callers pass live column views, which moves change before the clear
+        sites = np.flatnonzero(sites) if sites.dtype == bool else np.array(sites, dtype=np.int64).reshape(-1)
+        self._secreted_count[field] += sites.size
+        if self._secreted_count[field] > self._full_clear_above:
+            self._secreted[field] = None  # a full fill at the next clear is cheaper
+        else:
+            written.append(sites)
 
     def clear_sources(self) -> None:
-        """Zero every field's per-step source before the cells secrete."""
-        for src in self.sources.values():
-            src.fill(0.0)
+        """Zero every field's per-step source before the cells secrete.
+
+        Only the sites :meth:`secrete` wrote since the last clear are zeroed (three
+        lattice-wide fills per step cost more than the secretion on large lattices);
+        a source written at many sites is filled whole."""
+        for name, src in self.sources.items():
+            written = self._secreted[name]
+            if written is None:
+                src.fill(0.0)
+            else:
+                for sites in written:
+                    src[sites] = 0.0
+            self._secreted[name] = []
+            self._secreted_count[name] = 0
 
     def step_fields(self, dt_hours: float) -> None:
         """Diffuse, decay and take up every field over ``dt_hours`` with this step's sources."""

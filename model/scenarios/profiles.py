@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ..engine.parameters import CD8Parameters
+
 __all__ = ["Profile", "PROFILES", "list_profiles"]
+
+# Hot and cold T-cell influx are stated relative to the default rate, so that a change of the
+# default's scale (issue 12 moved recruitment to tumor-inflamed vessels, x12) cannot silently turn
+# the "hot" profile into a colder one than the default.
+_CD8_INFLUX = CD8Parameters().recruitment_per_vessel_per_hour
 
 
 @dataclass(frozen=True)
@@ -27,7 +34,7 @@ PROFILES: dict[str, Profile] = {
             {
                 "tumor.mean_antigenicity": 0.8,  # high neoantigen load (TMB-high)
                 "tumor.pd_l1_baseline": 0.3,  # PD-L1-positive (CPS >= 10; Cortes 2020)
-                "cd8.recruitment_per_vessel_per_hour": 0.008,
+                "cd8.recruitment_per_vessel_per_hour": 2.0 * _CD8_INFLUX,  # choice: twice the default influx
             },
         ),
         Profile(
@@ -36,7 +43,7 @@ PROFILES: dict[str, Profile] = {
             {
                 "tumor.mean_antigenicity": 0.3,
                 "tumor.pd_l1_baseline": 0.05,
-                "cd8.recruitment_per_vessel_per_hour": 0.002,
+                "cd8.recruitment_per_vessel_per_hour": 0.5 * _CD8_INFLUX,  # choice: half the default influx
             },
         ),
         Profile(
@@ -60,8 +67,17 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             "triple_negative",
-            "ER-/PR-/HER2-: no endocrine or HER2 target, fast division",
-            {"tumor.er_expression": 0.0, "tumor.her2_expression": 0.0, "tumor.division_rate_per_hour": 0.035},
+            "ER-/PR-/HER2-: no endocrine or HER2 target, fast division, human-TNBC antigenicity",
+            {
+                "tumor.er_expression": 0.0,
+                "tumor.her2_expression": 0.0,
+                "tumor.division_rate_per_hour": 0.035,
+                # fit (2026-11-30): KEYNOTE-086 cohort A's ORR 5.3% (C7) in the 16-patient virtual cohort,
+                # binomial logistic ML over antigenicity 0.3-0.5: 0.295, 90% interval 0.15-0.35
+                # (python -m experiments.validation.cohort_fit; docs/calibration/cohort_fit_triple_negative.json).
+                # Below the 4T1-like default 0.6: at 0.6 the cohort responded 75% of the time
+                "tumor.mean_antigenicity": 0.3,
+            },
         ),
         Profile(
             "er_positive",

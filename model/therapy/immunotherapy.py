@@ -59,6 +59,7 @@ class InterferonDosing(Treatment):
 
     def effect(self, model, m, c):
         m.interferon_infusion_per_hour += self.tissue_entry_per_hour * c
+        m.systemic_interferon += c
 
 
 @dataclass

@@ -22,6 +22,8 @@ class RuleModifiers:
     """Fraction of oncostatin M bound by antibody and inactive (0-1)."""
     interferon_infusion_per_hour: float = 0.0
     """Systemic interferon entering the tissue at each vessel site (field units/h)."""
+    systemic_interferon: float = 0.0
+    """Dosed type-I interferon in plasma (EC50 units); reaches the bone niche."""
     cd8_recruitment_factor: float = 1.0
     """Extra T-cell priming and influx (vaccines)."""
     treg_recruitment_factor: float = 1.0

@@ -2,7 +2,7 @@
 
 import solara
 
-FIELD_BUTTONS = {"cytokine": "cytokine", "OSM": "osm", "interferon": "interferon"}  # button text -> key
+FIELD_BUTTONS = {"cytokine": "cytokine", "OSM": "osm", "type-I IFN": "interferon", "IFN-γ": "ifn_gamma"}  # button text -> key
 SHADING_BUTTONS = {"antigenicity": "antigenicity", "PD-L1": "pd_l1"}
 field_choice = solara.reactive("interferon")
 shading_choice = solara.reactive("antigenicity")

@@ -17,7 +17,8 @@ TIMECOURSES_FIGSIZE = (12.0, 5.0)
 FIELD_LABELS = {
     "cytokine": "Suppressive cytokine (TGF-β / IL-10)",
     "osm": "Oncostatin M",
-    "interferon": "Interferon (type I + IFN-γ)",
+    "interferon": "Type-I interferon (tumor IRF7, dosing)",
+    "ifn_gamma": "IFN-γ (CD8 T-cells, M1 macrophages)",
 }
 SHADINGS = {"antigenicity": "tumor antigenicity", "pd_l1": "tumor PD-L1"}
 

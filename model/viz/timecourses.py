@@ -32,7 +32,8 @@ COUNT_LINES = (
 FIELD_LINES = (
     ("cytokine_mean", "cytokine", "#8c564b", "-"),
     ("osm_mean", "OSM", "#ff7a00", "-"),
-    ("interferon_mean", "interferon", "#2ca02c", "-"),
+    ("interferon_mean", "type-I IFN", "#2ca02c", "-"),
+    ("ifn_gamma_mean", "IFN-γ", "#9467bd", "-"),
 )
 KILL_LINES = (
     ("kills_cd8", "killed by CD8", COLORS["cd8"], "-"),

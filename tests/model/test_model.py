@@ -85,26 +85,31 @@ def test_single_mechanism_is_dt_independent():
     assert stats.fisher_exact(table).pvalue > 0.01
 
 
-DT_REPLICATES = 12
-DT_METRICS = ("tumor_cells", "divisions", "kills", "recruited")
+# Changed 2026-11-30, after the power check below failed with the fitted CD8 hit rate (24 and 36 seeds, 8 and
+# 5 days): T-cell regression makes the burden too variable to detect a 15% dt bias at a test's size. This fast
+# test therefore runs in an immunodeficient host (growth, fields, dissemination); the dt check
+# on immune outcomes over 30 days (dt 0.5 / 0.25 / 0.125 h) is the pre-registered validate claim
+# ``dt_immune_outcomes`` (experiments/validation/dt_claim.py), with its verdict in docs/validation.md.
+DT_REPLICATES = 24
+DT_DAYS = 8
+DT_METRICS = ("tumor_cells", "divisions", "disseminated")
 
 
 def _end_state(seed: int, dt: float) -> dict[str, float]:
     model = TumorImmuneModel(rng=seed, lattice__width_sites=50, lattice__height_sites=50, lattice__dt_hours=dt,
-                             lattice__collect_every_steps=48)
-    model.run_days(8)
+                             lattice__collect_every_steps=48, host__immune_health=0.0)
+    model.run_days(DT_DAYS)
     s = model.summary
-    assert s["days"] == pytest.approx(8.0)
+    assert s["days"] == pytest.approx(DT_DAYS)
     return {
         "tumor_cells": s["tumor_cells"],
         "divisions": s["divisions"],
-        "kills": s["kills_cd8"] + s["kills_macrophage"],
-        "recruited": sum(v for k, v in model.counters.items() if k.startswith("recruited_")),
+        "disseminated": s["disseminated_cells"],
     }
 
 
 def test_halving_dt_gives_statistically_the_same_result():
-    """8 simulated days of the default model on 50 x 50, 12 independent seeds at dt = 0.5 h and 0.25 h.
+    """8 simulated days of the default model in an immunodeficient host on 50 x 50, 24 independent seeds at dt = 0.5 h and 0.25 h.
 
     For each end-point a Welch t-test on the means (Bonferroni over the
     end-points, family alpha 1 %). The seeds are fixed, so this is a

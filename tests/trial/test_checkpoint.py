@@ -10,7 +10,7 @@ def _model(seed: int) -> TumorImmuneModel:
     treatments = [make_treatment({"type": "chemotherapy", "start_day": 1.0}),
                   make_treatment({"type": "checkpoint_blockade", "start_day": 0.5, "interval_days": 1.0, "doses": 3})]
     return TumorImmuneModel(rng=seed, treatments=treatments, lattice__width_sites=30, lattice__height_sites=30,
-                            tumor__initial_radius_sites=5.0)
+                            tumor__initial_radius_sites=8.0)  # 5 sites: cleared by day 2 with the fitted CD8 killing
 
 
 def _state(m: TumorImmuneModel) -> tuple:

@@ -11,9 +11,11 @@ are independent Bernoulli draws.
 from __future__ import annotations
 
 
+import numpy as np
 import pytest
 
 from model import Macrophage, Neutrophil, TumorCell
+from model.biology.interferon_irf7 import interferon_signal
 
 from sim_builders import assert_binomial, place, quiet_model, tumor
 
@@ -59,3 +61,16 @@ def test_irf7_silenced_fraction_sets_initial_tumor():
                         keep_tumor=True)
     intact = model.populations[TumorCell]["irf7_intact"]
     assert_binomial(int((~intact).sum()), intact.size, 0.3, what="silenced fraction")
+
+
+def test_interferon_signal_at_sites_equals_the_lattice_sum_there():
+    """``interferon_signal(model, sites)`` gives the lattice-wide sum's values at ``sites``, bit for bit."""
+    model = quiet_model(2, 15, 15)
+    rng = np.random.default_rng(0)
+    for name in ("interferon", "ifn_gamma"):
+        model.fields[name].values[...] = rng.random(model.fields[name].shape)
+    full = interferon_signal(model)
+    sites = np.array([0, 17, 17, 224, 5])
+    np.testing.assert_array_equal(interferon_signal(model, sites), full[sites])
+    assert interferon_signal(model, np.array([], dtype=np.int64)).size == 0
+    np.testing.assert_array_equal(full, model.fields["interferon"].values.ravel() + model.fields["ifn_gamma"].values.ravel())

@@ -40,7 +40,7 @@ def test_division_rate_formula_with_osm_interferon_and_m2():
     sites = model.lattice.site(np.array([1, 2, 3, 4]), np.array([1, 1, 1, 1]))
     model.fields["osm"].values[2, 1] = 1.0  # hill = 0.5
     model.fields["osm"].values[4, 1] = 3.0  # hill = 0.75
-    model.fields["interferon"].values[3, 1] = 1.0
+    model.fields["ifn_gamma"].values[3, 1] = 1.0  # IFN-gamma is the cytostatic interferon
     rate = division_rate_per_hour(model, sites)
     np.testing.assert_allclose(rate, [0.04, 0.04 * 1.3, 0.04 * 0.85, 0.04 * 1.45])
     assert rate[1] > rate[0] and rate[3] > rate[1], "OSM must raise the division rate"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import fft
@@ -250,6 +250,9 @@ def test_never_negative_never_nan(shape, d, decay, uptake, dt, seed, scale, sink
     seed=st.integers(0, 2**32 - 1),
     with_source=st.booleans(),
 )
+# a subnormal decay: lam * dt underflows or loses its digits (found by hypothesis, 2026-11-30)
+@example(shape=(2, 2), d=1.0, decay=5e-324, dt=1.0, seed=0, with_source=True)
+@example(shape=(2, 2), d=1.0, decay=5e-324, dt=1.25, seed=0, with_source=True)
 def test_one_step_equals_two_half_steps(shape, d, decay, dt, seed, with_source):
     """Exact integrator: stepping dt once equals stepping dt/2 twice (source held constant)."""
     rng = np.random.default_rng(seed)
@@ -359,3 +362,20 @@ def test_is_finite_flags_nan_and_inf(bad):
     assert f.is_finite()
     f.values[7, 7] = bad
     assert not f.is_finite()
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_finiteness_counted_by_the_step_matches_the_full_check(single):
+    """``is_finite_after_step`` (the count the step's clip pass made) agrees with ``is_finite``:
+    finite steps, an infinite source, and an idle field."""
+    f = DiffusionField("c", (9, 7), 10.0, 5.0, 0.1, single_precision=single)
+    assert f.is_finite_after_step()  # never stepped: the full check
+    source = np.zeros((9, 7))
+    f.step(0.5)  # no mass, no source
+    assert f.is_finite_after_step() and f.is_finite()
+    source[4, 3] = 2.0
+    f.step(0.5, source)
+    assert f.is_finite_after_step() and f.is_finite()
+    source[4, 3] = np.inf  # e.g. an overflowed secretion
+    f.step(0.5, source)
+    assert not f.is_finite() and not f.is_finite_after_step()

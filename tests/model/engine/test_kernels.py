@@ -10,6 +10,7 @@ from model.engine import fields as fields_module
 from model.engine.kernels import (
     bit_stream,
     choice_per_row,
+    clip_into,
     permutation,
     uniform_fill,
     walk_candidates,
@@ -90,7 +91,7 @@ def _walk_reference(lattice, occupied, sites, substeps, rng, attractant=None, bi
         chemo = rng.random(act.size) < bias if chemotaxis else np.zeros(0, dtype=bool)
         order = rng.permutation(act.size)
         walk_resolve(lattice.neighbours, occupied, sites, stopped, act, score, chemo, attract, order, stop,
-                     lattice.claim_scratch)
+                     lattice.claim_scratch, np.zeros(0))
     return sites
 
 
@@ -118,6 +119,25 @@ def test_step_walkers_equals_the_per_round_numpy_walk(chemotaxis, crowded):
         assert not lattice.claim_scratch.any()
 
 
+def test_step_walkers_with_an_attractant_pair_equals_their_sum():
+    """``attractant=(a, b)`` walks exactly as ``attractant=a + b`` (same moves, same draws)."""
+    lattice = Lattice(40, 30)
+    setup = np.random.default_rng(11)
+    for trial in range(4):
+        n = int(0.1 * lattice.n_sites)
+        start = setup.choice(lattice.n_sites, n, replace=False)
+        occupied = np.zeros(lattice.n_sites, dtype=bool)
+        occupied[start] = True
+        substeps = setup.integers(0, 6, n)
+        a, b = setup.random(lattice.n_sites) * 1e-3, setup.random(lattice.n_sites) * 0.7
+        ours, ref = _pair(trial)
+        occ_ours, occ_ref = occupied.copy(), occupied.copy()
+        got = step_walkers(lattice, occ_ours, start, substeps, ours, attractant=(a, b), bias=0.8)
+        want = step_walkers(lattice, occ_ref, start, substeps, ref, attractant=a + b, bias=0.8)
+        assert np.array_equal(got, want) and np.array_equal(occ_ours, occ_ref)
+        assert ours.bit_generator.state == ref.bit_generator.state
+
+
 @pytest.mark.parametrize("radius", [1, 2, 3])
 def test_dilate_equals_a_square_maximum_filter(radius):
     rng = np.random.default_rng(radius)
@@ -138,3 +158,14 @@ def test_in_place_transforms_equal_scipy_fft(dtype, shape):
     assert out.dtype == dtype and np.array_equal(out, want_forward)
     buf = a.copy()
     assert np.array_equal(fields_module.idct_in_place(buf), want_backward)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_clip_into_clips_copies_and_counts_non_finite(dtype):
+    u = np.array([[1.5, -2.0, 0.0], [-0.0, np.nan, np.inf], [-np.inf, 3.0, -1e-300]], dtype=dtype)
+    out = np.full(u.shape, 7.0)
+    want = np.maximum(u, 0.0)
+    n = clip_into(u, out)
+    assert n == 2  # nan and +inf; -inf is clipped to 0
+    np.testing.assert_array_equal(u, want)
+    np.testing.assert_array_equal(out, want.astype(np.float64))

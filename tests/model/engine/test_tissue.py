@@ -115,3 +115,33 @@ def test_refused_placement_leaves_the_model_unchanged():
 
 
 # --------------------------------------------------------------------------- hypoxia and necrosis
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def test_clear_sources_zeroes_every_secreted_site():
+    """Only the secreted sites are zeroed (or the whole source, when many were written); either
+    way every source is zero after the clear, even if the site array passed was a view that
+    changed in between."""
+    model = quiet_model(0, 20, 20)
+    tissue = model.tissue
+    n = model.lattice.n_sites
+    live = np.array([3, 7, 11])
+    tissue.secrete("cytokine", live, 2.0)
+    tissue.secrete("cytokine", live[:2], 1.0)  # a second secretion at the same sites adds up
+    live[:] = [0, 1, 2]  # a column view moved on after the secretion
+    mask = np.zeros(n, dtype=bool)
+    mask[[5, 9]] = True
+    tissue.secrete("osm", mask, 0.5)  # a bool mask of sites
+    tissue.secrete("interferon", np.arange(0, n, 2), 1.0)  # half the lattice: a full fill
+    np.testing.assert_array_equal(np.flatnonzero(tissue.sources["cytokine"]), [3, 7, 11])
+    assert tissue.sources["cytokine"][3] == 3.0 and tissue.sources["cytokine"][11] == 2.0
+    np.testing.assert_array_equal(np.flatnonzero(tissue.sources["osm"]), [5, 9])
+    assert np.count_nonzero(tissue.sources["interferon"]) == n // 2
+    tissue.clear_sources()
+    for name, src in tissue.sources.items():
+        assert not src.any(), name
+    tissue.secrete("interferon", np.array([4]), 1.0)  # after a full fill, recording starts again
+    tissue.clear_sources()
+    assert not tissue.sources["interferon"].any()

@@ -190,7 +190,7 @@ def test_page_steps_plays_and_reacts_to_controls(playwright_api, launch_options,
             page.get_by_text(re.compile(rf"step {steps}\)")).first.wait_for(timeout=UI_TIMEOUT_MS)
 
         # --- the default views for the screenshot
-        for button in ("interferon", "antigenicity"):
+        for button in ("type-I IFN", "antigenicity"):
             before = _image_sources(page)
             page.get_by_role("button", name=button, exact=True).click()
             _wait_lattice_change(page, before[0])

@@ -36,7 +36,10 @@ def test_page_model_scales_the_scenario_values():
     )
     assert (m.lattice.width, m.lattice.height) == (60, 60)
     assert m.p.tumor.mean_antigenicity == pytest.approx(0.96)  # hot profile 0.8 x 1.2
-    assert m.p.treg.recruitment_per_vessel_per_hour == pytest.approx(0.002)
+    unscaled = TumorImmunePageModel(scenario_name="hot_untreated", seed="7", grid_size=60)
+    assert m.p.treg.recruitment_per_vessel_per_hour == pytest.approx(
+        2.0 * unscaled.p.treg.recruitment_per_vessel_per_hour
+    )
     assert m.p.tumor.irf7_silenced_fraction == 1.0
     assert m.p.host.immune_health == pytest.approx(0.5)
     assert m.scenario_definition.name == "hot_untreated"
@@ -80,7 +83,7 @@ def test_a_snapshot_draws_exactly_like_its_model():
 
 def test_bad_choices_name_the_field_and_the_allowed_values():
     m = TumorImmunePageModel(grid_size=40)
-    with pytest.raises(ValueError, match=r"field 'oxygen' must be one of \['cytokine', 'interferon', 'osm'\]"):
+    with pytest.raises(ValueError, match=r"field 'oxygen' must be one of \['cytokine', 'ifn_gamma', 'interferon', 'osm'\]"):
         LatticePainter().png(m, field="oxygen")
     with pytest.raises(ValueError, match="shading 'size' must be one of"):
         draw_lattice(m, Figure().add_subplot(), shading="size")

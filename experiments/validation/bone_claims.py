@@ -1,0 +1,164 @@
+"""The four bone-niche claims of issue 12 (pre-registered 2026-11-29 on branch wt-bio2, before any judged run).
+
+Criteria, sizes and arms are those of the ``bone_*`` entries in the docstring of
+:mod:`experiments.validation.immunity`; they moved here unchanged. Each arm is a builtin
+scenario (its profile overrides, own overrides and treatments, read from
+:func:`model.get_scenario`) plus the arm's overrides, run through the shared pipeline.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+from scipy import stats
+
+from model import PROFILES, get_scenario
+
+from .immunity_stats import (
+    ClaimResult,
+    Job,
+    holds_in_roots,
+    replicate_seeds,
+    risk_difference_ci,
+    risk_ratio_ci,
+    run_jobs,
+    window_overrides,
+)
+
+__all__ = ["BONE_DAYS", "BONE_WINDOW", "BONE_HOSTS", "BONE_MAX_RISK_RATIO", "BONE_ARMS", "bone_arm", "bone_runs",
+           "judge_bone_silencing", "judge_bone_reduction", "judge_bone_deficient", "claim_bone"]
+
+# sizing (not criteria) set after a one-host pilot (2026-11-29, seed 7, 60x60, 21 days: 3-4 seeds per
+# host, no arm reached a 100-cell colony by day 21): 30 days as the shipped IRF7 scenarios, a 50x50
+# window so the tumor reaches its vessels early; 4 hosts per root seed is what the session could afford
+# (underpowered per root, see docs/validation.md)
+BONE_DAYS = 30.0
+BONE_WINDOW = 50
+BONE_HOSTS = 4
+BONE_MAX_RISK_RATIO = 0.5
+BONE_ARMS: dict[str, tuple[str | None, dict[str, Any]]] = {
+    # arm: (scenario, overrides); scenarios from model/scenarios/builtin
+    "intact": ("untreated", {}),
+    "silenced": ("irf7_silenced", {}),
+    "silenced_interferon": ("irf7_silenced_plus_interferon", {}),
+    "silenced_restoration": ("irf7_silenced_plus_restoration", {}),
+    "deficient_silenced": ("irf7_silenced", {"host__immune_health": 0.0}),
+    "deficient_silenced_interferon": ("irf7_silenced_plus_interferon", {"host__immune_health": 0.0}),
+}
+
+Runs = dict[int, dict[str, list[dict[str, float]]]]
+
+
+def bone_arm(arm: str, window: int = BONE_WINDOW) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+    """(dotted overrides, treatments) of a bone arm: its scenario's profiles and overrides, the window, the arm's."""
+    scenario_name, extra = BONE_ARMS[arm]
+    overrides: dict[str, Any] = {}
+    treatments: tuple[dict[str, Any], ...] = ()
+    if scenario_name is not None:
+        scenario = get_scenario(scenario_name)
+        for profile in scenario.profile:
+            overrides.update(PROFILES[profile].overrides)
+        overrides.update(scenario.overrides)
+        treatments = tuple(dict(t) for t in scenario.treatments)
+    overrides.update(window_overrides(window))
+    overrides.update({k.replace("__", "."): v for k, v in extra.items()})
+    return overrides, treatments
+
+
+def bone_runs(roots: Sequence[int], reps: int, arms: Sequence[str], workers: int = 1, days: float = BONE_DAYS,
+              window: int = BONE_WINDOW) -> Runs:
+    """Every arm's hosts per root seed; the same replicate seeds in every arm (common random numbers)."""
+    keys = [(root, arm, s) for root in roots for arm in arms for s in replicate_seeds(root, reps)]
+    defs = {arm: bone_arm(arm, window) for arm in arms}
+    jobs = [Job(defs[arm][0], s, days, defs[arm][1]) for _, arm, s in keys]
+    out: Runs = {root: {arm: [] for arm in arms} for root in roots}
+    for (root, arm, _), res in zip(keys, run_jobs(jobs, workers)):
+        out[root][arm].append(res)
+    return out
+
+
+def _count(runs: list[dict[str, float]]) -> tuple[int, int]:
+    return int(sum(r["metastasis"] for r in runs)), len(runs)
+
+
+def _pool(by_root: Runs, arm: str) -> list[dict[str, float]]:
+    return sum((a[arm] for a in by_root.values()), [])
+
+
+def judge_bone_silencing(by_root: Runs, days: float = BONE_DAYS) -> ClaimResult:
+    """Silencing raises P(bone metastasis) (CI > 0) and shortens metastasis-free time (CI < 0)."""
+    res = ClaimResult("bone_silencing", f"P(bone met by day {days:g}) silenced - intact: 95% CI low > 0; "
+                      "restricted mean metastasis-free days silenced - intact: 95% CI high < 0")
+
+    def verdict(sil: list[dict[str, float]], int_: list[dict[str, float]]) -> dict[str, Any]:
+        d, lo, hi = risk_difference_ci(*_count(sil), *_count(int_))
+        a = np.array([r["free_days"] for r in sil])
+        b = np.array([r["free_days"] for r in int_])
+        diff = a.mean() - b.mean()
+        se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+        t_lo, t_hi = (diff - 1.96 * se, diff + 1.96 * se) if se > 0 else (diff, diff)
+        se_d = (hi - lo) / (2 * stats.norm.ppf(0.975))
+        p_prop = float(stats.norm.sf(d / max(se_d, 1e-12)))  # one-sided: silencing raises the risk
+        return {"risk_difference": d, "ci95": [lo, hi], "rmst_difference_days": diff, "rmst_ci95": [t_lo, t_hi],
+                "p_silenced": _count(sil)[0] / len(sil), "p_intact": _count(int_)[0] / len(int_),
+                "holds": lo > 0 and t_hi < 0, "p": p_prop}
+
+    for root, arms in by_root.items():
+        res.per_root.append({"root": root, **verdict(arms["silenced"], arms["intact"])})
+    pooled = verdict(_pool(by_root, "silenced"), _pool(by_root, "intact"))
+    res.pooled, res.p_value = pooled, pooled["p"]
+    res.holds = holds_in_roots(res.per_root)
+    return res
+
+
+def judge_bone_reduction(by_root: Runs, name: str, treated: str, control: str, days: float = BONE_DAYS) -> ClaimResult:
+    """Risk ratio treated / control <= 0.5 with its 95% CI upper bound < 1."""
+    res = ClaimResult(name, f"risk ratio {treated} / {control} (bone met by day {days:g}) <= "
+                      f"{BONE_MAX_RISK_RATIO} and 95% CI high < 1")
+
+    def verdict(t: list[dict[str, float]], c: list[dict[str, float]]) -> dict[str, Any]:
+        r, lo, hi, se = risk_ratio_ci(*_count(t), *_count(c))
+        return {"risk_ratio": r, "ci95": [lo, hi], "p_treated": _count(t)[0] / len(t),
+                "p_control": _count(c)[0] / len(c), "holds": r <= BONE_MAX_RISK_RATIO and hi < 1.0,
+                "p": float(stats.norm.cdf(math.log(r) / se))}
+
+    for root, arms in by_root.items():
+        res.per_root.append({"root": root, **verdict(arms[treated], arms[control])})
+    pooled = verdict(_pool(by_root, treated), _pool(by_root, control))
+    res.pooled, res.p_value = pooled, pooled["p"]
+    res.holds = holds_in_roots(res.per_root)
+    return res
+
+
+def judge_bone_deficient(by_root: Runs) -> ClaimResult:
+    """Immunodeficient hosts: the interferon risk ratio's 95% CI lower bound >= 0.5 (protection lost)."""
+    res = ClaimResult("bone_deficient", "immune_health 0: risk ratio dosed / undosed 95% CI low >= "
+                      f"{BONE_MAX_RISK_RATIO} (a >= 50% reduction excluded)")
+
+    def verdict(t: list[dict[str, float]], c: list[dict[str, float]]) -> dict[str, Any]:
+        r, lo, hi, se = risk_ratio_ci(*_count(t), *_count(c))
+        # H0: ratio <= 0.5 (dosing still protects); small p = protection lost
+        return {"risk_ratio": r, "ci95": [lo, hi], "p_dosed": _count(t)[0] / len(t), "p_undosed": _count(c)[0] / len(c),
+                "holds": lo >= BONE_MAX_RISK_RATIO,
+                "p": float(stats.norm.sf((math.log(r) - math.log(BONE_MAX_RISK_RATIO)) / se))}
+
+    for root, arms in by_root.items():
+        res.per_root.append({"root": root, **verdict(arms["deficient_silenced_interferon"], arms["deficient_silenced"])})
+    pooled = verdict(_pool(by_root, "deficient_silenced_interferon"), _pool(by_root, "deficient_silenced"))
+    res.pooled, res.p_value = pooled, pooled["p"]
+    res.holds = holds_in_roots(res.per_root)
+    return res
+
+
+def claim_bone(roots: Sequence[int], reps: int = BONE_HOSTS, workers: int = 1, days: float = BONE_DAYS,
+               window: int = BONE_WINDOW) -> list[ClaimResult]:
+    """The four bone-niche claims from one shared set of hosts (``days``/``window``: pre-registered unless a smoke run)."""
+    by_root = bone_runs(roots, reps, list(BONE_ARMS), workers, days, window)
+    return [
+        judge_bone_silencing(by_root, days),
+        judge_bone_reduction(by_root, "bone_interferon", "silenced_interferon", "silenced", days),
+        judge_bone_reduction(by_root, "bone_restoration", "silenced_restoration", "silenced", days),
+        judge_bone_deficient(by_root),
+    ]

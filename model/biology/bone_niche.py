@@ -1,0 +1,94 @@
+"""The bone metastatic niche: where disseminated cells colonise or are cleared.
+
+Seeds (disseminated tumor cells that survive the circulation, see
+:func:`model.biology.metastasis.disseminate`) lodge in the bone marrow as single-cell clusters.
+Each cluster is a stochastic birth-death process: its cells divide at
+``bone.division_rate_per_hour`` and are killed by NK/CD8 surveillance at
+
+    immune_health * (surveillance_basal + surveillance_ifn_max * hill(IFN_I)),
+
+where ``IFN_I`` is the type-I interferon around the cluster: the level an
+IRF7-intact cluster sustains itself (``bone.irf7_type1_ifn``) plus systemic
+interferon dosing. This is the mechanism of Bidwell et al. (2012): 4T1.2 cells
+that silence IRF7 escape NK/CD8 surveillance in bone; restoring IRF7 or giving
+interferon blocks bone metastasis, but not in hosts lacking the IFN receptor,
+NK or CD8 cells (here: ``host.immune_health = 0``). A cluster reaching
+``bone.detection_cells`` is a bone metastasis; the first such time is the
+metastasis-free time.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from ..engine.parameters import hill, rate_to_probability
+
+__all__ = ["BoneNiche", "step_bone"]
+
+
+class BoneNiche:
+    """Clusters of disseminated tumor cells in the bone marrow (sizes, IRF7 status)."""
+
+    def __init__(self) -> None:
+        self.sizes = np.zeros(0, dtype=np.int64)
+        self.irf7_intact = np.zeros(0, dtype=bool)
+        self.first_metastasis_hours: float = float("nan")
+        self.cleared = 0
+
+    @property
+    def clusters(self) -> int:
+        """Number of live clusters."""
+        return int(self.sizes.size)
+
+    @property
+    def cells(self) -> int:
+        """Tumor cells in the bone."""
+        return int(self.sizes.sum())
+
+    @property
+    def metastasis(self) -> bool:
+        """True once any cluster has reached the detection size."""
+        return not np.isnan(self.first_metastasis_hours)
+
+    def seed(self, irf7_intact: np.ndarray) -> None:
+        """Lodge one single-cell cluster per arriving cell (``irf7_intact``: their IRF7 status)."""
+        irf7_intact = np.asarray(irf7_intact, dtype=bool)
+        self.sizes = np.concatenate([self.sizes, np.ones(irf7_intact.size, dtype=np.int64)])
+        self.irf7_intact = np.concatenate([self.irf7_intact, irf7_intact])
+
+    def restore_irf7(self, fraction: float, rng: np.random.Generator) -> None:
+        """IRF7 re-expression reaches ``fraction`` of the clusters too."""
+        self.irf7_intact |= rng.random(self.sizes.size) < fraction
+
+    def step(self, p, dt: float, immune_health: float, systemic_ifn: float, hours: float, rng: np.random.Generator) -> None:
+        """Advance every cluster by ``dt`` hours (binomial births and surveillance deaths).
+
+        Args:
+            p: the ``bone`` parameter group.
+            systemic_ifn: dosed type-I interferon reaching the marrow (EC50 units).
+        """
+        if self.sizes.size == 0:
+            return
+        ifn = np.where(self.irf7_intact, p.irf7_type1_ifn, 0.0) + systemic_ifn
+        kill = immune_health * (p.surveillance_basal_per_hour + p.surveillance_ifn_max_per_hour * hill(ifn))
+        births = rng.binomial(self.sizes, float(rate_to_probability(p.division_rate_per_hour, dt)))
+        deaths = rng.binomial(self.sizes, rate_to_probability(kill, dt))
+        self.sizes = self.sizes + births - deaths
+        alive = self.sizes > 0
+        self.cleared += int((~alive).sum())
+        self.sizes, self.irf7_intact = self.sizes[alive], self.irf7_intact[alive]
+        if not self.metastasis and self.sizes.size and self.sizes.max() >= p.detection_cells:
+            self.first_metastasis_hours = hours
+
+
+def step_bone(model: mesa.Model) -> None:
+    """Advance the model's bone niche by one step (host immunity, dosed type-I IFN)."""
+    model.bone.step(
+        model.p.bone,
+        model.dt,
+        model.p.host.immune_health,
+        model.modifiers.systemic_interferon * model.p.bone.dosing_to_marrow,
+        model.hours + model.dt,
+        model.rng,
+    )

@@ -1,0 +1,137 @@
+"""The issue-12 claims (experiments/validation/immunity.py): statistics and criteria (no simulations), read-outs,
+and the validate section at smoke size."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from experiments.validation import immunity_section
+from experiments.validation.bone_claims import bone_arm
+from experiments.validation.core import TEST, Series, validation_spec
+from experiments.validation.dt_claim import DT_REFERENCE, DT_VALUES, dt_arm_seeds, judge_dt
+from experiments.validation.immunity_stats import outcomes
+from experiments.validation.report import SECTIONS
+
+from experiments.validation.immunity import (
+    BONE_ARMS,
+    holm,
+    ratio_ci_paired,
+    replicate_seeds,
+    risk_difference_ci,
+    risk_ratio_ci,
+)
+
+
+def test_risk_ratio_interval_excludes_one_only_for_a_clear_reduction():
+    r, lo, hi, _ = risk_ratio_ci(2, 20, 12, 20)
+    assert r < 0.5 and hi < 1.0
+    r, lo, hi, _ = risk_ratio_ci(10, 20, 12, 20)
+    assert lo < 1.0 < hi
+
+
+def test_risk_difference_interval_can_fail_on_both_sides():
+    assert risk_difference_ci(15, 20, 2, 20)[1] > 0
+    assert risk_difference_ci(2, 20, 15, 20)[2] < 0
+    d, lo, hi = risk_difference_ci(5, 20, 5, 20)
+    assert d == 0 and lo < 0 < hi
+
+
+def test_paired_ratio_of_a_known_ratio():
+    b = np.array([100.0, 200.0, 150.0, 120.0])
+    r, lo, hi, _ = ratio_ci_paired(2 * b * np.array([1.01, 0.99, 1.0, 1.0]), b)
+    assert lo < 2.0 < hi and abs(r - 2.0) < 0.02
+
+
+def test_holm_and_seeds():
+    assert holm([0.001, 0.04, 0.03]) == [True, False, False]
+    assert holm([0.001, 0.02, 0.03]) == [True, True, True]
+    assert len(set(replicate_seeds(1, 6))) == 6 and replicate_seeds(1, 3) == replicate_seeds(1, 6)[:3]
+    assert {"intact", "silenced", "silenced_interferon", "silenced_restoration"} <= set(BONE_ARMS)
+
+
+# ---------------------------------------------------------------- dt_immune_outcomes criterion (no simulations)
+
+
+def _dt_runs(rng, scale: dict[str, float], n: int = 12, cv: float = 0.03) -> dict:
+    means = {"burden": 2500.0, "kills_cd8": 4000.0, "cd8_mean": 180.0}
+    return {dt: [{k: m * (scale.get(k, 1.0) if dt != DT_REFERENCE else 1.0) * (1 + cv * rng.standard_normal())
+                  for k, m in means.items()} for _ in range(n)] for dt in DT_VALUES}
+
+
+def test_dt_criterion_holds_inside_the_margin_and_fails_on_either_side():
+    rng = np.random.default_rng(3)
+    inside = judge_dt({root: _dt_runs(rng, {}) for root in range(5)})
+    assert inside.holds and inside.pooled["holds"] and len(inside.pooled["checks"]) == 6
+    for k in ("burden", "kills_cd8", "cd8_mean"):
+        for factor in (0.8, 1.2):  # below and above [0.85, 1.15]
+            out = judge_dt({root: _dt_runs(rng, {k: factor}) for root in range(5)})
+            assert not out.holds and not out.pooled["holds"], (k, factor)
+            assert out.p_value > 0.05
+
+
+def test_dt_criterion_needs_the_pooled_check_and_80_percent_of_roots():
+    rng = np.random.default_rng(4)
+    # noisy runs: the point estimate is 1 but the intervals straddle the margin -> does not hold
+    wide = judge_dt({root: _dt_runs(rng, {}, n=3, cv=0.4) for root in range(5)})
+    assert not wide.holds
+    # one root in five fails (80% hold) and the pooled CIs are inside: holds
+    by_root = {root: _dt_runs(rng, {}) for root in range(4)}
+    by_root[99] = _dt_runs(rng, {"burden": 1.2})
+    mixed = judge_dt(by_root)
+    assert [r["holds"] for r in mixed.per_root] == [True] * 4 + [False]
+    assert mixed.pooled["holds"] and mixed.holds
+    # three in six fail (50%): does not hold although the pooled CIs are inside
+    by_root[98] = _dt_runs(rng, {"kills_cd8": 0.8})
+    by_root[0] = _dt_runs(rng, {"kills_cd8": 1.2})
+    two = judge_dt(by_root)
+    assert sum(r["holds"] for r in two.per_root) == 3 and two.pooled["holds"] and not two.holds
+
+
+def test_dt_arm_seeds_are_independent_and_prefix_stable():
+    a, b = dt_arm_seeds(7, 4), dt_arm_seeds(7, 6)
+    assert all(b[dt][:4] == a[dt] for dt in DT_VALUES)
+    flat = [s for dt in DT_VALUES for s in b[dt]]
+    assert len(set(flat)) == len(flat)
+
+
+# ---------------------------------------------------------------- read-outs and arms of the shared pipeline
+
+
+def test_outcomes_read_the_recorded_series():
+    h = np.arange(5) * 0.5
+    series = {"hours": h, "tumor_cells": np.array([10.0, 12, 14, 16, 18]), "kills_cd8": np.array([0.0, 1, 1, 2, 3]),
+              "cd8_t_cells": np.array([0.0, 2, 2, 2, 2]), "bone_metastasis": np.array([0.0, 0, 0, 1, 1]),
+              "bone_metastasis_day": np.array([np.inf, np.inf, np.inf, 0.0625, 0.0625]),
+              "metastatic_seeds": np.zeros(5), "recruited_CD8TCell": np.array([0.0, 2, 2, 3, 3])}
+    out = outcomes(Series(validation_spec({}, 1, 2.0 / 24), series), 2.0 / 24)
+    assert out["burden"] == 18 and out["kills_cd8"] == 3 and out["cd8_recruited"] == 3
+    assert out["tumor_cell_days"] == pytest.approx((12 + 14 + 16 + 18) * 0.5 / 24)  # after each step x dt
+    assert out["cd8_mean"] == pytest.approx(np.trapezoid(series["cd8_t_cells"], h) / 2.0)
+    assert out["metastasis"] == 1.0 and out["free_days"] == pytest.approx(0.0625)
+
+
+def test_bone_arms_come_from_the_builtin_scenarios():
+    overrides, treatments = bone_arm("deficient_silenced_interferon", 30)
+    assert overrides["tumor.irf7_silenced_fraction"] == 1.0 and overrides["host.immune_health"] == 0.0
+    assert overrides["lattice.width_sites"] == 30 and [t["type"] for t in treatments] == ["interferon_dosing"]
+    assert bone_arm("intact")[1] == ()
+
+
+# ---------------------------------------------------------------- the validate section at smoke size (~30 s CPU)
+
+
+def test_immunity_section_smoke_size_gives_checks(shared):
+    checks = shared("immunity_section_smoke", lambda: immunity_section.run(TEST, None, quick=True))
+    assert [c.id for c in checks] == ["imm.immune_control", "imm.window_equivalence", "imm.bone_silencing",
+                                      "imm.bone_interferon", "imm.bone_restoration", "imm.bone_deficient",
+                                      "imm.dt_immune_outcomes"]
+    for c in checks:
+        assert c.section == immunity_section.SECTION
+        assert math.isfinite(c.value) and c.ci is not None and all(math.isfinite(x) for x in c.ci), c.id
+        assert "Smoke size" in c.notes and c.extra["smoke_size"] is True
+        assert len(c.extra["holds_in_roots"]) == immunity_section.SMOKE_ROOTS
+        assert isinstance(c.passed, bool)
+    assert immunity_section.SECTION in SECTIONS
