@@ -8,13 +8,15 @@ import multiprocessing.forkserver
 import pytest
 
 from experiments import warmup, workers
-from model.engine import kernels
+from model.engine import kernels, rule_kernels
 
 
 def test_warm_up_loads_the_step_kernels():
     assert warmup.WARMED
-    for kernel in (kernels.walk_rounds, kernels.choice_per_row, kernels.spectral_update_into, kernels.clip_into,
-                   kernels.same_values, kernels.count_nonfinite):
+    # the kernels a default step calls (division, CD8 contact/targets/hits, walks, fields)
+    for kernel in (kernels.walk_rounds, kernels.spectral_update_into, kernels.clip_into, kernels.same_values,
+                   kernels.count_nonfinite, rule_kernels.division_candidates, rule_kernels.division_winners,
+                   rule_kernels.contact_and_engaged, rule_kernels.sticky_choice, rule_kernels.cd8_hit_rates):
         assert kernel.signatures, kernel
 
 
