@@ -9,7 +9,7 @@ scenario (its profile overrides, own overrides and treatments, read from
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from scipy import stats
@@ -87,6 +87,18 @@ def _pool(by_root: Runs, arm: str) -> list[dict[str, float]]:
     return sum((a[arm] for a in by_root.values()), [])
 
 
+def _judge(res: ClaimResult, by_root: Runs, verdict: Callable[[list, list], dict[str, Any]],
+           treated: str, control: str) -> ClaimResult:
+    """Fill ``res`` with ``verdict(treated runs, control runs)`` per root and pooled; the claim holds
+    by the >= 80%-of-roots rule (:func:`holds_in_roots`)."""
+    for root, arms in by_root.items():
+        res.per_root.append({"root": root, **verdict(arms[treated], arms[control])})
+    pooled = verdict(_pool(by_root, treated), _pool(by_root, control))
+    res.pooled, res.p_value = pooled, pooled["p"]
+    res.holds = holds_in_roots(res.per_root)
+    return res
+
+
 def judge_bone_silencing(by_root: Runs, days: float = BONE_DAYS) -> ClaimResult:
     """Silencing raises P(bone metastasis) (CI > 0) and shortens metastasis-free time (CI < 0)."""
     res = ClaimResult("bone_silencing", f"P(bone met by day {days:g}) silenced - intact: 95% CI low > 0; "
@@ -105,12 +117,7 @@ def judge_bone_silencing(by_root: Runs, days: float = BONE_DAYS) -> ClaimResult:
                 "p_silenced": _count(sil)[0] / len(sil), "p_intact": _count(int_)[0] / len(int_),
                 "holds": lo > 0 and t_hi < 0, "p": p_prop}
 
-    for root, arms in by_root.items():
-        res.per_root.append({"root": root, **verdict(arms["silenced"], arms["intact"])})
-    pooled = verdict(_pool(by_root, "silenced"), _pool(by_root, "intact"))
-    res.pooled, res.p_value = pooled, pooled["p"]
-    res.holds = holds_in_roots(res.per_root)
-    return res
+    return _judge(res, by_root, verdict, "silenced", "intact")
 
 
 def judge_bone_reduction(by_root: Runs, name: str, treated: str, control: str, days: float = BONE_DAYS) -> ClaimResult:
@@ -124,12 +131,7 @@ def judge_bone_reduction(by_root: Runs, name: str, treated: str, control: str, d
                 "p_control": _count(c)[0] / len(c), "holds": r <= BONE_MAX_RISK_RATIO and hi < 1.0,
                 "p": float(stats.norm.cdf(math.log(r) / se))}
 
-    for root, arms in by_root.items():
-        res.per_root.append({"root": root, **verdict(arms[treated], arms[control])})
-    pooled = verdict(_pool(by_root, treated), _pool(by_root, control))
-    res.pooled, res.p_value = pooled, pooled["p"]
-    res.holds = holds_in_roots(res.per_root)
-    return res
+    return _judge(res, by_root, verdict, treated, control)
 
 
 def judge_bone_deficient(by_root: Runs) -> ClaimResult:
@@ -144,12 +146,7 @@ def judge_bone_deficient(by_root: Runs) -> ClaimResult:
                 "holds": lo >= BONE_MAX_RISK_RATIO,
                 "p": float(stats.norm.sf((math.log(r) - math.log(BONE_MAX_RISK_RATIO)) / se))}
 
-    for root, arms in by_root.items():
-        res.per_root.append({"root": root, **verdict(arms["deficient_silenced_interferon"], arms["deficient_silenced"])})
-    pooled = verdict(_pool(by_root, "deficient_silenced_interferon"), _pool(by_root, "deficient_silenced"))
-    res.pooled, res.p_value = pooled, pooled["p"]
-    res.holds = holds_in_roots(res.per_root)
-    return res
+    return _judge(res, by_root, verdict, "deficient_silenced_interferon", "deficient_silenced")
 
 
 def claim_bone(roots: Sequence[int], reps: int = BONE_HOSTS, workers: int = 1, days: float = BONE_DAYS,

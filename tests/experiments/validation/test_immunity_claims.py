@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from experiments.validation import immunity_section
-from experiments.validation.bone_claims import bone_arm
+from experiments.validation.bone_claims import bone_arm, judge_bone_deficient, judge_bone_reduction, judge_bone_silencing
 from experiments.validation.core import TEST, Series, validation_spec
 from experiments.validation.dt_claim import DT_REFERENCE, DT_VALUES, dt_arm_seeds, judge_dt
 from experiments.validation.immunity_stats import outcomes
@@ -135,3 +135,30 @@ def test_immunity_section_smoke_size_gives_checks(shared):
         assert len(c.extra["holds_in_roots"]) == immunity_section.SMOKE_ROOTS
         assert isinstance(c.passed, bool)
     assert immunity_section.SECTION in SECTIONS
+
+
+def _hosts(n_met: int, n: int, free_met: float = 10.0, days: float = 30.0) -> list[dict[str, float]]:
+    # n hosts of which the first n_met metastasised on day free_met (the others stay free to the end)
+    return [{"metastasis": float(i < n_met), "free_days": free_met + 0.5 * i if i < n_met else days} for i in range(n)]
+
+
+def test_bone_judges_apply_the_per_root_rule_both_ways():
+    # 12 hosts per root: silencing 10/12 vs 0/12 in every root holds; 4 hosts per root cannot (CI crosses 0)
+    strong = {root: {"silenced": _hosts(10, 12), "intact": _hosts(0, 12)} for root in range(5)}
+    res = judge_bone_silencing(strong)
+    assert res.holds and len(res.per_root) == 5 and res.pooled["ci95"][0] > 0 and res.pooled["rmst_ci95"][1] < 0
+    weak = {root: {"silenced": _hosts(2, 4), "intact": _hosts(0, 4)} for root in range(5)}
+    assert not judge_bone_silencing(weak).holds
+    # interferon: 1/12 vs 10/12 holds (ratio 0.1, CI < 1); 9/12 vs 10/12 does not
+    arms = "silenced_interferon", "silenced"
+    good = {root: {arms[0]: _hosts(1, 12), arms[1]: _hosts(10, 12)} for root in range(5)}
+    assert judge_bone_reduction(good, "bone_interferon", *arms).holds
+    bad = {root: {arms[0]: _hosts(9, 12), arms[1]: _hosts(10, 12)} for root in range(5)}
+    assert not judge_bone_reduction(bad, "bone_interferon", *arms).holds
+    # immunodeficient host: protection lost (10/12 vs 10/12) holds; kept (1/12 vs 10/12) does not
+    lost = {root: {"deficient_silenced_interferon": _hosts(10, 12), "deficient_silenced": _hosts(10, 12)}
+            for root in range(5)}
+    assert judge_bone_deficient(lost).holds
+    kept = {root: {"deficient_silenced_interferon": _hosts(1, 12), "deficient_silenced": _hosts(10, 12)}
+            for root in range(5)}
+    assert not judge_bone_deficient(kept).holds
