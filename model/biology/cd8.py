@@ -20,14 +20,15 @@ import numpy as np
 from ..engine.kernels import bit_stream
 from ..engine.lattice import random_choice_per_row
 from ..engine.parameters import hill, rate_to_probability
-from ..engine.rule_kernels import cd8_hit_rates, contact_and_engaged, indices_below, repair_draws, sticky_choice
+from ..engine.reductions import EXACT_SUMS
+from ..engine.rule_kernels import cd8_hit_rates, contact_and_engaged, indices_below, pd_l1_mean, repair_draws, sticky_choice
 from .cells import CD8TCell, TumorCell, kill_tumor_at
 from .interferon_irf7 import interferon_parts, interferon_signal
 from .motility import hops_per_step, walk
 
 _NO_MAP = np.zeros(0)  # no Treg map: the kernel reads a suppression factor of 1
 
-__all__ = ["tumor_pd_l1", "step_cd8", "repair_hits", "sticky_targets"]
+__all__ = ["tumor_pd_l1", "mean_tumor_pd_l1", "step_cd8", "repair_hits", "sticky_targets"]
 
 
 def tumor_pd_l1(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
@@ -38,6 +39,20 @@ def tumor_pd_l1(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
     tp = model.p.tumor
     ifn = interferon_signal(model, sites)
     return np.minimum(tp.pd_l1_baseline + tp.pd_l1_induced_max * hill(ifn, tp.pd_l1_interferon_ec50), 1.0)
+
+
+def mean_tumor_pd_l1(model: mesa.Model) -> float:
+    """Mean PD-L1 level over every tumor cell (NaN without tumor cells): ``tumor_pd_l1(...).mean()``
+    bit for bit, in one compiled pass where numpy's sum order is known (the summary reads it every step)."""
+    sites = model.populations[TumorCell]["site"]
+    if sites.size == 0:
+        return float("nan")
+    tp = model.p.tumor
+    if not EXACT_SUMS:  # pragma: no cover - a numpy that sums in another order
+        return float(tumor_pd_l1(model, sites).mean())
+    type1, gamma = interferon_parts(model)
+    return float(pd_l1_mean(sites, type1, gamma, float(tp.pd_l1_baseline), float(tp.pd_l1_induced_max),
+                            float(tp.pd_l1_interferon_ec50)))
 
 
 def step_cd8(model: mesa.Model) -> None:

@@ -25,7 +25,8 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 __all__ = ["bit_stream", "next_double", "random_interval", "uniform_fill", "permutation", "choice_per_row",
-           "walk_candidates", "walk_resolve", "walk_rounds", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into"]
+           "walk_candidates", "walk_resolve", "walk_rounds", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into",
+           "copy_any_nonzero"]
 
 
 _STREAMS: dict[int, tuple] = {}
@@ -346,3 +347,17 @@ def clip_into(u, out):
             out[i, j] = v
             n += (v - v) != 0.0
     return n
+
+
+@njit(cache=True, nogil=True)
+def copy_any_nonzero(src, out):
+    """``np.copyto(out, src, casting="same_kind")`` for 2D arrays of one shape, returning
+    whether any value of ``src`` is non-zero (NaN counts), found in the same pass: the field
+    step copies its source into the transform buffer anyway, so the test costs no pass."""
+    n = 0
+    for i in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            v = src[i, j]
+            out[i, j] = v
+            n += v != 0
+    return n != 0

@@ -16,10 +16,11 @@ import numpy as np
 from numba import njit
 
 from .kernels import next_double, permutation
+from .reductions import pairwise_sum
 
 __all__ = ["paint_boxes", "any_marked_per_row", "indices_below", "draw_hops", "move_rows", "contact_and_engaged",
            "sticky_choice", "cd8_hit_rates", "repair_draws", "division_candidates", "division_winners",
-           "indices_below_all", "polarize", "m1_hits"]
+           "indices_below_all", "polarize", "m1_hits", "pd_l1_mean"]
 
 
 @njit(cache=True, nogil=True)
@@ -183,6 +184,19 @@ def cd8_hit_rates(rows, target, cell_sites, car_t, antigenicity, row_at, type1, 
         lam[j] = rate * prm[8]
         exhaust[j] = prm[9] * pd_l1 * prm[10]
     return lam, exhaust
+
+
+@njit(cache=True, nogil=True)
+def pd_l1_mean(sites, type1, gamma, baseline, induced, ec50):
+    """``cd8.tumor_pd_l1(model, sites).mean()`` for a non-empty int ``sites``: each level as that
+    numpy expression computes it, then numpy's pairwise sum (:func:`.reductions.pairwise_sum`;
+    bit for bit where ``reductions.EXACT_SUMS``). The summary's mean over every tumor cell was
+    ten lattice-sized numpy passes on 1000 x 1000."""
+    levels = np.empty(sites.size)
+    for i in range(sites.size):
+        t = sites[i]
+        levels[i] = _minimum(baseline + induced * _hill(type1[t] + gamma[t], ec50), 1.0)
+    return pairwise_sum(levels) / sites.size
 
 
 @njit(cache=True, nogil=True)

@@ -11,6 +11,7 @@ from model.engine.kernels import (
     bit_stream,
     choice_per_row,
     clip_into,
+    copy_any_nonzero,
     permutation,
     uniform_fill,
     walk_candidates,
@@ -169,3 +170,19 @@ def test_clip_into_clips_copies_and_counts_non_finite(dtype):
     assert n == 2  # nan and +inf; -inf is clipped to 0
     np.testing.assert_array_equal(u, want)
     np.testing.assert_array_equal(out, want.astype(np.float64))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_copy_any_nonzero_copies_as_copyto_and_finds_non_zero(dtype):
+    rng = np.random.default_rng(4)
+    for src in (np.zeros((5, 4)), np.full((5, 4), -0.0), rng.random((5, 4)) * 1e-40, rng.standard_normal((30, 20)) * 1e39):
+        for k in (None, 7, 19):
+            a = src.copy()
+            if k is not None:
+                a.flat[k] = np.nan if k == 19 else 3.3
+            want = np.empty(a.shape, dtype=dtype)
+            with np.errstate(over="ignore"):  # 1e39 overflows float32 to inf, in both
+                np.copyto(want, a, casting="same_kind")
+            got = np.full(a.shape, 9.0, dtype=dtype)
+            assert copy_any_nonzero(a, got) == bool(np.any(a != 0))
+            assert got.tobytes() == want.tobytes()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.biology.cd8 import sticky_targets
+from model import TumorImmuneModel
+from model.biology.cd8 import mean_tumor_pd_l1, sticky_targets
+from model.biology.cells import TumorCell
 from model.engine.kernels import bit_stream
 from model.engine.lattice import Lattice, dilate, random_choice_per_row
 from model.engine.parameters import hill, rate_to_probability
@@ -21,6 +23,7 @@ from model.engine.rule_kernels import (
     m1_hits,
     move_rows,
     paint_boxes,
+    pd_l1_mean,
     polarize,
     repair_draws,
     sticky_choice,
@@ -247,3 +250,21 @@ def test_macrophage_kernels_draw_as_numpy():
             e_hit = np.unique(target[ref.random(engaged.sum()) < 0.4])
         assert np.array_equal(m1, e_m1) and np.array_equal(hit, e_hit)
         assert _same_state(ours, ref)
+
+
+@pytest.mark.parametrize("n", [1, 9, 130, 5000])
+def test_pd_l1_mean_equals_the_numpy_expression_and_mean(n):
+    rng = np.random.default_rng(n)
+    type1, gamma = rng.random(6000) * 3.0, rng.random(6000) * 2.0 - 0.5  # negative sums clip to 0 in hill
+    sites = rng.choice(6000, size=n, replace=False).astype(np.int64)
+    for baseline, induced, ec50 in ((0.1, 0.8, 1.0), (0.5, 0.9, 0.05), (0.9, 0.5, 2.0)):
+        want = np.minimum(baseline + induced * hill(type1[sites] + gamma[sites], ec50), 1.0).mean()
+        got = pd_l1_mean(sites, type1, gamma, baseline, induced, ec50)
+        assert np.float64(got).tobytes() == want.tobytes()
+
+
+def test_mean_tumor_pd_l1_is_the_mean_of_tumor_pd_l1():
+    m = TumorImmuneModel(rng=3, lattice__width_sites=30, lattice__height_sites=30)
+    m.fields["interferon"].values[...] = np.random.default_rng(0).random(m.fields["interferon"].shape)
+    sites = m.populations[TumorCell]["site"]
+    assert sites.size and mean_tumor_pd_l1(m) == m.tumor_pd_l1(sites).mean()
