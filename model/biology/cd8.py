@@ -19,7 +19,7 @@ import numpy as np
 
 from ..engine.kernels import bit_stream
 from ..engine.lattice import random_choice_per_row
-from ..engine.parameters import hill, rate_to_probability
+from ..engine.parameters import hill, rate_to_probability, step_probability
 from ..engine.reductions import EXACT_SUMS
 from ..engine.rule_kernels import cd8_hit_rates, contact_and_engaged, indices_below, pd_l1_mean, repair_draws, sticky_choice
 from .cells import CD8TCell, TumorCell, kill_tumor_at
@@ -147,7 +147,7 @@ def repair_hits(model: mesa.Model) -> None:
     hits = model.populations[TumorCell]["hits"]
     if rate <= 0:
         return
-    p = float(rate_to_probability(rate, model.dt))
+    p = step_probability(rate, model.dt)
     # in one compiled pass with numpy's binomial algorithm for small counts (no draws when nothing
     # is damaged); counts too large for it are drawn by numpy, as before
     if not repair_draws(bit_stream(model.rng), hits, p):

@@ -18,7 +18,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Cell, CellAgent
 
-from ..engine.parameters import rate_to_probability
+from ..engine.parameters import step_probability
 from ..engine.population import Column, Population
 
 __all__ = [
@@ -229,4 +229,4 @@ def clear_debris(model: mesa.Model) -> None:
     if sites.size == 0:
         return  # no random draws without debris
     rate = 1.0 / model.p.tumor.debris_clearance_hours
-    model.tissue.clear_debris(sites[model.rng.random(sites.size) < rate_to_probability(rate, model.dt)])
+    model.tissue.clear_debris(sites[model.rng.random(sites.size) < step_probability(rate, model.dt)])
