@@ -26,7 +26,7 @@ from numba.extending import intrinsic
 
 __all__ = ["bit_stream", "next_double", "random_interval", "uniform_fill", "permutation", "choice_per_row",
            "walk_candidates", "walk_resolve", "walk_rounds", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into",
-           "copy_any_nonzero"]
+           "copy_any_nonzero", "add_at_sites"]
 
 
 _STREAMS: dict[int, tuple] = {}
@@ -361,3 +361,21 @@ def copy_any_nonzero(src, out):
             out[i, j] = v
             n += v != 0
     return n != 0
+
+
+@njit(cache=True, nogil=True)
+def add_at_sites(flat, sites, amount):
+    """``flat[sites] += amount`` as numpy does it (every new value is the old one plus ``amount``,
+    all read before any is written, so a repeated site gets ``amount`` once) with no temporaries
+    beyond the gathered values. Returns False, changing nothing, if a site is outside
+    ``[0, flat.size)``: the caller then lets numpy index (and raise, or wrap negatives)."""
+    n = flat.size
+    for i in range(sites.size):
+        if sites[i] < 0 or sites[i] >= n:
+            return False
+    new = np.empty(sites.size)
+    for i in range(sites.size):
+        new[i] = flat[sites[i]] + amount
+    for i in range(sites.size):
+        flat[sites[i]] = new[i]
+    return True

@@ -8,6 +8,7 @@ from scipy import fft, ndimage
 
 from model.engine import fields as fields_module
 from model.engine.kernels import (
+    add_at_sites,
     bit_stream,
     choice_per_row,
     clip_into,
@@ -186,3 +187,20 @@ def test_copy_any_nonzero_copies_as_copyto_and_finds_non_zero(dtype):
             got = np.full(a.shape, 9.0, dtype=dtype)
             assert copy_any_nonzero(a, got) == bool(np.any(a != 0))
             assert got.tobytes() == want.tobytes()
+
+
+def test_add_at_sites_is_numpy_fancy_add_and_refuses_outside_sites():
+    rng = np.random.default_rng(8)
+    for n_sites in (0, 1, 50, 3000):
+        flat = rng.random(400) * 10.0 ** rng.integers(-5, 5, size=400)
+        sites = rng.integers(0, 400, size=n_sites).astype(np.int64)  # repeats included
+        for amount in (0.1, 1e-17, 3.0e5):
+            want = flat.copy()
+            want[sites] += amount
+            got = flat.copy()
+            assert add_at_sites(got, sites, amount)
+            assert got.tobytes() == want.tobytes()
+    flat = np.zeros(10)
+    for bad in ([3, 10], [-1, 2]):
+        assert not add_at_sites(flat, np.array(bad, dtype=np.int64), 1.0)
+        assert not flat.any()
