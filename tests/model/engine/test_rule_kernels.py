@@ -13,6 +13,7 @@ from model.engine.lattice import Lattice, dilate, random_choice_per_row
 from model.engine.parameters import hill, rate_to_probability
 from model.engine.rule_kernels import (
     any_marked_per_row,
+    apply_hits,
     cd8_hit_rates,
     contact_and_engaged,
     division_candidates,
@@ -268,3 +269,29 @@ def test_mean_tumor_pd_l1_is_the_mean_of_tumor_pd_l1():
     m.fields["interferon"].values[...] = np.random.default_rng(0).random(m.fields["interferon"].shape)
     sites = m.populations[TumorCell]["site"]
     assert sites.size and mean_tumor_pd_l1(m) == m.tumor_pd_l1(sites).mean()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_apply_hits_equals_add_at_lethal_and_unique(seed):
+    rng = np.random.default_rng(seed)
+    n_tumor, n_sites = 60, 400
+    row_at = np.full(n_sites, -1, dtype=np.int64)
+    tumor_sites = rng.choice(n_sites, size=n_tumor, replace=False)
+    row_at[tumor_sites] = np.arange(n_tumor)
+    hits0 = rng.integers(0, 3, size=n_tumor).astype(np.float64)
+    k = int(rng.integers(0, 40))
+    target = rng.choice(tumor_sites[:15], size=k)  # shared targets: several T-cells on one cell
+    rows = rng.permutation(50)[:k].astype(np.int64)
+    n_hits = rng.poisson(rng.random(k) * 2.0)
+    for hits_to_kill in (1.0, 3.0, 5.0):
+        want_hits = hits0.copy()
+        hit = n_hits > 0
+        trow = row_at[target]
+        np.add.at(want_hits, trow[hit], n_hits[hit].astype(np.float64))
+        lethal = want_hits[trow[hit]] >= hits_to_kill
+        want_t, first = np.unique(target[hit][lethal], return_index=True)
+        got_hits = hits0.copy()
+        total, t_hit, credited = apply_hits(got_hits, row_at, target, rows, n_hits, hits_to_kill)
+        assert total == int(n_hits.sum())
+        assert got_hits.tobytes() == want_hits.tobytes()
+        assert np.array_equal(t_hit, want_t) and np.array_equal(credited, rows[hit][lethal][first])
