@@ -20,7 +20,8 @@ from .reductions import pairwise_sum
 
 __all__ = ["paint_boxes", "any_marked_per_row", "indices_below", "draw_hops", "move_rows", "contact_and_engaged",
            "sticky_choice", "cd8_hit_rates", "repair_draws", "division_candidates", "division_winners",
-           "indices_below_all", "polarize", "m1_hits", "pd_l1_mean", "apply_hits"]
+           "indices_below_all", "polarize", "m1_hits", "pd_l1_mean", "apply_hits",
+           "clear_flags_draws"]
 
 
 @njit(cache=True, nogil=True)
@@ -231,6 +232,15 @@ def apply_hits(hits, row_at, target, rows, n_hits, hits_to_kill):
             t_hit[m], credited[m] = lethal_t[j], lethal_r[j]
             m += 1
     return total, t_hit[:m], credited[:m]
+
+
+@njit(cache=True, nogil=True)
+def clear_flags_draws(gen, flags, p):
+    """``sites = np.flatnonzero(flags); flags[sites[rng.random(sites.size) < p]] = False`` in one
+    pass: one uniform per set flag, in site order (no draws when none is set)."""
+    for i in range(flags.size):
+        if flags[i] and next_double(gen) < p:
+            flags[i] = False
 
 
 @njit(cache=True, nogil=True)

@@ -14,6 +14,7 @@ from model.engine.parameters import hill, rate_to_probability
 from model.engine.rule_kernels import (
     any_marked_per_row,
     apply_hits,
+    clear_flags_draws,
     cd8_hit_rates,
     contact_and_engaged,
     division_candidates,
@@ -295,3 +296,19 @@ def test_apply_hits_equals_add_at_lethal_and_unique(seed):
         assert total == int(n_hits.sum())
         assert got_hits.tobytes() == want_hits.tobytes()
         assert np.array_equal(t_hit, want_t) and np.array_equal(credited, rows[hit][lethal][first])
+
+
+@pytest.mark.parametrize("density", [0.0, 0.01, 0.3, 1.0])
+def test_clear_flags_draws_equal_numpy(density):
+    for seed in range(4):
+        flags = np.random.default_rng(seed).random(2000) < density
+        ours, ref = np.random.default_rng(seed), np.random.default_rng(seed)
+        for p in (0.0, 0.2, 1.0):
+            want = flags.copy()
+            sites = np.flatnonzero(want)
+            if sites.size:
+                want[sites[ref.random(sites.size) < p]] = False
+            got = flags.copy()
+            clear_flags_draws(bit_stream(ours), got, p)
+            assert np.array_equal(got, want)
+            assert ours.bit_generator.state == ref.bit_generator.state
