@@ -26,7 +26,7 @@ from numba.extending import intrinsic
 
 __all__ = ["bit_stream", "next_double", "random_interval", "uniform_fill", "permutation", "choice_per_row",
            "walk_candidates", "walk_resolve", "walk_rounds", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into",
-           "copy_any_nonzero", "add_at_sites"]
+           "copy_any_nonzero", "add_at_sites", "nor_into"]
 
 
 _STREAMS: dict[int, tuple] = {}
@@ -379,3 +379,10 @@ def add_at_sites(flat, sites, amount):
     for i in range(sites.size):
         flat[sites[i]] = new[i]
     return True
+
+
+@njit(cache=True, nogil=True)
+def nor_into(a, b, out):
+    """``np.logical_not(a | b, out=out)`` for flat bool arrays of one size, in one pass (no temporary)."""
+    for i in range(a.size):
+        out[i] = not (a[i] or b[i])

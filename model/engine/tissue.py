@@ -152,7 +152,7 @@ class Tissue:
 
     def refresh_empty_layer(self) -> None:
         """Bring Mesa's ``empty`` property layer up to date with both occupancy layers."""
-        self.grid.set_empty(self.tumor_present | self.immune_occupied)
+        self.grid.set_empty(self.tumor_present, self.immune_occupied)
 
     def kill(self, cls: type, rows: np.ndarray) -> None:
         """Remove the agents of type ``cls`` in ``rows`` (any order) from the tissue and the model."""

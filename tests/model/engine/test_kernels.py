@@ -13,6 +13,7 @@ from model.engine.kernels import (
     choice_per_row,
     clip_into,
     copy_any_nonzero,
+    nor_into,
     permutation,
     uniform_fill,
     walk_candidates,
@@ -204,3 +205,12 @@ def test_add_at_sites_is_numpy_fancy_add_and_refuses_outside_sites():
     for bad in ([3, 10], [-1, 2]):
         assert not add_at_sites(flat, np.array(bad, dtype=np.int64), 1.0)
         assert not flat.any()
+
+
+def test_nor_into_is_logical_not_of_or():
+    rng = np.random.default_rng(2)
+    for n in (0, 1, 17, 10_000):
+        a, b = rng.random(n) < 0.3, rng.random(n) < 0.5
+        out = rng.random(n) < 0.5
+        nor_into(a, b, out)
+        assert np.array_equal(out, np.logical_not(a | b))
