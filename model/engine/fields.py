@@ -33,7 +33,15 @@ import numpy as np
 from scipy import fft
 from scipy.sparse.linalg import LinearOperator, cg
 
-from .kernels import any_nonzero, clip_into, copy_any_nonzero, count_nonfinite, same_values, spectral_update_into
+from .kernels import (
+    any_nonzero,
+    clip_into,
+    copy_any_nonzero,
+    count_nonfinite,
+    same_values,
+    scatter_any_nonzero,
+    spectral_update_into,
+)
 
 try:  # scipy.fft's own DCT engine (ducc), called without scipy.fft's per-call argument handling
     from scipy.fft._duccfft.pyduccfft import dct as _ducc_dct
@@ -173,8 +181,12 @@ class DiffusionField:
         dt_hours: float,
         source_per_hour: np.ndarray | None = None,
         uptake_mask: np.ndarray | None = None,
+        source_sites: np.ndarray | None = None,
     ) -> None:
         """Advance the field by ``dt_hours`` with a constant source (field units per hour per site).
+
+        ``source_sites``: flat indices outside which the source is known to be zero (the sites
+        secreted into this step), so it is read only there; ``None``: read it everywhere.
 
         Without uptake the update is exact. With uptake at ``uptake_mask`` sites the
         uptake varies in space, so the step is taken implicitly (backward Euler) for the
@@ -188,7 +200,13 @@ class DiffusionField:
             return
         decay, gain = self._propagators(dt_hours)
         # the source is copied into the buffer its transform runs in, and tested in that pass
-        has_source = source_per_hour is not None and copy_any_nonzero(source_per_hour, self._source_buffer())
+        if source_per_hour is None:
+            has_source = False
+        elif source_sites is None or source_per_hour.shape != self.shape:
+            has_source = copy_any_nonzero(source_per_hour, self._source_buffer())
+        else:
+            has_source = scatter_any_nonzero(np.ascontiguousarray(source_per_hour).reshape(-1),
+                                             np.asarray(source_sites, dtype=np.int64), self._source_buffer().reshape(-1))
         if not has_source and not any_nonzero(self.values):
             self._stepped_finite = True
             return  # no mass, no source: the field stays exactly zero

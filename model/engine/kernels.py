@@ -26,7 +26,8 @@ from numba.extending import intrinsic
 
 __all__ = ["bit_stream", "next_double", "random_interval", "uniform_fill", "permutation", "choice_per_row",
            "walk_candidates", "walk_resolve", "walk_rounds", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into",
-           "copy_any_nonzero", "add_at_sites", "nor_into"]
+           "copy_any_nonzero", "add_at_sites", "nor_into",
+           "scatter_any_nonzero"]
 
 
 _STREAMS: dict[int, tuple] = {}
@@ -386,3 +387,18 @@ def nor_into(a, b, out):
     """``np.logical_not(a | b, out=out)`` for flat bool arrays of one size, in one pass (no temporary)."""
     for i in range(a.size):
         out[i] = not (a[i] or b[i])
+
+
+@njit(cache=True, nogil=True)
+def scatter_any_nonzero(src, sites, out):
+    """:func:`copy_any_nonzero` for a flat ``src`` that is zero outside ``sites``: ``out`` (flat)
+    is zeroed and given ``src`` at ``sites`` (cast as ``np.copyto`` casts), so it holds exactly
+    what the full copy would; returns whether any of those values is non-zero. A source written
+    at a few sites costs a fill and the sites instead of reading the whole lattice."""
+    out[:] = 0
+    n = 0
+    for i in range(sites.size):
+        v = src[sites[i]]
+        out[sites[i]] = v
+        n += v != 0
+    return n != 0

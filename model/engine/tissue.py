@@ -25,6 +25,7 @@ from .population import Population
 __all__ = ["Tissue", "LAYERS"]
 
 LAYERS = ("tumor", "immune")
+_NO_SITES = np.zeros(0, dtype=np.int64)
 
 
 class Tissue:
@@ -222,4 +223,7 @@ class Tissue:
         shape = self.shape
         uptake = self.tumor_present.reshape(shape)
         for name, f in self.fields.items():
-            f.step(dt_hours, self.sources[name].reshape(shape), uptake)
+            # a source written at few sites is read only there (see clear_sources)
+            written = self._secreted[name]
+            sites = None if written is None else (np.concatenate(written) if written else _NO_SITES)
+            f.step(dt_hours, self.sources[name].reshape(shape), uptake, source_sites=sites)

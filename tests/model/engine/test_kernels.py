@@ -14,6 +14,7 @@ from model.engine.kernels import (
     clip_into,
     copy_any_nonzero,
     nor_into,
+    scatter_any_nonzero,
     permutation,
     uniform_fill,
     walk_candidates,
@@ -214,3 +215,17 @@ def test_nor_into_is_logical_not_of_or():
         out = rng.random(n) < 0.5
         nor_into(a, b, out)
         assert np.array_equal(out, np.logical_not(a | b))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_scatter_any_nonzero_is_the_full_copy_of_a_source_zero_elsewhere(dtype):
+    rng = np.random.default_rng(9)
+    for k in (0, 1, 40):
+        src = np.zeros(500)
+        sites = rng.choice(500, size=k, replace=False).astype(np.int64)
+        src[sites] = rng.standard_normal(k) * (1.0 if k != 1 else 0.0)
+        want = np.empty(500, dtype=dtype)
+        np.copyto(want, src, casting="same_kind")
+        got = np.full(500, 5.0, dtype=dtype)
+        assert scatter_any_nonzero(src, sites, got) == bool(np.any(src != 0))
+        assert got.tobytes() == want.tobytes()
