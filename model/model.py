@@ -344,7 +344,7 @@ class TumorImmuneModel(mesa.Model):
             "macrophages_m1": int(by_state[M1]),
             "macrophages_m2": int(by_state[M2]),
             "mean_antigenicity": float(tumor["antigenicity"].mean()) if len(tumor) else float("nan"),
-            "mean_pd_l1": float(self.tumor_pd_l1(tumor["site"]).mean()) if len(tumor) else float("nan"),
+            "mean_pd_l1": cd8.mean_tumor_pd_l1(self),
             "irf7_intact_fraction": float(tumor["irf7_intact"].mean()) if len(tumor) else float("nan"),
             "divisions": self.counters["divisions"],
             "cd8_hits": self.counters["cd8_hits"],

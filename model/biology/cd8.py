@@ -19,15 +19,24 @@ import numpy as np
 
 from ..engine.kernels import bit_stream
 from ..engine.lattice import random_choice_per_row
-from ..engine.parameters import hill, rate_to_probability
-from ..engine.rule_kernels import cd8_hit_rates, contact_and_engaged, indices_below, repair_draws, sticky_choice
+from ..engine.parameters import hill, rate_to_probability, step_probability
+from ..engine.reductions import EXACT_SUMS
+from ..engine.rule_kernels import (
+    apply_hits,
+    cd8_hit_rates,
+    contact_and_engaged,
+    indices_below,
+    pd_l1_mean,
+    repair_draws,
+    sticky_choice,
+)
 from .cells import CD8TCell, TumorCell, kill_tumor_at
 from .interferon_irf7 import interferon_parts, interferon_signal
 from .motility import hops_per_step, walk
 
 _NO_MAP = np.zeros(0)  # no Treg map: the kernel reads a suppression factor of 1
 
-__all__ = ["tumor_pd_l1", "step_cd8", "repair_hits", "sticky_targets"]
+__all__ = ["tumor_pd_l1", "mean_tumor_pd_l1", "step_cd8", "repair_hits", "sticky_targets"]
 
 
 def tumor_pd_l1(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
@@ -38,6 +47,20 @@ def tumor_pd_l1(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
     tp = model.p.tumor
     ifn = interferon_signal(model, sites)
     return np.minimum(tp.pd_l1_baseline + tp.pd_l1_induced_max * hill(ifn, tp.pd_l1_interferon_ec50), 1.0)
+
+
+def mean_tumor_pd_l1(model: mesa.Model) -> float:
+    """Mean PD-L1 level over every tumor cell (NaN without tumor cells): ``tumor_pd_l1(...).mean()``
+    bit for bit, in one compiled pass where numpy's sum order is known (the summary reads it every step)."""
+    sites = model.populations[TumorCell]["site"]
+    if sites.size == 0:
+        return float("nan")
+    tp = model.p.tumor
+    if not EXACT_SUMS:  # pragma: no cover - a numpy that sums in another order
+        return float(tumor_pd_l1(model, sites).mean())
+    type1, gamma = interferon_parts(model)
+    return float(pd_l1_mean(sites, type1, gamma, float(tp.pd_l1_baseline), float(tp.pd_l1_induced_max),
+                            float(tp.pd_l1_interferon_ec50)))
 
 
 def step_cd8(model: mesa.Model) -> None:
@@ -92,20 +115,16 @@ def step_cd8(model: mesa.Model) -> None:
         # the hit rate at 1/dt (2/h at dt = 0.5 h), which made immune outcomes depend on dt
         # (dt_immune_outcomes, 2026-11-30: burden 1.74x at dt 0.5 vs 0.125 h)
         n_hits = model.rng.poisson(lam)
-        hit = n_hits > 0
-        model.counters["cd8_hits"] += int(n_hits.sum())
-        if hit.any():
-            trow = tumor_pop.row_at[target]
-            # multi-hit killing (Weigelin et al. 2021): sublethal hits from one or several
-            # T-cells add up; the target dies at hits_to_kill, the first lethal hitter is credited
-            np.add.at(tumor_pop["hits"], trow[hit], n_hits[hit].astype(np.float64))
-            lethal = tumor_pop["hits"][trow[hit]] >= cp.hits_to_kill
-            if lethal.any():
-                t_hit, first = np.unique(target[hit][lethal], return_index=True)
-                credited = rows[hit][lethal][first]
-                pop["kills"][credited] += 1
-                pop["arrested_until_hours"][credited] = model.hours + cp.post_kill_arrest_hours
-                kill_tumor_at(model, t_hit, "cd8")
+        # multi-hit killing (Weigelin et al. 2021): sublethal hits from one or several T-cells add
+        # up; the target dies at hits_to_kill, the first lethal hitter is credited (one compiled
+        # pass for what was np.add.at, the lethal test and np.unique(..., return_index=True))
+        total, t_hit, credited = apply_hits(tumor_pop["hits"], tumor_pop.row_at, target, rows, n_hits,
+                                            float(cp.hits_to_kill))
+        model.counters["cd8_hits"] += int(total)
+        if t_hit.size:
+            pop["kills"][credited] += 1
+            pop["arrested_until_hours"][credited] = model.hours + cp.post_kill_arrest_hours
+            kill_tumor_at(model, t_hit, "cd8")
         newly = model.rng.random(rows.size) < rate_to_probability(exhaust_rate, model.dt)
         pop["exhausted"][rows[newly]] = True
         active = rows[~newly]
@@ -132,7 +151,7 @@ def repair_hits(model: mesa.Model) -> None:
     hits = model.populations[TumorCell]["hits"]
     if rate <= 0:
         return
-    p = float(rate_to_probability(rate, model.dt))
+    p = step_probability(rate, model.dt)
     # in one compiled pass with numpy's binomial algorithm for small counts (no draws when nothing
     # is damaged); counts too large for it are drawn by numpy, as before
     if not repair_draws(bit_stream(model.rng), hits, p):

@@ -18,8 +18,10 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Cell, CellAgent
 
-from ..engine.parameters import rate_to_probability
+from ..engine.kernels import bit_stream
+from ..engine.parameters import step_probability
 from ..engine.population import Column, Population
+from ..engine.rule_kernels import clear_flags_draws
 
 __all__ = [
     "LatticeCell",
@@ -225,8 +227,6 @@ def kill_tumor_at(model: mesa.Model, sites: np.ndarray, cause: str) -> int:
 
 def clear_debris(model: mesa.Model) -> None:
     """Phagocytes clear dead-cell debris with hazard 1 / ``tumor.debris_clearance_hours``."""
-    sites = np.flatnonzero(model.tissue.debris)
-    if sites.size == 0:
-        return  # no random draws without debris
+    # one draw per debris site in site order (none without debris), in one compiled pass
     rate = 1.0 / model.p.tumor.debris_clearance_hours
-    model.tissue.clear_debris(sites[model.rng.random(sites.size) < rate_to_probability(rate, model.dt)])
+    clear_flags_draws(bit_stream(model.rng), model.tissue.debris, step_probability(rate, model.dt))

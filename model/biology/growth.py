@@ -16,7 +16,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..engine.kernels import bit_stream
-from ..engine.parameters import hill, rate_to_probability
+from ..engine.parameters import hill, rate_to_probability, step_probability
 from ..engine.rule_kernels import division_candidates, division_winners
 from .cells import TumorCell, kill_tumor_at, record_tumor_death
 from .neutrophils_osm import effective_osm
@@ -114,7 +114,7 @@ def divide(model: mesa.Model) -> None:
         return
     # thinning: draw against the largest possible rate, then accept with the
     # true rate, so only candidate dividers pay for the full rate calculation
-    p_max = float(rate_to_probability(max_division_rate(model), model.dt))
+    p_max = step_probability(max_division_rate(model), model.dt)
     if p_max <= 0:
         return
     # candidates: the thinning draw, then contact inhibition (a free Moore neighbour; debris of

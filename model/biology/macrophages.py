@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 
 from ..engine.kernels import bit_stream
-from ..engine.parameters import hill, rate_to_probability
+from ..engine.parameters import hill, rate_to_probability, step_probability
 from ..engine.rule_kernels import indices_below_all, m1_hits, polarize
 from .cells import M1, M2, Macrophage, kill_tumor_at
 from .motility import home_to_tumor
@@ -46,7 +46,7 @@ def step_macrophages(model: mesa.Model) -> None:
         return
     # draws, switches and contact tests are compiled (model.engine.rule_kernels), same stream
     gen = bit_stream(model.rng)
-    dead = indices_below_all(gen, len(pop), float(rate_to_probability(mp.death_rate_per_hour, model.dt)))
+    dead = indices_below_all(gen, len(pop), step_probability(mp.death_rate_per_hour, model.dt))
     if dead.size:
         model.tissue.kill(Macrophage, dead)
     n = len(pop)
@@ -63,7 +63,7 @@ def step_macrophages(model: mesa.Model) -> None:
 
     # M1 cells next to (or on) a tumor cell pick one and kill it with the M1 kill hazard
     m1, hit = m1_hits(gen, model.lattice.neighbours, model.tumor_present, sites, pol, M1,
-                      float(rate_to_probability(mp.m1_kill_rate_per_hour, model.dt)))
+                      step_probability(mp.m1_kill_rate_per_hour, model.dt))
     if m1.size:
         if hit.size:
             kill_tumor_at(model, hit, "macrophage")

@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 
 from ..engine.kernels import bit_stream
-from ..engine.parameters import rate_to_probability
+from ..engine.parameters import step_probability
 from ..engine.rule_kernels import indices_below_all
 from .cells import Neutrophil
 from .motility import home_to_tumor
@@ -34,7 +34,7 @@ def step_neutrophils(model: mesa.Model) -> None:
     death_rate = np.log(2.0) / npar.half_life_hours
     # np.flatnonzero(rng.random(n) < p) in one compiled call (same draws), here and for activation
     gen = bit_stream(model.rng)
-    dead = indices_below_all(gen, len(pop), float(rate_to_probability(death_rate, model.dt)))
+    dead = indices_below_all(gen, len(pop), step_probability(death_rate, model.dt))
     if dead.size:
         model.tissue.kill(Neutrophil, dead)
     n = len(pop)
@@ -42,7 +42,7 @@ def step_neutrophils(model: mesa.Model) -> None:
         return
     contact = model.tumor_contact[pop["site"]]
     resting = np.flatnonzero(contact & ~pop["activated"])
-    turn = indices_below_all(gen, resting.size, float(rate_to_probability(npar.activation_rate_per_hour, model.dt)))
+    turn = indices_below_all(gen, resting.size, step_probability(npar.activation_rate_per_hour, model.dt))
     pop["activated"][resting[turn]] = True
     act = pop["activated"]
     if act.any():

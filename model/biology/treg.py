@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from ..engine.kernels import bit_stream
-from ..engine.parameters import hill, rate_to_probability
+from ..engine.parameters import hill, step_probability
 from ..engine.rule_kernels import indices_below_all
 from .cells import RegulatoryTCell
 from .interferon_irf7 import interferon_parts
@@ -60,7 +60,7 @@ def step_tregs(model: mesa.Model) -> None:
     if len(pop) == 0:
         return
     # np.flatnonzero(rng.random(n) < p) in one compiled call (same draws)
-    dead = indices_below_all(bit_stream(model.rng), len(pop), float(rate_to_probability(tp.death_rate_per_hour, model.dt)))
+    dead = indices_below_all(bit_stream(model.rng), len(pop), step_probability(tp.death_rate_per_hour, model.dt))
     if dead.size:
         model.tissue.kill(RegulatoryTCell, dead)
     if len(pop) == 0:

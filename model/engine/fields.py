@@ -33,7 +33,15 @@ import numpy as np
 from scipy import fft
 from scipy.sparse.linalg import LinearOperator, cg
 
-from .kernels import any_nonzero, clip_into, count_nonfinite, same_values, spectral_update_into
+from .kernels import (
+    any_nonzero,
+    clip_into,
+    copy_any_nonzero,
+    count_nonfinite,
+    same_values,
+    scatter_any_nonzero,
+    spectral_update_into,
+)
 
 try:  # scipy.fft's own DCT engine (ducc), called without scipy.fft's per-call argument handling
     from scipy.fft._duccfft.pyduccfft import dct as _ducc_dct
@@ -173,8 +181,12 @@ class DiffusionField:
         dt_hours: float,
         source_per_hour: np.ndarray | None = None,
         uptake_mask: np.ndarray | None = None,
+        source_sites: np.ndarray | None = None,
     ) -> None:
         """Advance the field by ``dt_hours`` with a constant source (field units per hour per site).
+
+        ``source_sites``: flat indices outside which the source is known to be zero (the sites
+        secreted into this step), so it is read only there; ``None``: read it everywhere.
 
         Without uptake the update is exact. With uptake at ``uptake_mask`` sites the
         uptake varies in space, so the step is taken implicitly (backward Euler) for the
@@ -187,12 +199,19 @@ class DiffusionField:
             self._step_implicit(dt_hours, source_per_hour, uptake_mask)
             return
         decay, gain = self._propagators(dt_hours)
-        has_source = source_per_hour is not None and any_nonzero(source_per_hour)
+        # the source is copied into the buffer its transform runs in, and tested in that pass
+        if source_per_hour is None:
+            has_source = False
+        elif source_sites is None or source_per_hour.shape != self.shape:
+            has_source = copy_any_nonzero(source_per_hour, self._source_buffer())
+        else:
+            has_source = scatter_any_nonzero(np.ascontiguousarray(source_per_hour).reshape(-1),
+                                             np.asarray(source_sites, dtype=np.int64), self._source_buffer().reshape(-1))
         if not has_source and not any_nonzero(self.values):
             self._stepped_finite = True
             return  # no mass, no source: the field stays exactly zero
         u_hat = self._spectrum()
-        s_hat = self._dct_in_place(source_per_hour) if has_source else _NO_SOURCE
+        s_hat = dct_in_place(self._src_buf) if has_source else _NO_SOURCE
         if self._back_buf is None:
             self._back_buf = np.empty(self.shape, dtype=self.transform_dtype)
         # u_hat = decay * u_hat + gain * s_hat, and a copy into the buffer the back transform runs in
@@ -212,12 +231,11 @@ class DiffusionField:
     def _dct(self, a: np.ndarray) -> np.ndarray:
         return dct_in_place(a.astype(self.transform_dtype, copy=True))
 
-    def _dct_in_place(self, a: np.ndarray) -> np.ndarray:
-        """DCT of ``a`` computed in a kept buffer (same values as :meth:`_dct`; valid until the next call)."""
+    def _source_buffer(self) -> np.ndarray:
+        """The kept buffer the source's transform runs in (its DCT there has the values of :meth:`_dct`)."""
         if self._src_buf is None:
             self._src_buf = np.empty(self.shape, dtype=self.transform_dtype)
-        np.copyto(self._src_buf, a, casting="same_kind")
-        return dct_in_place(self._src_buf)
+        return self._src_buf
 
     def laplacian(self, u: np.ndarray) -> np.ndarray:
         """5-point lattice Laplacian with no-flux walls (mirror ghost sites), in 1/site^2."""

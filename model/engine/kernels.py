@@ -25,7 +25,9 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 __all__ = ["bit_stream", "next_double", "random_interval", "uniform_fill", "permutation", "choice_per_row",
-           "walk_candidates", "walk_resolve", "walk_rounds", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into"]
+           "walk_candidates", "walk_resolve", "walk_rounds", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into",
+           "copy_any_nonzero", "add_at_sites", "nor_into",
+           "scatter_any_nonzero"]
 
 
 _STREAMS: dict[int, tuple] = {}
@@ -346,3 +348,57 @@ def clip_into(u, out):
             out[i, j] = v
             n += (v - v) != 0.0
     return n
+
+
+@njit(cache=True, nogil=True)
+def copy_any_nonzero(src, out):
+    """``np.copyto(out, src, casting="same_kind")`` for 2D arrays of one shape, returning
+    whether any value of ``src`` is non-zero (NaN counts), found in the same pass: the field
+    step copies its source into the transform buffer anyway, so the test costs no pass."""
+    n = 0
+    for i in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            v = src[i, j]
+            out[i, j] = v
+            n += v != 0
+    return n != 0
+
+
+@njit(cache=True, nogil=True)
+def add_at_sites(flat, sites, amount):
+    """``flat[sites] += amount`` as numpy does it (every new value is the old one plus ``amount``,
+    all read before any is written, so a repeated site gets ``amount`` once) with no temporaries
+    beyond the gathered values. Returns False, changing nothing, if a site is outside
+    ``[0, flat.size)``: the caller then lets numpy index (and raise, or wrap negatives)."""
+    n = flat.size
+    for i in range(sites.size):
+        if sites[i] < 0 or sites[i] >= n:
+            return False
+    new = np.empty(sites.size)
+    for i in range(sites.size):
+        new[i] = flat[sites[i]] + amount
+    for i in range(sites.size):
+        flat[sites[i]] = new[i]
+    return True
+
+
+@njit(cache=True, nogil=True)
+def nor_into(a, b, out):
+    """``np.logical_not(a | b, out=out)`` for flat bool arrays of one size, in one pass (no temporary)."""
+    for i in range(a.size):
+        out[i] = not (a[i] or b[i])
+
+
+@njit(cache=True, nogil=True)
+def scatter_any_nonzero(src, sites, out):
+    """:func:`copy_any_nonzero` for a flat ``src`` that is zero outside ``sites``: ``out`` (flat)
+    is zeroed and given ``src`` at ``sites`` (cast as ``np.copyto`` casts), so it holds exactly
+    what the full copy would; returns whether any of those values is non-zero. A source written
+    at a few sites costs a fill and the sites instead of reading the whole lattice."""
+    out[:] = 0
+    n = 0
+    for i in range(sites.size):
+        v = src[sites[i]]
+        out[sites[i]] = v
+        n += v != 0
+    return n != 0

@@ -16,10 +16,12 @@ import numpy as np
 from numba import njit
 
 from .kernels import next_double, permutation
+from .reductions import pairwise_sum
 
 __all__ = ["paint_boxes", "any_marked_per_row", "indices_below", "draw_hops", "move_rows", "contact_and_engaged",
            "sticky_choice", "cd8_hit_rates", "repair_draws", "division_candidates", "division_winners",
-           "indices_below_all", "polarize", "m1_hits"]
+           "indices_below_all", "polarize", "m1_hits", "pd_l1_mean", "apply_hits",
+           "clear_flags_draws"]
 
 
 @njit(cache=True, nogil=True)
@@ -183,6 +185,62 @@ def cd8_hit_rates(rows, target, cell_sites, car_t, antigenicity, row_at, type1, 
         lam[j] = rate * prm[8]
         exhaust[j] = prm[9] * pd_l1 * prm[10]
     return lam, exhaust
+
+
+@njit(cache=True, nogil=True)
+def pd_l1_mean(sites, type1, gamma, baseline, induced, ec50):
+    """``cd8.tumor_pd_l1(model, sites).mean()`` for a non-empty int ``sites``: each level as that
+    numpy expression computes it, then numpy's pairwise sum (:func:`.reductions.pairwise_sum`;
+    bit for bit where ``reductions.EXACT_SUMS``). The summary's mean over every tumor cell was
+    ten lattice-sized numpy passes on 1000 x 1000."""
+    levels = np.empty(sites.size)
+    for i in range(sites.size):
+        t = sites[i]
+        levels[i] = _minimum(baseline + induced * _hill(type1[t] + gamma[t], ec50), 1.0)
+    return pairwise_sum(levels) / sites.size
+
+
+@njit(cache=True, nogil=True)
+def apply_hits(hits, row_at, target, rows, n_hits, hits_to_kill):
+    """CD8 hits as ``cd8.step_cd8``'s numpy code applied them: ``np.add.at`` of ``n_hits`` (where
+    > 0) onto ``hits[row_at[target]]`` in order, then the targets that reached ``hits_to_kill``
+    (``np.unique``: sorted) and, for each, the row of its first lethal hitter (``return_index``).
+    Returns the total hit count, those targets and those rows."""
+    size = hits.size
+    total = 0
+    for j in range(n_hits.size):
+        total += n_hits[j]
+        if n_hits[j] > 0:
+            r = row_at[target[j]]
+            hits[r + size if r < 0 else r] += np.float64(n_hits[j])  # numpy wraps -1
+    lethal_t = np.empty(n_hits.size, np.int64)
+    lethal_r = np.empty(n_hits.size, np.int64)
+    k = 0
+    for j in range(n_hits.size):
+        if n_hits[j] > 0:
+            r = row_at[target[j]]
+            if hits[r + size if r < 0 else r] >= hits_to_kill:
+                lethal_t[k], lethal_r[k] = target[j], rows[j]
+                k += 1
+    order = np.argsort(lethal_t[:k], kind="mergesort")  # stable: the first hitter of a target leads
+    t_hit = np.empty(k, np.int64)
+    credited = np.empty(k, np.int64)
+    m = 0
+    for i in range(k):
+        j = order[i]
+        if m == 0 or lethal_t[j] != t_hit[m - 1]:
+            t_hit[m], credited[m] = lethal_t[j], lethal_r[j]
+            m += 1
+    return total, t_hit[:m], credited[:m]
+
+
+@njit(cache=True, nogil=True)
+def clear_flags_draws(gen, flags, p):
+    """``sites = np.flatnonzero(flags); flags[sites[rng.random(sites.size) < p]] = False`` in one
+    pass: one uniform per set flag, in site order (no draws when none is set)."""
+    for i in range(flags.size):
+        if flags[i] and next_double(gen) < p:
+            flags[i] = False
 
 
 @njit(cache=True, nogil=True)

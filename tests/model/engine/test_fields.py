@@ -379,3 +379,17 @@ def test_finiteness_counted_by_the_step_matches_the_full_check(single):
     source[4, 3] = np.inf  # e.g. an overflowed secretion
     f.step(0.5, source)
     assert not f.is_finite() and not f.is_finite_after_step()
+
+
+@pytest.mark.parametrize("single_precision", [False, True])
+def test_a_source_read_at_its_sites_steps_exactly_as_the_whole_source(single_precision):
+    rng = np.random.default_rng(6)
+    shape = (23, 17)
+    fields = [DiffusionField("c", shape, 10.0, 5.0, 0.3, single_precision=single_precision) for _ in range(2)]
+    for step in range(6):
+        source = np.zeros(shape)
+        sites = rng.choice(source.size, size=int(rng.integers(0, 12)), replace=False)
+        source.flat[sites] = rng.random(sites.size) * (step % 3)  # some steps all-zero at the sites
+        fields[0].step(0.5, source)
+        fields[1].step(0.5, source, source_sites=np.concatenate([sites, sites[:2]]))  # repeats are harmless
+        assert fields[0].values.tobytes() == fields[1].values.tobytes()

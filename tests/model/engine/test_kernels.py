@@ -8,9 +8,13 @@ from scipy import fft, ndimage
 
 from model.engine import fields as fields_module
 from model.engine.kernels import (
+    add_at_sites,
     bit_stream,
     choice_per_row,
     clip_into,
+    copy_any_nonzero,
+    nor_into,
+    scatter_any_nonzero,
     permutation,
     uniform_fill,
     walk_candidates,
@@ -169,3 +173,59 @@ def test_clip_into_clips_copies_and_counts_non_finite(dtype):
     assert n == 2  # nan and +inf; -inf is clipped to 0
     np.testing.assert_array_equal(u, want)
     np.testing.assert_array_equal(out, want.astype(np.float64))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_copy_any_nonzero_copies_as_copyto_and_finds_non_zero(dtype):
+    rng = np.random.default_rng(4)
+    for src in (np.zeros((5, 4)), np.full((5, 4), -0.0), rng.random((5, 4)) * 1e-40, rng.standard_normal((30, 20)) * 1e39):
+        for k in (None, 7, 19):
+            a = src.copy()
+            if k is not None:
+                a.flat[k] = np.nan if k == 19 else 3.3
+            want = np.empty(a.shape, dtype=dtype)
+            with np.errstate(over="ignore"):  # 1e39 overflows float32 to inf, in both
+                np.copyto(want, a, casting="same_kind")
+            got = np.full(a.shape, 9.0, dtype=dtype)
+            assert copy_any_nonzero(a, got) == bool(np.any(a != 0))
+            assert got.tobytes() == want.tobytes()
+
+
+def test_add_at_sites_is_numpy_fancy_add_and_refuses_outside_sites():
+    rng = np.random.default_rng(8)
+    for n_sites in (0, 1, 50, 3000):
+        flat = rng.random(400) * 10.0 ** rng.integers(-5, 5, size=400)
+        sites = rng.integers(0, 400, size=n_sites).astype(np.int64)  # repeats included
+        for amount in (0.1, 1e-17, 3.0e5):
+            want = flat.copy()
+            want[sites] += amount
+            got = flat.copy()
+            assert add_at_sites(got, sites, amount)
+            assert got.tobytes() == want.tobytes()
+    flat = np.zeros(10)
+    for bad in ([3, 10], [-1, 2]):
+        assert not add_at_sites(flat, np.array(bad, dtype=np.int64), 1.0)
+        assert not flat.any()
+
+
+def test_nor_into_is_logical_not_of_or():
+    rng = np.random.default_rng(2)
+    for n in (0, 1, 17, 10_000):
+        a, b = rng.random(n) < 0.3, rng.random(n) < 0.5
+        out = rng.random(n) < 0.5
+        nor_into(a, b, out)
+        assert np.array_equal(out, np.logical_not(a | b))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_scatter_any_nonzero_is_the_full_copy_of_a_source_zero_elsewhere(dtype):
+    rng = np.random.default_rng(9)
+    for k in (0, 1, 40):
+        src = np.zeros(500)
+        sites = rng.choice(500, size=k, replace=False).astype(np.int64)
+        src[sites] = rng.standard_normal(k) * (1.0 if k != 1 else 0.0)
+        want = np.empty(500, dtype=dtype)
+        np.copyto(want, src, casting="same_kind")
+        got = np.full(500, 5.0, dtype=dtype)
+        assert scatter_any_nonzero(src, sites, got) == bool(np.any(src != 0))
+        assert got.tobytes() == want.tobytes()

@@ -24,3 +24,12 @@ def test_a_pickled_grid_rebuilds_its_cells_and_layer_accessors():
     assert len(a.cell.connections) in (3, 5, 8)  # neighbours rebuilt lazily in the restored grid
     free = [c for c in r.grid.all_cells if c.is_empty]
     assert free and all(c.empty for c in free)
+
+
+def test_the_empty_layer_is_neither_layer_occupied_after_steps_and_a_restore():
+    m = TumorImmuneModel(rng=4, **SMALL)
+    m.run_days(0.5)
+    for model in (m, TumorImmuneModel.restore(m.checkpoint())):
+        model.step()
+        empty = model.grid.empty.data
+        assert (empty.ravel() == ~(model.tumor_present | model.immune_occupied)).all()

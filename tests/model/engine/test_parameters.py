@@ -8,6 +8,7 @@ import re
 import pytest
 
 from model import ParameterError, Parameters, TumorImmuneModel, rate_to_probability
+from model.engine.parameters import step_probability
 
 
 def _range_text(lo, hi) -> str:
@@ -168,3 +169,11 @@ def test_rate_to_probability_composes_over_halved_steps():
         assert 0.0 <= p_full <= 1.0
     assert float(rate_to_probability(1e-12, 1.0)) == pytest.approx(1e-12, rel=1e-6)  # no cancellation
     assert math.isclose(float(rate_to_probability(math.log(2), 1.0)), 0.5)
+
+
+def test_step_probability_is_the_remembered_scalar_rate_to_probability():
+    for rate in (0.0, 1e-12, 0.0173, 0.5, math.log(2), 3.0, 40.0):
+        for dt in (0.125, 0.5, 1.0):
+            want = float(rate_to_probability(rate, dt))
+            assert step_probability(rate, dt) == want and step_probability(rate, dt) == want  # miss, then hit
+            assert type(step_probability(rate, dt)) is float

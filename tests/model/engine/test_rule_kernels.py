@@ -5,12 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.biology.cd8 import sticky_targets
+from model import TumorImmuneModel
+from model.biology.cd8 import mean_tumor_pd_l1, sticky_targets
+from model.biology.cells import TumorCell
 from model.engine.kernels import bit_stream
 from model.engine.lattice import Lattice, dilate, random_choice_per_row
 from model.engine.parameters import hill, rate_to_probability
 from model.engine.rule_kernels import (
     any_marked_per_row,
+    apply_hits,
+    clear_flags_draws,
     cd8_hit_rates,
     contact_and_engaged,
     division_candidates,
@@ -21,6 +25,7 @@ from model.engine.rule_kernels import (
     m1_hits,
     move_rows,
     paint_boxes,
+    pd_l1_mean,
     polarize,
     repair_draws,
     sticky_choice,
@@ -247,3 +252,63 @@ def test_macrophage_kernels_draw_as_numpy():
             e_hit = np.unique(target[ref.random(engaged.sum()) < 0.4])
         assert np.array_equal(m1, e_m1) and np.array_equal(hit, e_hit)
         assert _same_state(ours, ref)
+
+
+@pytest.mark.parametrize("n", [1, 9, 130, 5000])
+def test_pd_l1_mean_equals_the_numpy_expression_and_mean(n):
+    rng = np.random.default_rng(n)
+    type1, gamma = rng.random(6000) * 3.0, rng.random(6000) * 2.0 - 0.5  # negative sums clip to 0 in hill
+    sites = rng.choice(6000, size=n, replace=False).astype(np.int64)
+    for baseline, induced, ec50 in ((0.1, 0.8, 1.0), (0.5, 0.9, 0.05), (0.9, 0.5, 2.0)):
+        want = np.minimum(baseline + induced * hill(type1[sites] + gamma[sites], ec50), 1.0).mean()
+        got = pd_l1_mean(sites, type1, gamma, baseline, induced, ec50)
+        assert np.float64(got).tobytes() == want.tobytes()
+
+
+def test_mean_tumor_pd_l1_is_the_mean_of_tumor_pd_l1():
+    m = TumorImmuneModel(rng=3, lattice__width_sites=30, lattice__height_sites=30)
+    m.fields["interferon"].values[...] = np.random.default_rng(0).random(m.fields["interferon"].shape)
+    sites = m.populations[TumorCell]["site"]
+    assert sites.size and mean_tumor_pd_l1(m) == m.tumor_pd_l1(sites).mean()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_apply_hits_equals_add_at_lethal_and_unique(seed):
+    rng = np.random.default_rng(seed)
+    n_tumor, n_sites = 60, 400
+    row_at = np.full(n_sites, -1, dtype=np.int64)
+    tumor_sites = rng.choice(n_sites, size=n_tumor, replace=False)
+    row_at[tumor_sites] = np.arange(n_tumor)
+    hits0 = rng.integers(0, 3, size=n_tumor).astype(np.float64)
+    k = int(rng.integers(0, 40))
+    target = rng.choice(tumor_sites[:15], size=k)  # shared targets: several T-cells on one cell
+    rows = rng.permutation(50)[:k].astype(np.int64)
+    n_hits = rng.poisson(rng.random(k) * 2.0)
+    for hits_to_kill in (1.0, 3.0, 5.0):
+        want_hits = hits0.copy()
+        hit = n_hits > 0
+        trow = row_at[target]
+        np.add.at(want_hits, trow[hit], n_hits[hit].astype(np.float64))
+        lethal = want_hits[trow[hit]] >= hits_to_kill
+        want_t, first = np.unique(target[hit][lethal], return_index=True)
+        got_hits = hits0.copy()
+        total, t_hit, credited = apply_hits(got_hits, row_at, target, rows, n_hits, hits_to_kill)
+        assert total == int(n_hits.sum())
+        assert got_hits.tobytes() == want_hits.tobytes()
+        assert np.array_equal(t_hit, want_t) and np.array_equal(credited, rows[hit][lethal][first])
+
+
+@pytest.mark.parametrize("density", [0.0, 0.01, 0.3, 1.0])
+def test_clear_flags_draws_equal_numpy(density):
+    for seed in range(4):
+        flags = np.random.default_rng(seed).random(2000) < density
+        ours, ref = np.random.default_rng(seed), np.random.default_rng(seed)
+        for p in (0.0, 0.2, 1.0):
+            want = flags.copy()
+            sites = np.flatnonzero(want)
+            if sites.size:
+                want[sites[ref.random(sites.size) < p]] = False
+            got = flags.copy()
+            clear_flags_draws(bit_stream(ours), got, p)
+            assert np.array_equal(got, want)
+            assert ours.bit_generator.state == ref.bit_generator.state
