@@ -24,7 +24,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-__all__ = ["bit_stream", "next_double", "random_interval", "uniform_fill", "permutation", "choice_per_row",
+__all__ = ["bit_stream", "next_double", "random_interval", "uniform_fill", "permutation", "pick_marked", "choice_per_row",
            "walk_candidates", "walk_resolve", "walk_rounds", "spectral_update", "spectral_update_into", "any_nonzero", "count_nonfinite", "same_values", "clip_into",
            "copy_any_nonzero", "add_at_sites", "nor_into",
            "scatter_any_nonzero"]
@@ -121,21 +121,31 @@ def permutation(gen, n):
 
 
 @njit(cache=True, nogil=True)
+def pick_marked(gen, marks):
+    """The index of the highest uniform draw among the True entries of the 1D bool ``marks``:
+    ``score = rng.random(marks.size); score[~marks] = -1; score.argmax()`` (every entry draws;
+    no True gives 0, as that argmax does). The one random pick every kernel choosing a
+    neighbour uses, so they all advance the stream alike."""
+    best = -np.inf
+    pick = 0
+    for c in range(marks.size):
+        v = _next_double(gen)
+        if not marks[c]:
+            v = -1.0
+        if v > best:
+            best = v
+            pick = c
+    return pick
+
+
+@njit(cache=True, nogil=True)
 def choice_per_row(gen, mask):
-    """For each row of the 2D bool ``mask``, the column of the highest uniform draw among its
-    True entries: ``score = rng.random(mask.shape); score[~mask] = -1; score.argmax(axis=1)``
-    (every entry draws; a row without True gives 0, as that argmax does)."""
-    rows, cols = mask.shape
+    """For each row of the 2D bool ``mask``, :func:`pick_marked` of that row:
+    ``score = rng.random(mask.shape); score[~mask] = -1; score.argmax(axis=1)``."""
+    rows = mask.shape[0]
     out = np.zeros(rows, dtype=np.int64)
     for r in range(rows):
-        best = -np.inf
-        for c in range(cols):
-            v = _next_double(gen)
-            if not mask[r, c]:
-                v = -1.0
-            if v > best:
-                best = v
-                out[r] = c
+        out[r] = pick_marked(gen, mask[r])
     return out
 
 

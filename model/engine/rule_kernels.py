@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .kernels import next_double, permutation
+from .kernels import next_double, permutation, pick_marked
 from .reductions import pairwise_sum
 
 __all__ = ["paint_boxes", "any_marked_per_row", "indices_below", "draw_hops", "move_rows", "contact_and_engaged",
@@ -144,15 +144,7 @@ def sticky_choice(gen, stored, neighbours, sites, is_target, rows):
     out = np.empty(rows.size, dtype=np.int64)
     for j in range(rows.size):
         r = rows[j]
-        best = -np.inf
-        pick = 0
-        for c in range(cols):
-            v = next_double(gen)
-            if not is_target[r, c]:
-                v = -1.0
-            if v > best:
-                best = v
-                pick = c
+        pick = pick_marked(gen, is_target[r])
         for c in range(cols):
             if is_target[r, c] and neighbours[sites[r], c] == stored[r]:
                 pick = c
@@ -336,16 +328,7 @@ def division_winners(gen, p_true, p_max, rows, sites, free, neighbours, claimed)
     target = np.empty(k, dtype=np.int64)
     for i in range(k):
         j = acc[i]
-        best = -np.inf
-        pick = 0
-        for c in range(8):
-            v = next_double(gen)
-            if not free[j, c]:
-                v = -1.0
-            if v > best:
-                best = v
-                pick = c
-        target[i] = neighbours[sites[j], pick]
+        target[i] = neighbours[sites[j], pick_marked(gen, free[j])]
     order = permutation(gen, k)
     won = np.zeros(k, dtype=np.bool_)
     for q in range(k):
@@ -420,19 +403,13 @@ def m1_hits(gen, neighbours, occupied, sites, pol, m1, p_hit):
                 target[n_eng] = s  # engaged; its target is chosen below, in order
                 n_eng += 1
                 break
+    marks = np.empty(9, dtype=np.bool_)
     for j in range(n_eng):
         s = target[j]
-        best = -np.inf
-        pick = 0
         for k in range(9):
-            v = next_double(gen)
             t = neighbours[s, k]
-            if not (t >= 0 and occupied[t]):
-                v = -1.0
-            if v > best:
-                best = v
-                pick = k
-        target[j] = neighbours[s, pick]
+            marks[k] = t >= 0 and occupied[t]
+        target[j] = neighbours[s, pick_marked(gen, marks)]
     hit = np.empty(n_eng, dtype=np.int64)
     n_hit = 0
     for j in range(n_eng):

@@ -16,6 +16,7 @@ from model.engine.kernels import (
     nor_into,
     scatter_any_nonzero,
     permutation,
+    pick_marked,
     uniform_fill,
     walk_candidates,
     walk_resolve,
@@ -67,6 +68,17 @@ def test_bit_stream_follows_the_generator_object():
     a, b = np.random.default_rng(1), np.random.default_rng(1)
     assert bit_stream(a) is bit_stream(a)
     assert not np.array_equal(bit_stream(a), bit_stream(b))  # each generator its own state
+
+
+def test_pick_marked_equals_the_numpy_rule_and_draws_for_every_entry():
+    ours, ref = _pair(5)
+    gen = bit_stream(ours)
+    for marks in (np.array([False, True, False, True, True, False, False, True, False]),
+                  np.zeros(8, dtype=bool), np.ones(3, dtype=bool)):
+        score = ref.random(marks.size)
+        score[~marks] = -1.0
+        assert pick_marked(gen, marks) == score.argmax()
+    assert ours.bit_generator.state == ref.bit_generator.state
 
 
 def test_random_choice_per_row_equals_the_numpy_rule():
