@@ -285,12 +285,8 @@ def division_candidates(gen, n, p_max, site_col, neighbours, tumor_present, debr
     """Thinning draw and contact inhibition of ``growth.divide``: rows ``i < n`` whose draw is below
     ``p_max`` (one draw per row, in order) and that have a Moore neighbour free of tumor and debris.
     Returns those rows, their sites and their (rows, 8) free-neighbour flags."""
-    cand = np.empty(n, dtype=np.int64)
-    count = 0
-    for i in range(n):
-        if next_double(gen) < p_max:
-            cand[count] = i
-            count += 1
+    cand = indices_below_all(gen, n, p_max)
+    count = cand.size
     rows = np.empty(count, dtype=np.int64)
     sites = np.empty(count, dtype=np.int64)
     free = np.zeros((count, 8), dtype=np.bool_)
