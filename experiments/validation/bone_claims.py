@@ -27,16 +27,23 @@ from .immunity_stats import (
     window_overrides,
 )
 
-__all__ = ["BONE_DAYS", "BONE_WINDOW", "BONE_HOSTS", "BONE_MAX_RISK_RATIO", "BONE_ARMS", "bone_arm", "bone_runs",
-           "judge_bone_silencing", "judge_bone_reduction", "judge_bone_deficient", "claim_bone"]
+__all__ = ["BONE_DAYS", "BONE_WINDOW", "BONE_HOSTS", "BONE_SEED_OFFSET", "BONE_MAX_RISK_RATIO", "BONE_ARMS",
+           "bone_arm", "bone_runs", "judge_bone_silencing", "judge_bone_reduction", "judge_bone_deficient", "claim_bone"]
 
 # sizing (not criteria) set after a one-host pilot (2026-11-29, seed 7, 60x60, 21 days: 3-4 seeds per
 # host, no arm reached a 100-cell colony by day 21): 30 days as the shipped IRF7 scenarios, a 50x50
-# window so the tumor reaches its vessels early; 4 hosts per root seed is what the session could afford
-# (underpowered per root, see docs/validation.md)
+# window so the tumor reaches its vessels early.
+# Resized 2026-11-30 (fourth session) before judged run 3, criteria unchanged: judged run 2 had 4 hosts
+# per root and could not hold per root (an interval on a proportion over 4 hosts cannot exclude 1).
+# Power by simulation (:mod:`experiments.validation.bone_power`, the claims' own judges) at run 2's
+# pooled rates (intact ~0.02, silenced 0.60, interferon/restoration 0.15, immunodeficient 0.85/0.80):
+# 24 hosts per root give each claim a per-root power of 0.87-0.99 and P(holds in >= 4 of 5 roots) of
+# 0.88-1.0 (20 hosts: 0.73-0.79 for the two risk-ratio claims). Run 3 uses fresh hosts: replicate seeds BONE_SEED_OFFSET.. of each root,
+# skipping the 4 already judged in run 2, so extending a failed sample does not reuse its hosts.
 BONE_DAYS = 30.0
 BONE_WINDOW = 50
-BONE_HOSTS = 4
+BONE_HOSTS = 24
+BONE_SEED_OFFSET = 4
 BONE_MAX_RISK_RATIO = 0.5
 BONE_ARMS: dict[str, tuple[str | None, dict[str, Any]]] = {
     # arm: (scenario, overrides); scenarios from model/scenarios/builtin
@@ -68,9 +75,12 @@ def bone_arm(arm: str, window: int = BONE_WINDOW) -> tuple[dict[str, Any], tuple
 
 
 def bone_runs(roots: Sequence[int], reps: int, arms: Sequence[str], workers: int = 1, days: float = BONE_DAYS,
-              window: int = BONE_WINDOW) -> Runs:
-    """Every arm's hosts per root seed; the same replicate seeds in every arm (common random numbers)."""
-    keys = [(root, arm, s) for root in roots for arm in arms for s in replicate_seeds(root, reps)]
+              window: int = BONE_WINDOW, offset: int = BONE_SEED_OFFSET) -> Runs:
+    """Every arm's hosts per root seed; the same replicate seeds in every arm (common random numbers).
+
+    Hosts are replicate seeds ``offset .. offset + reps - 1`` of each root (prefix-stable spawn)."""
+    keys = [(root, arm, s) for root in roots for arm in arms
+            for s in replicate_seeds(root, offset + reps)[offset:]]
     defs = {arm: bone_arm(arm, window) for arm in arms}
     jobs = [Job(defs[arm][0], s, days, defs[arm][1]) for _, arm, s in keys]
     out: Runs = {root: {arm: [] for arm in arms} for root in roots}
@@ -150,9 +160,10 @@ def judge_bone_deficient(by_root: Runs) -> ClaimResult:
 
 
 def claim_bone(roots: Sequence[int], reps: int = BONE_HOSTS, workers: int = 1, days: float = BONE_DAYS,
-               window: int = BONE_WINDOW) -> list[ClaimResult]:
-    """The four bone-niche claims from one shared set of hosts (``days``/``window``: pre-registered unless a smoke run)."""
-    by_root = bone_runs(roots, reps, list(BONE_ARMS), workers, days, window)
+               window: int = BONE_WINDOW, offset: int = BONE_SEED_OFFSET) -> list[ClaimResult]:
+    """The four bone-niche claims from one shared set of hosts (``days``/``window``/``offset``:
+    pre-registered unless a smoke run)."""
+    by_root = bone_runs(roots, reps, list(BONE_ARMS), workers, days, window, offset)
     return [
         judge_bone_silencing(by_root, days),
         judge_bone_reduction(by_root, "bone_interferon", "silenced_interferon", "silenced", days),
