@@ -5,6 +5,13 @@ background death of T-cells, Tregs or macrophages, no tumor division, and no
 cells at all: the test places exactly the cells it needs by hand. Everything
 else keeps its default value, so a test only overrides the parameters of the
 mechanism it checks.
+
+How the mechanism tests check stochastic rules: many independent trials (several
+fixed seeds, and several isolated copies of the set-up per model), where the
+expected per-step probability ``1 - exp(-rate * dt)`` must lie inside the exact
+99 % binomial confidence interval of the observed fraction. Each set-up is
+isolated from the others on the lattice (no shared neighbours), so the trials
+are independent Bernoulli draws.
 """
 
 from __future__ import annotations

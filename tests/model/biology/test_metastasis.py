@@ -1,11 +1,6 @@
 """Dissemination and metastatic seeding.
 
-Stochastic rules are checked statistically: many independent trials (several
-fixed seeds, and several isolated copies of the set-up per model), and the
-expected per-step probability ``1 - exp(-rate * dt)`` must lie inside the exact
-99 % binomial confidence interval of the observed fraction. Each set-up is
-isolated from the others on the lattice (no shared neighbours), so the trials
-are independent Bernoulli draws.
+Stochastic rules are checked statistically, as :mod:`tests.sim_builders` describes.
 """
 
 from __future__ import annotations
