@@ -36,14 +36,18 @@ __all__ = ["BONE_DAYS", "BONE_WINDOW", "BONE_HOSTS", "BONE_SEED_OFFSET", "BONE_M
 # Resized 2026-11-30 (fourth session) before judged run 3, criteria unchanged: judged run 2 had 4 hosts
 # per root and could not hold per root (an interval on a proportion over 4 hosts cannot exclude 1).
 # Power by simulation (:mod:`experiments.validation.bone_power`, the claims' own judges) at run 2's
-# pooled rates (intact ~0.02, silenced 0.60, interferon/restoration 0.15, immunodeficient 0.85/0.80):
-# 24 hosts per root give each claim a per-root power of 0.87-0.99 and P(holds in >= 4 of 5 roots) of
-# 0.88-1.0 (20 hosts: 0.73-0.79 for the two risk-ratio claims). Run 3 uses fresh hosts: replicate seeds BONE_SEED_OFFSET.. of each root,
-# skipping the 4 already judged in run 2, so extending a failed sample does not reuse its hosts.
+# pooled rates (silenced 0.60, interferon/restoration 0.15) gave 24 hosts per root. Run 3 (24 fresh
+# hosts, seeds 4-27; docs/validation-issue12/run3-bone.json) held silencing (4/5 roots) and the
+# immunodeficient claim (5/5) but not the two risk-ratio claims (2/5 roots; pooled 0.18, 95% CI
+# 0.08-0.37): the silenced rate is 0.35, not run 2's 0.60, so the sizing was optimistic.
+# Resized again before judged run 4, criteria unchanged: at run 3's pooled rates (intact 0.01,
+# silenced 0.35, interferon/restoration 0.06, immunodeficient 0.80/0.77) 48 hosts per root give
+# per-root power 0.96-1.0 and P(>= 4 of 5 roots) 0.98-1.0 (36 hosts: 0.81-0.85). Run 4's hosts are
+# fresh again (seeds 28-75), so no run re-judges hosts an earlier run judged; run 3 stays on record.
 BONE_DAYS = 30.0
 BONE_WINDOW = 50
-BONE_HOSTS = 24
-BONE_SEED_OFFSET = 4
+BONE_HOSTS = 48
+BONE_SEED_OFFSET = 28
 BONE_MAX_RISK_RATIO = 0.5
 BONE_ARMS: dict[str, tuple[str | None, dict[str, Any]]] = {
     # arm: (scenario, overrides); scenarios from model/scenarios/builtin

@@ -16,8 +16,8 @@ def test_power_rises_with_hosts_and_vanishes_without_an_effect():
     assert set(PILOT_RATES) == set(BONE_ARMS)
 
 
-def test_run_three_hosts_are_fresh_and_prefix_stable():
-    judged = replicate_seeds(20261129, BONE_SEED_OFFSET)
-    fresh = replicate_seeds(20261129, BONE_SEED_OFFSET + 24)
+def test_the_judged_hosts_are_fresh_and_prefix_stable():
+    judged = replicate_seeds(20261129, BONE_SEED_OFFSET)  # hosts of judged runs 2 and 3
+    fresh = replicate_seeds(20261129, BONE_SEED_OFFSET + 48)
     assert fresh[:BONE_SEED_OFFSET] == judged  # spawn is prefix-stable, so skipping drops exactly run 2's hosts
     assert not set(fresh[BONE_SEED_OFFSET:]) & set(judged)
