@@ -40,7 +40,8 @@ Claims
     (protection lost: a >= 50% reduction is excluded; fails if dosing still
     protects or if the interval is too wide to tell).
     Resized 2026-11-30 before judged runs 3 (24 hosts per root) and 4 (48), criteria
-    unchanged, each time with fresh hosts (sizing in :mod:`experiments.validation.bone_claims`).
+    unchanged, each time with fresh hosts; run 5 (48 fresh hosts) judges the niche fitted to
+    C9 (sizing in :mod:`experiments.validation.bone_claims`).
 ``dt_immune_outcomes`` (2026-11-30, before any judged run; criterion and sizing in
     :mod:`experiments.validation.dt_claim`)
     default model, 60x60, 30 days: final burden, CD8 kills and time-mean CD8 count at

@@ -186,7 +186,7 @@ class BoneParameters:
 
     division_rate_per_hour: float = param(0.03, "1/h", 0.0, 1.0, "as tumor.division_rate_per_hour: 4T1 in vivo ~1/33 h (Tao et al. 2008)")
     surveillance_basal_per_hour: float = param(0.01, "1/h per cell, healthy host", 0.0, 10.0, "choice: NK/CD8 clearance without type-I IFN, below division so IRF7-silenced clusters grow (Bidwell et al. 2012)")
-    surveillance_ifn_max_per_hour: float = param(0.06, "1/h per cell at saturating type-I IFN", 0.0, 10.0, "choice: IFN-activated NK/CD8 clear IRF7-intact clusters faster than they divide (Bidwell et al. 2012: no bone metastasis)")
+    surveillance_ifn_max_per_hour: float = param(0.024, "1/h per cell at saturating type-I IFN", 0.0, 10.0, "fit (2026-11-30) to C9 (PMC1866568 Table 5: IFN-alpha-secreting TS/A clones form 0.15-0.38x the parental colonies): 0.0238, clone range 0.020-0.026 (python -m experiments.validation.bone_fit; docs/calibration/bone_fit_c9.json); the former choice 0.06 made IRF7-competent clusters 1e-15x as likely to colonise")
     irf7_type1_ifn: float = param(1.0, "EC50 units", 0.0, 100.0, "choice: an IRF7-intact cluster sustains ~1 EC50 of type-I IFN around itself (Bidwell et al. 2012)")
     dosing_to_marrow: float = param(1.0, "EC50 units per unit drug concentration", 0.0, 100.0, "choice: dosed IFN-alpha reaches the marrow at its plasma level")
     detection_cells: int = param(100, "cells", 1, 10**9, "choice: a 100-cell colony (~0.1 mm) counts as bone metastasis; sized so 3-4 week runs can show it")

@@ -17,7 +17,7 @@ def test_power_rises_with_hosts_and_vanishes_without_an_effect():
 
 
 def test_the_judged_hosts_are_fresh_and_prefix_stable():
-    judged = replicate_seeds(20261129, BONE_SEED_OFFSET)  # hosts of judged runs 2 and 3
+    judged = replicate_seeds(20261129, BONE_SEED_OFFSET)  # hosts of judged runs 2-4
     fresh = replicate_seeds(20261129, BONE_SEED_OFFSET + 48)
     assert fresh[:BONE_SEED_OFFSET] == judged  # spawn is prefix-stable, so skipping drops exactly run 2's hosts
     assert not set(fresh[BONE_SEED_OFFSET:]) & set(judged)
