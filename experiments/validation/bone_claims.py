@@ -45,8 +45,9 @@ __all__ = ["BONE_DAYS", "BONE_WINDOW", "BONE_HOSTS", "BONE_SEED_OFFSET", "BONE_M
 # per-root power 0.96-1.0 and P(>= 4 of 5 roots) 0.98-1.0 (36 hosts: 0.81-0.85). Run 4's hosts are
 # fresh again (seeds 28-75), so no run re-judges hosts an earlier run judged; run 3 stays on record.
 # Judged run 5, on the niche fitted to C9 (bone.surveillance_ifn_max_per_hour 0.06 -> 0.024,
-# experiments/validation/bone_fit.py; run 4 is the record of the former choice): 48 fresh hosts per
-# root (seeds 76-123), criteria unchanged. A pilot on root 777 (not a claim root; 24 hosts) gave
+# experiments/validation/bone_fit.py; run 4 was stopped unfinished, run 3 is the former choice's
+# record): 48 fresh hosts per root (seeds 76-123), criteria unchanged. A pilot on root 777 (not a
+# claim root; 24 hosts) gave
 # intact 0.125, silenced 0.29, interferon 0.21, restoration 0.083, immunodeficient 0.83/0.83; at
 # those rates 48 hosts give per-root power 0.37 (silencing), ~0.1 (interferon: its risk ratio ~0.7
 # is above the 0.5 criterion), 0.70 (restoration), 1.0 (immunodeficient). Per-root power 0.8 for
