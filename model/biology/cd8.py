@@ -19,7 +19,7 @@ import numpy as np
 
 from ..engine.kernels import bit_stream
 from ..engine.lattice import random_choice_per_row
-from ..engine.parameters import hill, rate_to_probability, step_probability
+from ..engine.parameters import hill, rate_to_probability, step_probabilities, step_probability
 from ..engine.reductions import EXACT_SUMS
 from ..engine.rule_kernels import (
     apply_hits,
@@ -72,9 +72,7 @@ def step_cd8(model: mesa.Model) -> None:
     # the rules below are compiled (model.engine.rule_kernels): a 100 x 100 run has tens of
     # T-cells, so the step was dozens of numpy calls' overhead; the kernels draw the same stream
     gen = bit_stream(model.rng)
-    p_exhausted, p_active = rate_to_probability(
-        np.array([cp.exhausted_death_rate_per_hour, cp.death_rate_per_hour], dtype=float), model.dt
-    )
+    p_exhausted, p_active = step_probabilities((cp.exhausted_death_rate_per_hour, cp.death_rate_per_hour), model.dt)
     dead = indices_below(gen, pop["exhausted"], p_exhausted, p_active)
     if dead.size:
         model.tissue.kill(CD8TCell, dead)

@@ -302,7 +302,8 @@ class DiffusionField:
         return float(self.values.mean())
 
     def max(self) -> float:
-        return float(self.values.max())
+        """Largest value (``float(values.max())``, by the same reduction without numpy's wrapper)."""
+        return float(np.maximum.reduce(self.values, axis=None))
 
     def __repr__(self) -> str:
         return f"DiffusionField({self.name!r}, shape={self.shape}, mean={self.mean():.3g})"

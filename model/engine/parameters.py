@@ -31,6 +31,7 @@ __all__ = [
     "Parameters",
     "rate_to_probability",
     "step_probability",
+    "step_probabilities",
     "hill",
     "param",
 ]
@@ -58,6 +59,13 @@ def step_probability(rate_per_hour: float, dt_hours: float) -> float:
     """``float(rate_to_probability(rate_per_hour, dt_hours))`` for one scalar rate, remembered:
     the rules ask for the same few constant rates every step (~3 us of numpy calls each)."""
     return float(rate_to_probability(rate_per_hour, dt_hours))
+
+
+@functools.lru_cache(maxsize=1024)
+def step_probabilities(rates_per_hour: tuple[float, ...], dt_hours: float) -> tuple[float, ...]:
+    """``rate_to_probability(np.array(rates_per_hour), dt_hours)`` as floats, remembered: the same
+    numpy call on the same array (so the same numbers), made once per (rates, dt)."""
+    return tuple(float(p) for p in rate_to_probability(np.array(rates_per_hour, dtype=float), dt_hours))
 
 
 def hill(concentration, ec50: float = 1.0, n: float = 1.0):
