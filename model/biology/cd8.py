@@ -32,7 +32,7 @@ from ..engine.rule_kernels import (
 )
 from .cells import CD8TCell, TumorCell, kill_tumor_at
 from .interferon_irf7 import interferon_parts, interferon_signal
-from .motility import hops_per_step, walk
+from .motility import crawl
 
 _NO_MAP = np.zeros(0)  # no Treg map: the kernel reads a suppression factor of 1
 
@@ -130,17 +130,9 @@ def step_cd8(model: mesa.Model) -> None:
     # cells in contact (hitting, or arrested on a dead target) stay; the rest crawl
     walkers = np.flatnonzero(~(touching | (pop["arrested_until_hours"] > model.hours)))
     if walkers.size:
-        hops = hops_per_step(model, cp.speed_um_per_min, walkers.size)
-        hops[pop["exhausted"][walkers]] //= 2  # exhausted cells are sluggish (Boissonnas 2007: PD-1+ slower)
-        walk(
-            model,
-            CD8TCell,
-            walkers,
-            hops,
-            attractant=interferon_parts(model),
-            bias=cp.chemotaxis_bias,
-            stop_on=model.tumor_contact,
-        )
+        # exhausted cells are sluggish (Boissonnas 2007: PD-1+ slower): their hops are halved
+        crawl(model, CD8TCell, walkers, cp.speed_um_per_min, attractant=interferon_parts(model),
+              bias=cp.chemotaxis_bias, stop_on=model.tumor_contact, halve=pop.columns["exhausted"])
 
 
 def repair_hits(model: mesa.Model) -> None:

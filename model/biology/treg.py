@@ -17,7 +17,7 @@ from ..engine.parameters import hill, step_probability
 from ..engine.rule_kernels import indices_below_all
 from .cells import RegulatoryTCell
 from .interferon_irf7 import interferon_parts
-from .motility import hops_per_step, walk
+from .motility import crawl
 
 __all__ = ["suppression_map", "suppression_factor", "recruitment_rate", "step_tregs"]
 
@@ -66,14 +66,7 @@ def step_tregs(model: mesa.Model) -> None:
     if len(pop) == 0:
         return
     rows = np.arange(len(pop))
-    walk(
-        model,
-        RegulatoryTCell,
-        rows,
-        hops_per_step(model, tp.speed_um_per_min, rows.size),
-        # CXCR3+ Tregs follow the same IFN-induced chemokines as effector T-cells
-        # (Koch et al. 2009), so they gather where CD8 cells fight (Bos et al. 2013: tumor edge)
-        attractant=interferon_parts(model),
-        bias=0.5,
-    )
+    # CXCR3+ Tregs follow the same IFN-induced chemokines as effector T-cells
+    # (Koch et al. 2009), so they gather where CD8 cells fight (Bos et al. 2013: tumor edge)
+    crawl(model, RegulatoryTCell, rows, tp.speed_um_per_min, attractant=interferon_parts(model), bias=0.5)
     model.tissue.secrete("cytokine", pop["site"], tp.cytokine_secretion_per_hour)
