@@ -241,9 +241,13 @@ class TumorImmuneModel(mesa.Model):
         if self.steps % k == 0:
             self.tissue.step_fields(self.dt * k)
             self.check_finite(just_stepped=True)
+            # nothing writes the values between here and the collect below: the summary may read
+            # each field's maximum from what its step wrote (DiffusionField.max_after_step)
+            self._fields_just_stepped = True
         self.tissue.refresh_empty_layer()
         if self.steps % self.p.lattice.collect_every_steps == 0:
             self.collect()
+        self._fields_just_stepped = False
         if self.duration_days is not None and self.days >= self.duration_days - 1e-9:
             self.running = False
 
@@ -370,10 +374,12 @@ class TumorImmuneModel(mesa.Model):
         counters = self.counters
         for key, counter in _KILL_KEYS:
             s[key] = counters[counter]
+        fresh = getattr(self, "_fields_just_stepped", False)  # set only inside step(), for its collect
+        self._fields_just_stepped = False
         for name, f in self.fields.items():
             mean_key, max_key = _FIELD_KEYS.get(name) or (f"{name}_mean", f"{name}_max")
             s[mean_key] = means[name]
-            s[max_key] = f.max()
+            s[max_key] = f.max_after_step() if fresh else f.max()
         for t in self.treatments:
             s[f"{t.name}_concentration"] = t.concentration
         return s
