@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from ..engine.kernels import bit_stream
-from ..engine.parameters import hill, step_probability
+from ..engine.parameters import hill_of_float, step_probability
 from ..engine.rule_kernels import indices_below_all
 from .cells import RegulatoryTCell
 from .interferon_irf7 import interferon_parts
@@ -48,7 +48,7 @@ def recruitment_rate(model: mesa.Model, cytokine_at_vessels: float) -> float:
         tp.recruitment_per_vessel_per_hour
         * model.p.host.immune_health
         * model.lymphoid.circulating
-        * (1.0 + tp.cytokine_recruitment_boost_max * hill(cytokine_at_vessels))
+        * (1.0 + tp.cytokine_recruitment_boost_max * hill_of_float(float(cytokine_at_vessels)))
         * model.modifiers.treg_recruitment_factor
     )
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from model import ParameterError, Parameters, TumorImmuneModel, rate_to_probability
-from model.engine.parameters import step_probabilities, step_probability
+from model.engine.parameters import hill, hill_of_float, step_probabilities, step_probability
 
 
 def _range_text(lo, hi) -> str:
@@ -188,3 +188,13 @@ def test_step_probabilities_are_the_remembered_array_rate_to_probability():
                 got = step_probabilities(rates, dt)
                 assert all(type(p) is float for p in got)
                 assert np.array_equal(np.array(got), want)
+
+
+def test_hill_of_float_is_numpy_hill_bit_for_bit():
+    values = (0.0, -0.0, 1e-300, 0.3, 1.0, 7.5, 1e300, -2.0, float("nan"), float("inf"))
+    for c in values:
+        for ec50 in (1.0, 0.25, 3.0):
+            with np.errstate(invalid="ignore"):
+                want = np.float64(hill(c, ec50))
+            got = hill_of_float(c, ec50)
+            assert type(got) is float and np.float64(got).tobytes() == want.tobytes()
