@@ -63,6 +63,7 @@ from .checkpoint import checkpoint as checkpoint_bytes
 from .checkpoint import restore as restore_bytes
 from .collector import SummaryCollector
 from .engine.parameters import ParameterError, Parameters
+from .engine.reductions import array_mean
 from .engine.rule_kernels import contact_and_engaged
 from .engine.tissue import Tissue
 from .scenarios import get_scenario, register_model_class
@@ -72,6 +73,10 @@ __all__ = ["TumorImmuneModel", "FIELD_NAMES", "CELL_TYPES", "TUMOR_DEATH_CAUSES"
 
 FIELD_NAMES = ("cytokine", "osm", "interferon", "ifn_gamma")
 """Field names: ``interferon`` is type-I IFN (tumor IRF7, dosing); ``ifn_gamma`` comes from CD8 T-cells and M1 macrophages."""
+
+# the summary's keys, built once (the summary is taken every step)
+_KILL_KEYS = tuple((f"kills_{cause}", f"tumor_deaths_{cause}") for cause in TUMOR_DEATH_CAUSES)
+_FIELD_KEYS = {name: (f"{name}_mean", f"{name}_max") for name in FIELD_NAMES}
 
 
 class TumorImmuneModel(mesa.Model):
@@ -236,9 +241,13 @@ class TumorImmuneModel(mesa.Model):
         if self.steps % k == 0:
             self.tissue.step_fields(self.dt * k)
             self.check_finite(just_stepped=True)
+            # nothing writes the values between here and the collect below: the summary may read
+            # each field's maximum from what its step wrote (DiffusionField.max_after_step)
+            self._fields_just_stepped = True
         self.tissue.refresh_empty_layer()
         if self.steps % self.p.lattice.collect_every_steps == 0:
             self.collect()
+        self._fields_just_stepped = False
         if self.duration_days is not None and self.days >= self.duration_days - 1e-9:
             self.running = False
 
@@ -329,23 +338,25 @@ class TumorImmuneModel(mesa.Model):
         neut = self.populations[Neutrophil]
         macro = self.populations[Macrophage]
         by_state = np.bincount(macro["polarization"], minlength=3)  # M0, M1, M2 counts in one pass
+        n_tumor = len(tumor)
         s: dict[str, float] = {
             "hours": self.hours,
             "days": self.days,
-            "tumor_cells": len(tumor),
+            "tumor_cells": n_tumor,
             "cd8_t_cells": len(cd8_pop),
-            "cd8_exhausted": int(cd8_pop["exhausted"].sum()),
+            "cd8_exhausted": int(np.count_nonzero(cd8_pop["exhausted"])),
             "cd8_engaged": self.cd8_engaged_count(),
             "regulatory_t_cells": len(self.populations[RegulatoryTCell]),
             "neutrophils": len(neut),
-            "neutrophils_activated": int(neut["activated"].sum()),
+            "neutrophils_activated": int(np.count_nonzero(neut["activated"])),
             "macrophages": len(macro),
             "macrophages_m0": int(by_state[M0]),
             "macrophages_m1": int(by_state[M1]),
             "macrophages_m2": int(by_state[M2]),
-            "mean_antigenicity": float(tumor["antigenicity"].mean()) if len(tumor) else float("nan"),
+            "mean_antigenicity": array_mean(tumor["antigenicity"]) if n_tumor else float("nan"),
             "mean_pd_l1": cd8.mean_tumor_pd_l1(self),
-            "irf7_intact_fraction": float(tumor["irf7_intact"].mean()) if len(tumor) else float("nan"),
+            # a bool mean sums 0.0/1.0 exactly (integers below 2**53): the count over n, bit for bit
+            "irf7_intact_fraction": np.count_nonzero(tumor["irf7_intact"]) / n_tumor if n_tumor else float("nan"),
             "divisions": self.counters["divisions"],
             "cd8_hits": self.counters["cd8_hits"],
             "debris_sites": int(np.count_nonzero(self.debris)),
@@ -358,13 +369,17 @@ class TumorImmuneModel(mesa.Model):
             "marrow_myeloid": self.myeloid.circulating,
             "marrow_lymphoid": self.lymphoid.circulating,
         }
-        means = {name: f.values.mean() for name, f in self.fields.items()}  # one pass per field
+        means = {name: array_mean(f.values) for name, f in self.fields.items()}  # one pass per field
         s["osm_effective_mean"] = float(means["osm"] * (1 - self.modifiers.osm_neutralization))
-        for cause in TUMOR_DEATH_CAUSES:
-            s[f"kills_{cause}"] = self.counters[f"tumor_deaths_{cause}"]
+        counters = self.counters
+        for key, counter in _KILL_KEYS:
+            s[key] = counters[counter]
+        fresh = getattr(self, "_fields_just_stepped", False)  # set only inside step(), for its collect
+        self._fields_just_stepped = False
         for name, f in self.fields.items():
-            s[f"{name}_mean"] = float(means[name])
-            s[f"{name}_max"] = f.max()
+            mean_key, max_key = _FIELD_KEYS.get(name) or (f"{name}_mean", f"{name}_max")
+            s[mean_key] = means[name]
+            s[max_key] = f.max_after_step() if fresh else f.max()
         for t in self.treatments:
             s[f"{t.name}_concentration"] = t.concentration
         return s

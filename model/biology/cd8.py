@@ -19,7 +19,7 @@ import numpy as np
 
 from ..engine.kernels import bit_stream
 from ..engine.lattice import random_choice_per_row
-from ..engine.parameters import hill, rate_to_probability, step_probability
+from ..engine.parameters import hill, rate_to_probability, step_probabilities, step_probability
 from ..engine.reductions import EXACT_SUMS
 from ..engine.rule_kernels import (
     apply_hits,
@@ -32,7 +32,7 @@ from ..engine.rule_kernels import (
 )
 from .cells import CD8TCell, TumorCell, kill_tumor_at
 from .interferon_irf7 import interferon_parts, interferon_signal
-from .motility import hops_per_step, walk
+from .motility import crawl
 
 _NO_MAP = np.zeros(0)  # no Treg map: the kernel reads a suppression factor of 1
 
@@ -72,9 +72,7 @@ def step_cd8(model: mesa.Model) -> None:
     # the rules below are compiled (model.engine.rule_kernels): a 100 x 100 run has tens of
     # T-cells, so the step was dozens of numpy calls' overhead; the kernels draw the same stream
     gen = bit_stream(model.rng)
-    p_exhausted, p_active = rate_to_probability(
-        np.array([cp.exhausted_death_rate_per_hour, cp.death_rate_per_hour], dtype=float), model.dt
-    )
+    p_exhausted, p_active = step_probabilities((cp.exhausted_death_rate_per_hour, cp.death_rate_per_hour), model.dt)
     dead = indices_below(gen, pop["exhausted"], p_exhausted, p_active)
     if dead.size:
         model.tissue.kill(CD8TCell, dead)
@@ -132,17 +130,9 @@ def step_cd8(model: mesa.Model) -> None:
     # cells in contact (hitting, or arrested on a dead target) stay; the rest crawl
     walkers = np.flatnonzero(~(touching | (pop["arrested_until_hours"] > model.hours)))
     if walkers.size:
-        hops = hops_per_step(model, cp.speed_um_per_min, walkers.size)
-        hops[pop["exhausted"][walkers]] //= 2  # exhausted cells are sluggish (Boissonnas 2007: PD-1+ slower)
-        walk(
-            model,
-            CD8TCell,
-            walkers,
-            hops,
-            attractant=interferon_parts(model),
-            bias=cp.chemotaxis_bias,
-            stop_on=model.tumor_contact,
-        )
+        # exhausted cells are sluggish (Boissonnas 2007: PD-1+ slower): their hops are halved
+        crawl(model, CD8TCell, walkers, cp.speed_um_per_min, attractant=interferon_parts(model),
+              bias=cp.chemotaxis_bias, stop_on=model.tumor_contact, halve=pop.columns["exhausted"])
 
 
 def repair_hits(model: mesa.Model) -> None:

@@ -35,7 +35,7 @@ def m2_support_map(model: mesa.Model) -> np.ndarray | None:
 
 def m1_count(model: mesa.Model) -> int:
     """Number of M1 macrophages (each helps T-cell influx)."""
-    return int((model.populations[Macrophage]["polarization"] == M1).sum())
+    return int(np.count_nonzero(model.populations[Macrophage]["polarization"] == M1))
 
 
 def step_macrophages(model: mesa.Model) -> None:

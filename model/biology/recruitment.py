@@ -17,7 +17,8 @@ from typing import Any
 
 import mesa
 
-from ..engine.parameters import hill
+from ..engine.parameters import hill_of_float
+from ..engine.reductions import array_mean
 from . import treg
 from .inflamed_vessels import update_entry_sites
 from .interferon_irf7 import interferon_signal
@@ -41,9 +42,10 @@ def recruit(model: mesa.Model) -> None:
     n_tumor = len(tumor)
     health = model.p.host.immune_health
     # CXCL9/10 at the entry vessels follow both interferons
-    ifn_v = float(interferon_signal(model, entry).mean())
-    cyt_v = float(model.fields["cytokine"].values.ravel()[entry].mean())
-    mean_antigen = float(tumor["antigenicity"].mean()) if n_tumor else 0.0
+    # means as ndarray.mean computes them, without its Python wrapper (reductions.array_mean)
+    ifn_v = array_mean(interferon_signal(model, entry))
+    cyt_v = array_mean(model.fields["cytokine"].values.ravel()[entry])
+    mean_antigen = array_mean(tumor["antigenicity"]) if n_tumor else 0.0
     n_m1 = m1_count(model)
     mod = model.modifiers
     cp, npar, mp = model.p.cd8, model.p.neutrophil, model.p.macrophage
@@ -54,7 +56,7 @@ def recruit(model: mesa.Model) -> None:
         * health
         * model.lymphoid.circulating
         * priming
-        * (1.0 + cp.interferon_recruitment_boost_max * hill(ifn_v))
+        * (1.0 + cp.interferon_recruitment_boost_max * hill_of_float(ifn_v))
         * (1.0 + mp.m1_recruitment_help * n_m1)
         * mod.cd8_recruitment_factor
         * (1.0 + mod.immunogenic_death_boost)

@@ -13,11 +13,11 @@ import mesa
 import numpy as np
 
 from ..engine.kernels import bit_stream
-from ..engine.parameters import hill, step_probability
+from ..engine.parameters import hill_of_float, step_probability
 from ..engine.rule_kernels import indices_below_all
 from .cells import RegulatoryTCell
 from .interferon_irf7 import interferon_parts
-from .motility import hops_per_step, walk
+from .motility import crawl
 
 __all__ = ["suppression_map", "suppression_factor", "recruitment_rate", "step_tregs"]
 
@@ -48,7 +48,7 @@ def recruitment_rate(model: mesa.Model, cytokine_at_vessels: float) -> float:
         tp.recruitment_per_vessel_per_hour
         * model.p.host.immune_health
         * model.lymphoid.circulating
-        * (1.0 + tp.cytokine_recruitment_boost_max * hill(cytokine_at_vessels))
+        * (1.0 + tp.cytokine_recruitment_boost_max * hill_of_float(float(cytokine_at_vessels)))
         * model.modifiers.treg_recruitment_factor
     )
 
@@ -66,14 +66,7 @@ def step_tregs(model: mesa.Model) -> None:
     if len(pop) == 0:
         return
     rows = np.arange(len(pop))
-    walk(
-        model,
-        RegulatoryTCell,
-        rows,
-        hops_per_step(model, tp.speed_um_per_min, rows.size),
-        # CXCR3+ Tregs follow the same IFN-induced chemokines as effector T-cells
-        # (Koch et al. 2009), so they gather where CD8 cells fight (Bos et al. 2013: tumor edge)
-        attractant=interferon_parts(model),
-        bias=0.5,
-    )
+    # CXCR3+ Tregs follow the same IFN-induced chemokines as effector T-cells
+    # (Koch et al. 2009), so they gather where CD8 cells fight (Bos et al. 2013: tumor edge)
+    crawl(model, RegulatoryTCell, rows, tp.speed_um_per_min, attractant=interferon_parts(model), bias=0.5)
     model.tissue.secrete("cytokine", pop["site"], tp.cytokine_secretion_per_hour)

@@ -31,7 +31,9 @@ __all__ = [
     "Parameters",
     "rate_to_probability",
     "step_probability",
+    "step_probabilities",
     "hill",
+    "hill_of_float",
     "param",
 ]
 
@@ -60,6 +62,13 @@ def step_probability(rate_per_hour: float, dt_hours: float) -> float:
     return float(rate_to_probability(rate_per_hour, dt_hours))
 
 
+@functools.lru_cache(maxsize=1024)
+def step_probabilities(rates_per_hour: tuple[float, ...], dt_hours: float) -> tuple[float, ...]:
+    """``rate_to_probability(np.array(rates_per_hour), dt_hours)`` as floats, remembered: the same
+    numpy call on the same array (so the same numbers), made once per (rates, dt)."""
+    return tuple(float(p) for p in rate_to_probability(np.array(rates_per_hour, dtype=float), dt_hours))
+
+
 def hill(concentration, ec50: float = 1.0, n: float = 1.0):
     """Hill saturation c^n / (c^n + ec50^n), in [0, 1)."""
     c = np.maximum(np.asarray(concentration, dtype=float), 0.0)
@@ -67,6 +76,17 @@ def hill(concentration, ec50: float = 1.0, n: float = 1.0):
         return c / (c + ec50)
     cn = c**n
     return cn / (cn + ec50**n)
+
+
+def hill_of_float(c: float, ec50: float = 1.0) -> float:
+    """``float(hill(c, ec50))`` for one Python float with n = 1, in Python arithmetic (the same
+    IEEE operations, ``np.maximum``'s NaN and tie semantics; ~2 us less than numpy on a scalar).
+    A zero denominator goes through numpy, as before."""
+    c = c if (c > 0.0 or c != c) else 0.0  # np.maximum(c, 0.0): NaN kept, a tie gives 0.0 (-0.0 -> 0.0)
+    denominator = c + ec50
+    if denominator == 0.0:
+        return float(hill(c, ec50))
+    return c / denominator
 
 
 # --------------------------------------------------------------------------- groups

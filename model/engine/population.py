@@ -114,6 +114,39 @@ class Population:
         self.agents[last] = None
         self.n -= 1
 
+    def remove_rows(self, rows: np.ndarray) -> None:
+        """Delete distinct ``rows`` given in descending order, ending exactly as :meth:`remove` on
+        each in that order would (rows, ``row_at``, agents, and the spare capacity's stale values);
+        the removed agents' ``row`` is left to the caller.
+
+        In descending order a row is never moved before it is removed, and the row moved into a
+        hole is never one still to remove, so every copy reads an original row: the copies are
+        found first (a few Python ints) and made per column in one fancy assignment."""
+        order = rows.tolist()
+        n = self.n
+        origin: dict[int, int] = {}  # position -> original row whose values end there
+        for r in order:
+            last = n - 1
+            if r != last:
+                origin[r] = origin.get(last, last)
+            n -= 1
+        site = self.columns["site"]
+        self.row_at[site[rows]] = -1
+        if origin:
+            dst = np.fromiter(origin.keys(), np.int64, len(origin))
+            src = np.fromiter(origin.values(), np.int64, len(origin))
+            for col in self.columns.values():
+                col[dst] = col[src]
+            final = dst < n  # a copy beyond the new end was moved on again later
+            dst, src = dst[final], src[final]
+            moved = self.agents[src]
+            self.agents[dst] = moved
+            for agent, row in zip(moved.tolist(), dst.tolist()):
+                agent.row = row
+            self.row_at[site[dst]] = dst
+        self.agents[n:self.n] = None
+        self.n = n
+
     def move_many(self, rows: np.ndarray, new_sites: np.ndarray) -> None:
         """Record that the agents in ``rows`` now sit at ``new_sites`` (distinct sites, one layer)."""
         # clear first, then set: one agent's old site may be another's new site (one compiled call;

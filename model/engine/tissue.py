@@ -158,7 +158,14 @@ class Tissue:
     def kill(self, cls: type, rows: np.ndarray) -> None:
         """Remove the agents of type ``cls`` in ``rows`` (any order) from the tissue and the model."""
         pop = self.populations[cls]
-        for agent in pop.agents[np.sort(rows)[::-1]]:
+        order = np.sort(rows)[::-1]
+        agents = pop.agents[order]
+        # a type may remove its agents in bulk (the same end state as one by one in this order)
+        remove_agents = getattr(cls, "remove_agents", None)
+        if remove_agents is not None:
+            remove_agents(agents, order)
+            return
+        for agent in agents:
             agent.remove()
 
     def leave_debris(self, sites: np.ndarray) -> None:

@@ -8,15 +8,17 @@ import multiprocessing.forkserver
 import pytest
 
 from experiments import warmup, workers
-from model.engine import kernels, rule_kernels
+from model.engine import kernels, map_kernels, move_kernels, rule_kernels
 
 
 def test_warm_up_loads_the_step_kernels():
     assert warmup.WARMED
-    # the kernels a default step calls (division, CD8 contact/targets/hits, walks, fields)
-    for kernel in (kernels.walk_rounds, kernels.spectral_update_into, kernels.clip_into, kernels.same_values,
+    # the kernels a default step calls from Python (division, CD8 contact/targets/hits, walks, contact
+    # map, fields); kernels.walk_rounds is now called inside move_kernels.walk_rows, compiled with it
+    for kernel in (move_kernels.walk_rows, kernels.spectral_update_into, kernels.clip_into, kernels.same_values,
                    kernels.count_nonfinite, rule_kernels.division_candidates, rule_kernels.division_winners,
-                   rule_kernels.contact_and_engaged, rule_kernels.sticky_choice, rule_kernels.cd8_hit_rates):
+                   rule_kernels.division_rates, rule_kernels.contact_and_engaged, rule_kernels.sticky_choice,
+                   rule_kernels.cd8_hit_rates, map_kernels.dilate_moore):
         assert kernel.signatures, kernel
 
 

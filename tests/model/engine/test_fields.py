@@ -393,3 +393,18 @@ def test_a_source_read_at_its_sites_steps_exactly_as_the_whole_source(single_pre
         fields[0].step(0.5, source)
         fields[1].step(0.5, source, source_sites=np.concatenate([sites, sites[:2]]))  # repeats are harmless
         assert fields[0].values.tobytes() == fields[1].values.tobytes()
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_max_after_step_is_the_maximum_of_the_values(single):
+    """``max_after_step`` (read from a float32 step's clipped buffer) is ``values.max()`` bit for bit:
+    positive maxima, a field clipped to zero everywhere, an idle field, a sourceless decay."""
+    rng = np.random.default_rng(3)
+    f = DiffusionField("c", (31, 19), 10.0, 5.0, 0.1, single_precision=single)
+    cases = [rng.random((31, 19)) * 1e-3, np.zeros((31, 19)), None, -rng.random((31, 19)), None]
+    for source in cases:
+        if source is not None and source.min() < 0:
+            f.values[...] = 0.0  # a negative source drives the field below zero: clipped to 0 everywhere
+        f.step(0.5, source)
+        assert np.float64(f.max_after_step()).tobytes() == np.float64(f.values.max()).tobytes()
+        assert f.max_after_step() == f.max()

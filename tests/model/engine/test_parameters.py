@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pytest
 
 from model import ParameterError, Parameters, TumorImmuneModel, rate_to_probability
-from model.engine.parameters import step_probability
+from model.engine.parameters import hill, hill_of_float, step_probabilities, step_probability
 
 
 def _range_text(lo, hi) -> str:
@@ -177,3 +178,23 @@ def test_step_probability_is_the_remembered_scalar_rate_to_probability():
             want = float(rate_to_probability(rate, dt))
             assert step_probability(rate, dt) == want and step_probability(rate, dt) == want  # miss, then hit
             assert type(step_probability(rate, dt)) is float
+
+
+def test_step_probabilities_are_the_remembered_array_rate_to_probability():
+    for rates in ((0.01, 0.1), (0.0, 1e-12, 3.0), (math.log(2),)):
+        for dt in (0.125, 0.5):
+            want = rate_to_probability(np.array(rates, dtype=float), dt)
+            for _ in range(2):  # miss, then hit
+                got = step_probabilities(rates, dt)
+                assert all(type(p) is float for p in got)
+                assert np.array_equal(np.array(got), want)
+
+
+def test_hill_of_float_is_numpy_hill_bit_for_bit():
+    values = (0.0, -0.0, 1e-300, 0.3, 1.0, 7.5, 1e300, -2.0, float("nan"), float("inf"))
+    for c in values:
+        for ec50 in (1.0, 0.25, 3.0):
+            with np.errstate(invalid="ignore"):
+                want = np.float64(hill(c, ec50))
+            got = hill_of_float(c, ec50)
+            assert type(got) is float and np.float64(got).tobytes() == want.tobytes()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.engine.reductions import EXACT_SUMS, pairwise_sum
+from model.engine.reductions import EXACT_SUMS, array_mean, pairwise_sum
 
 
 def test_this_numpy_sums_pairwise():
@@ -36,3 +36,14 @@ def test_pairwise_sum_of_zeros_empty_and_non_finite():
         assert np.isnan(pairwise_sum(a))
         a[n // 2] = np.inf
         assert pairwise_sum(a) == np.inf == a.sum()
+
+
+@pytest.mark.parametrize("shape", [(1,), (7,), (129,), (100, 100), (37, 53), (1000,)])
+def test_array_mean_is_numpy_mean(shape):
+    rng = np.random.default_rng(len(shape) + shape[0])
+    for scale in (1.0, 1e-300, 1e300):
+        a = rng.standard_normal(shape) * scale
+        m = array_mean(a)
+        assert type(m) is float and np.float64(m).tobytes() == np.float64(a.mean()).tobytes()
+    a = np.full(shape, -0.0)
+    assert np.float64(array_mean(a)).tobytes() == np.float64(a.mean()).tobytes()

@@ -140,3 +140,52 @@ def test_clear_sources_zeroes_every_secreted_site():
     tissue.secrete("interferon", np.array([4]), 1.0)  # after a full fill, recording starts again
     tissue.clear_sources()
     assert not tissue.sources["interferon"].any()
+
+
+# --------------------------------------------------------------------------- bulk removal
+
+
+def _removal_state(model):
+    """Everything one-by-one removal leaves behind: columns (spare capacity included), row
+    lookups, agent rows and order, Mesa's agent sets and the occupancy layers."""
+    state = [model.tumor_present.copy(), model.immune_occupied.copy(), [a.unique_id for a in model.agents]]
+    for cls, pop in model.populations.items():
+        state += [pop.n, pop.row_at.copy(), {k: c.copy() for k, c in pop.columns.items()},
+                  [None if a is None else (a.unique_id, a.row) for a in pop.agents],
+                  [a.unique_id for a in model.agents_by_type.get(cls, [])]]
+    return state
+
+
+def _assert_same_state(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        if isinstance(x, dict):
+            assert x.keys() == y.keys() and all(np.array_equal(x[k], y[k]) for k in x)
+        elif isinstance(x, np.ndarray):
+            np.testing.assert_array_equal(x, y)
+        else:
+            assert x == y
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_tissue_kill_in_bulk_ends_as_removing_one_by_one(seed):
+    """``Tissue.kill`` removes a type's agents in bulk (``LatticeCell.remove_agents``); the end state
+    equals ``agent.remove()`` on each in descending row order, stale capacity values included."""
+    rng = np.random.default_rng(seed)
+    twins = [TumorImmuneModel(rng=seed, lattice__width_sites=30, lattice__height_sites=30) for _ in range(2)]
+    for model in twins:
+        model.run_days(1)
+    for _ in range(4):
+        for cls in (TumorCell, CD8TCell):
+            n = len(twins[0].populations[cls])
+            if n == 0:
+                continue
+            rows = rng.choice(n, size=int(rng.integers(1, min(n, 40) + 1)), replace=False)
+            twins[0].tissue.kill(cls, rows)
+            pop = twins[1].populations[cls]
+            for agent in pop.agents[np.sort(rows)[::-1]]:
+                agent.remove()
+            _assert_same_state(_removal_state(twins[0]), _removal_state(twins[1]))
+        for model in twins:
+            model.step()
+        check_layer_invariants(twins[0])
