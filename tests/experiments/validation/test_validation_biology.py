@@ -113,12 +113,18 @@ def test_irf7_silencing_raises_metastatic_seeding(arms):
     assert_direction(c, +1)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "fourth session, 2026-11-30: after the bone niche's C9 fit moved the random stream, the +-20% "
+    "equivalence is not established: 40 paired replicates give +5.9% (95% CI -11.6% to +23.4%), 80 "
+    "give +8.4% (-4.4% to +21.2%); the criterion is kept and reported as failing (docs/validation.md)"))
 def test_irf7_silencing_leaves_primary_growth_unchanged(shared):
     """Bidwell et al. 2012: primary growth largely unchanged (95% CI of the change inside +-20%).
 
     40 paired replicates, not the arms' 8: with the fitted CD8 killing the 18-day burden varies so
     much between seeds (CI -34% to +36% at 8) that +-20% cannot be resolved there (post hoc,
-    2026-11-30; 32 replicates gave -1.5%, CI -18% to +15%)."""
+    2026-11-30; 32 replicates gave -1.5%, CI -18% to +15%). After the C9 fit (fourth session) the
+    interval leaves the margin at 40 and at 80 replicates (xfail reason); the size stays 40, and a
+    pass (a strict-xfail failure) means the claim needs re-reading."""
     budget = replace(TEST, replicates=40)
     data = shared("bio-irf7-primary-40", lambda: vb.run_arms(budget, ["default", "irf7_silenced"]))
     c = {c.id: c for c in vb.analyse(budget, data)}["bio.irf7_silencing_raises_seeding"]
