@@ -16,10 +16,9 @@ import numpy as np
 from scipy import ndimage
 
 from ..engine.kernels import bit_stream
-from ..engine.parameters import hill, rate_to_probability, step_probability
+from ..engine.parameters import rate_to_probability, step_probability
 from ..engine.rule_kernels import division_candidates, division_rates, division_winners
 from .cells import TumorCell, kill_tumor_at, record_tumor_death
-from .neutrophils_osm import effective_osm
 
 _NO_MAP = np.zeros(0)  # no M2 map / no hypoxia brake: the division kernel skips that factor
 _NO_FLAGS = np.zeros(0, dtype=np.bool_)
@@ -89,30 +88,13 @@ def division_rate_per_hour(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
     base = tp.division_rate_per_hour * model.modifiers.proliferation_factor
     m2 = model.m2_near if tp.m2_division_boost_max > 0 and model.m2_near is not None else _NO_MAP
     hypoxic = model.hypoxic if tp.hypoxic_division_factor < 1.0 else _NO_FLAGS
-    sites = np.asarray(sites, dtype=np.int64)
-    if sites.ndim != 1 or not isinstance(base, float) or m2.ndim != 1 or hypoxic.ndim != 1:  # pragma: no cover
-        return _division_rate_numpy(model, sites)
-    # compiled (rule_kernels.division_rates): the factors below, in their order, in one pass;
-    # OSM as effective_osm gives it, IFN-gamma the cytostatic one (QSPIO)
+    sites = np.asarray(sites, dtype=np.int64).reshape(-1)
+    # compiled (rule_kernels.division_rates): the factors in their order, in one pass; OSM as
+    # effective_osm gives it, IFN-gamma the cytostatic one (QSPIO)
     return division_rates(sites, model.fields["osm"].values.ravel(), 1.0 - model.modifiers.osm_neutralization,
-                          model.fields["ifn_gamma"].values.ravel(), base, float(tp.osm_division_boost_max),
+                          model.fields["ifn_gamma"].values.ravel(), float(base), float(tp.osm_division_boost_max),
                           float(tp.interferon_division_inhibition_max), float(tp.m2_division_boost_max), m2,
                           float(tp.hypoxic_division_factor), hypoxic)
-
-
-def _division_rate_numpy(model: mesa.Model, sites: np.ndarray) -> np.ndarray:
-    """:func:`division_rate_per_hour` in numpy (what the kernel computes; kept for odd inputs)."""
-    tp = model.p.tumor
-    osm = effective_osm(model, sites)
-    ifn = model.fields["ifn_gamma"].values.ravel()[sites]  # IFN-gamma is the cytostatic one (QSPIO)
-    rate = np.full(sites.size, tp.division_rate_per_hour * model.modifiers.proliferation_factor)
-    rate *= 1.0 + tp.osm_division_boost_max * hill(osm)
-    rate *= 1.0 - tp.interferon_division_inhibition_max * hill(ifn)
-    if tp.m2_division_boost_max > 0 and model.m2_near is not None:
-        rate *= 1.0 + tp.m2_division_boost_max * model.m2_near[sites]
-    if tp.hypoxic_division_factor < 1.0:
-        rate *= np.where(model.hypoxic[sites], tp.hypoxic_division_factor, 1.0)
-    return rate
 
 
 def max_division_rate(model: mesa.Model) -> float:
