@@ -34,8 +34,8 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import optimize
 
-from model.biology.bone_niche import BoneNiche
-from model.engine.parameters import BoneParameters, hill
+from model.biology.bone_niche import BoneNiche, surveillance_rate
+from model.engine.parameters import BoneParameters
 
 __all__ = ["C9_PARENTAL", "C9_CLONES", "C9_DAYS", "C9_RATIOS", "colony_probability", "colony_ratio",
            "simulate_colony_probability", "fit_surveillance", "main"]
@@ -64,15 +64,15 @@ def colony_probability(birth: float, death: float, hours: float, cells: int) -> 
     return (1.0 - a) * b ** (cells - 1)
 
 
-def _death(p: BoneParameters, ifn: float, immune_health: float = 1.0) -> float:
-    return immune_health * (p.surveillance_basal_per_hour + p.surveillance_ifn_max_per_hour * float(hill(ifn)))
+def _surveillance(p: BoneParameters, ifn: float) -> float:
+    return float(surveillance_rate(p, ifn))
 
 
 def colony_ratio(p: BoneParameters, days: float = C9_DAYS) -> float:
     """Colonies per lodged cell, IRF7-competent (its own IFN) over IRF7-silenced (no tumor IFN)."""
     t, k = days * 24.0, int(p.detection_cells)
-    return (colony_probability(p.division_rate_per_hour, _death(p, p.irf7_type1_ifn), t, k)
-            / colony_probability(p.division_rate_per_hour, _death(p, 0.0), t, k))
+    return (colony_probability(p.division_rate_per_hour, _surveillance(p, p.irf7_type1_ifn), t, k)
+            / colony_probability(p.division_rate_per_hour, _surveillance(p, 0.0), t, k))
 
 
 def simulate_colony_probability(p: BoneParameters, irf7_intact: bool, clusters: int, days: float = C9_DAYS,
@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     fitted = replace(base, surveillance_ifn_max_per_hour=fit["surveillance_ifn_max_per_hour"])
     t, k = C9_DAYS * 24.0, int(fitted.detection_cells)
     check = {arm: {"closed_form": colony_probability(fitted.division_rate_per_hour,
-                                                     _death(fitted, fitted.irf7_type1_ifn if arm else 0.0), t, k),
+                                                     _surveillance(fitted, fitted.irf7_type1_ifn if arm else 0.0), t, k),
                    "simulated": simulate_colony_probability(fitted, arm, args.clusters)}
              for arm in (True, False)}
     fit["check_at_fit"] = {("irf7_intact" if arm else "irf7_silenced"): v for arm, v in check.items()}

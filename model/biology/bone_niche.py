@@ -24,7 +24,13 @@ import numpy as np
 
 from ..engine.parameters import hill, rate_to_probability
 
-__all__ = ["BoneNiche", "step_bone"]
+__all__ = ["BoneNiche", "surveillance_rate", "step_bone"]
+
+
+def surveillance_rate(p, ifn, immune_health: float = 1.0):
+    """Per-cell NK/CD8 kill rate (1/h) of a cluster at type-I IFN ``ifn`` (EC50 units):
+    ``immune_health * (surveillance_basal + surveillance_ifn_max * hill(ifn))`` (``p``: the ``bone`` group)."""
+    return immune_health * (p.surveillance_basal_per_hour + p.surveillance_ifn_max_per_hour * hill(ifn))
 
 
 class BoneNiche:
@@ -71,7 +77,7 @@ class BoneNiche:
         if self.sizes.size == 0:
             return
         ifn = np.where(self.irf7_intact, p.irf7_type1_ifn, 0.0) + systemic_ifn
-        kill = immune_health * (p.surveillance_basal_per_hour + p.surveillance_ifn_max_per_hour * hill(ifn))
+        kill = surveillance_rate(p, ifn, immune_health)
         births = rng.binomial(self.sizes, float(rate_to_probability(p.division_rate_per_hour, dt)))
         deaths = rng.binomial(self.sizes, rate_to_probability(kill, dt))
         self.sizes = self.sizes + births - deaths

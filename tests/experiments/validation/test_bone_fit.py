@@ -6,6 +6,7 @@ import pytest
 
 from experiments.validation.bone_fit import (C9_RATIOS, colony_probability, colony_ratio, fit_surveillance,
                                              simulate_colony_probability)
+from model.biology.bone_niche import surveillance_rate
 from model.engine.parameters import BoneParameters
 from sim_builders import assert_binomial
 
@@ -16,7 +17,7 @@ def test_closed_form_matches_the_stochastic_niche(irf7_intact):
     n = 6000
     sim = simulate_colony_probability(p, irf7_intact, n, seed=3)
     ifn = p.irf7_type1_ifn if irf7_intact else 0.0
-    death = p.surveillance_basal_per_hour + p.surveillance_ifn_max_per_hour * ifn / (1.0 + ifn)
+    death = float(surveillance_rate(p, ifn))
     expected = colony_probability(p.division_rate_per_hour, death, 20 * 24.0, p.detection_cells)
     assert_binomial(round(sim * n), n, expected, what=f"colonies, irf7_intact={irf7_intact}")
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from experiments.validation.bone_fit import colony_probability
 from model import CD8TCell, TumorCell
-from model.biology.bone_niche import BoneNiche
+from model.biology.bone_niche import BoneNiche, surveillance_rate
 from model.biology.cd8 import sticky_targets
 from model.biology.inflamed_vessels import inflamed_vessel_sites, vessel_neighbourhoods
 from model.engine.parameters import Parameters
@@ -118,7 +118,7 @@ def test_bone_surveillance_thins_irf7_intact_clusters_only_in_a_healthy_host():
             out[(health, irf7)] = niche.clusters
     for irf7 in (True, False):
         ifn = p.irf7_type1_ifn if irf7 else 0.0
-        death = p.surveillance_basal_per_hour + p.surveillance_ifn_max_per_hour * ifn / (1.0 + ifn)
+        death = float(surveillance_rate(p, ifn))
         expected = colony_probability(p.division_rate_per_hour, death, 200.0, 1)
         assert_binomial(out[(1.0, irf7)], 400, expected, what=f"surviving clusters, irf7_intact={irf7}")
     assert out[(1.0, True)] < 0.6 * out[(1.0, False)]
