@@ -162,7 +162,8 @@ class TumorImmuneModel(mesa.Model):
         self.lymphoid = MarrowLineage(hp.lymphoid_mean_transit_hours, hp.marrow_feedback_gamma)
 
         self.counters: Counter = Counter()
-        self.bone = BoneNiche()
+        # its own stream: bone-only changes leave the primary's draws untouched
+        self.bone = BoneNiche(self.rng.spawn(1)[0])
         self._clone_counter = 1
         self.modifiers = RuleModifiers()
         if treatments is not None and (isinstance(treatments, (str, Mapping)) or not isinstance(treatments, Iterable)):

@@ -78,12 +78,11 @@ def colony_ratio(p: BoneParameters, days: float = C9_DAYS) -> float:
 def simulate_colony_probability(p: BoneParameters, irf7_intact: bool, clusters: int, days: float = C9_DAYS,
                                 dt: float = 0.5, seed: int = 0) -> float:
     """The same probability from the niche's own stochastic step (binomial births and deaths per step)."""
-    niche = BoneNiche()
+    niche = BoneNiche(np.random.default_rng(seed))
     niche.seed(np.full(clusters, irf7_intact))
-    rng = np.random.default_rng(seed)
     steps = int(round(days * 24.0 / dt))
     for i in range(steps):
-        niche.step(p, dt, 1.0, 0.0, (i + 1) * dt, rng)
+        niche.step(p, dt, 1.0, 0.0, (i + 1) * dt)
     return float(np.count_nonzero(niche.sizes >= p.detection_cells)) / clusters
 
 

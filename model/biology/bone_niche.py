@@ -15,6 +15,10 @@ interferon blocks bone metastasis, but not in hosts lacking the IFN receptor,
 NK or CD8 cells (here: ``host.immune_health = 0``). A cluster reaching
 ``bone.detection_cells`` is a bone metastasis; the first such time is the
 metastasis-free time.
+
+The niche draws from its own random stream, spawned from the model's at set-up
+(``Generator.spawn`` does not draw from the parent), so a change to the bone's
+biology or its parameters cannot move a single draw of the primary tumor's run.
 """
 
 from __future__ import annotations
@@ -34,9 +38,14 @@ def surveillance_rate(p, ifn, immune_health: float = 1.0):
 
 
 class BoneNiche:
-    """Clusters of disseminated tumor cells in the bone marrow (sizes, IRF7 status)."""
+    """Clusters of disseminated tumor cells in the bone marrow (sizes, IRF7 status).
 
-    def __init__(self) -> None:
+    Args:
+        rng: the niche's own random stream (the model passes one spawned from ``model.rng``).
+    """
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
         self.sizes = np.zeros(0, dtype=np.int64)
         self.irf7_intact = np.zeros(0, dtype=bool)
         self.first_metastasis_hours: float = float("nan")
@@ -63,11 +72,11 @@ class BoneNiche:
         self.sizes = np.concatenate([self.sizes, np.ones(irf7_intact.size, dtype=np.int64)])
         self.irf7_intact = np.concatenate([self.irf7_intact, irf7_intact])
 
-    def restore_irf7(self, fraction: float, rng: np.random.Generator) -> None:
+    def restore_irf7(self, fraction: float) -> None:
         """IRF7 re-expression reaches ``fraction`` of the clusters too."""
-        self.irf7_intact |= rng.random(self.sizes.size) < fraction
+        self.irf7_intact |= self.rng.random(self.sizes.size) < fraction
 
-    def step(self, p, dt: float, immune_health: float, systemic_ifn: float, hours: float, rng: np.random.Generator) -> None:
+    def step(self, p, dt: float, immune_health: float, systemic_ifn: float, hours: float) -> None:
         """Advance every cluster by ``dt`` hours (binomial births and surveillance deaths).
 
         Args:
@@ -78,8 +87,8 @@ class BoneNiche:
             return
         ifn = np.where(self.irf7_intact, p.irf7_type1_ifn, 0.0) + systemic_ifn
         kill = surveillance_rate(p, ifn, immune_health)
-        births = rng.binomial(self.sizes, float(rate_to_probability(p.division_rate_per_hour, dt)))
-        deaths = rng.binomial(self.sizes, rate_to_probability(kill, dt))
+        births = self.rng.binomial(self.sizes, float(rate_to_probability(p.division_rate_per_hour, dt)))
+        deaths = self.rng.binomial(self.sizes, rate_to_probability(kill, dt))
         self.sizes = self.sizes + births - deaths
         alive = self.sizes > 0
         self.cleared += int((~alive).sum())
@@ -96,5 +105,4 @@ def step_bone(model: mesa.Model) -> None:
         model.p.host.immune_health,
         model.modifiers.systemic_interferon * model.p.bone.dosing_to_marrow,
         model.hours + model.dt,
-        model.rng,
     )

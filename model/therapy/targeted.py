@@ -76,4 +76,4 @@ class IRF7Restoration(Treatment):
         pop = model.populations[TumorCell]
         restore = model.rng.random(len(pop)) < self.dose
         pop["irf7_intact"][restore] = True
-        model.bone.restore_irf7(self.dose, model.rng)  # the therapy reaches disseminated cells too
+        model.bone.restore_irf7(self.dose)  # the therapy reaches disseminated cells too

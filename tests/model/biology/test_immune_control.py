@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from experiments.validation.bone_fit import colony_probability
-from model import CD8TCell, TumorCell
+from model import CD8TCell, TumorCell, TumorImmuneModel
 from model.biology.bone_niche import BoneNiche, surveillance_rate
 from model.biology.cd8 import sticky_targets
 from model.biology.inflamed_vessels import inflamed_vessel_sites, vessel_neighbourhoods
@@ -107,14 +107,13 @@ def test_bone_surveillance_thins_irf7_intact_clusters_only_in_a_healthy_host():
     # the C9 fit (experiments/validation/bone_fit.py) makes IRF7-competent clusters grow more slowly
     # and die out more often, not vanish: each arm's survivors must match the linear birth-death law
     p = Parameters().bone
-    rng = np.random.default_rng(1)
     out = {}
     for health in (1.0, 0.0):
         for irf7 in (True, False):
-            niche = BoneNiche()
+            niche = BoneNiche(np.random.default_rng([1, int(health), int(irf7)]))
             niche.seed(np.full(400, irf7))
             for step in range(400):
-                niche.step(p, 0.5, health, 0.0, step * 0.5, rng)
+                niche.step(p, 0.5, health, 0.0, step * 0.5)
             out[(health, irf7)] = niche.clusters
     for irf7 in (True, False):
         ifn = p.irf7_type1_ifn if irf7 else 0.0
@@ -128,13 +127,13 @@ def test_bone_surveillance_thins_irf7_intact_clusters_only_in_a_healthy_host():
 def test_bone_metastasis_day_is_the_first_detection():
     p = Parameters().bone.__class__(detection_cells=2, division_rate_per_hour=1.0, surveillance_basal_per_hour=0.0,
                                     surveillance_ifn_max_per_hour=0.0)
-    niche = BoneNiche()
+    niche = BoneNiche(np.random.default_rng(0))
     assert not niche.metastasis
     niche.seed(np.array([False]))
     hours = 0.0
     while not niche.metastasis and hours < 100:
         hours += 0.5
-        niche.step(p, 0.5, 1.0, 0.0, hours, np.random.default_rng(0))
+        niche.step(p, 0.5, 1.0, 0.0, hours)
     assert niche.metastasis and niche.first_metastasis_hours == hours
 
 
@@ -162,3 +161,20 @@ def test_a_t_cell_keeps_hitting_its_target_while_it_stays_adjacent():
     sticky_targets(stored, neighbours, is_target, a)
     sticky_targets(np.array([-1, -1, -1]), neighbours, is_target, b)
     assert a.random() == b.random()
+
+
+def test_a_bone_only_change_leaves_every_draw_of_the_primary_unchanged():
+    # the niche has its own spawned stream: a faster bone division rate must change the bone's
+    # course and nothing else (before, the niche drew from model.rng and moved the primary's claims)
+    kw = dict(lattice__width_sites=40, lattice__height_sites=40, tumor__dissemination_rate_per_hour=0.05,
+              tumor__seeding_probability=0.5)
+    a = TumorImmuneModel(rng=0, **kw)
+    b = TumorImmuneModel(rng=0, bone__division_rate_per_hour=0.2, **kw)
+    a.run_days(3.0)
+    b.run_days(3.0)
+    da, db = a.datacollector.get_model_vars_dataframe(), b.datacollector.get_model_vars_dataframe()
+    bone = [c for c in da.columns if c.startswith("bone_")]
+    assert a.bone.clusters > 0 and b.bone.cells > a.bone.cells
+    assert not da[bone].equals(db[bone])
+    assert da.drop(columns=bone).equals(db.drop(columns=bone))
+    assert a.rng.random() == b.rng.random()
