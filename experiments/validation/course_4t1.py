@@ -23,6 +23,14 @@ and the same two point conditions (competent fraction >= 0.5, SCID fraction <= 0
 in >= 80% of the root seeds. Both bounds can fail: too few competent dips or too many SCID
 ones. Sizing: 0 dips in 20 SCID courses gives a Wilson upper bound of 0.16, so 5 roots x 4
 pairs is the smallest pooled size that can pass; per root the point rule is what is judged.
+
+Re-sized 2026-11-30 (fifth session), committed before judged run 3; the criterion is unchanged.
+Runs 1-2 had 4 pairs per root and judged 15/20 and then 14/20 competent dips (Wilson lower 0.53,
+0.48): the claim sat on the boundary. At a true competent dip fraction of 0.70 (the pooled 29/40
+is 0.725) and SCID-like 0.02 (0/40 seen), 12 pairs per root (60 per arm) pass the pooled bound
+with probability 0.90 and the per-root rule in >= 4 of 5 roots with 0.985; both together 0.88
+(0.62 if the true fraction is 0.65). 8 pairs would give 0.68 at 0.70. Run 3 uses fresh courses
+(``STREAM`` 4002; runs 1-2 used 4001), so no course judged before is judged again.
 """
 
 from __future__ import annotations
@@ -39,13 +47,13 @@ __all__ = ["ROOT_SEEDS", "course_dips", "wilson", "judge", "run", "section", "SE
 
 SECTION = "Immunity: 4T1-like course (C6)"
 ROOT_SEEDS: tuple[int, ...] = (20261129, 1, 2, 3, 4)
-REPLICATES = 4
+REPLICATES = 12  # 4 in runs 1-2 (see the re-sizing note above)
 WINDOW = 100
 DAYS = 35.0
 DIP_FROM_DAY = 7.0
 PEAK_BY_DAY = 28.0
 DIP_DEPTH = 0.2
-STREAM = 4001
+STREAM = 4002  # 4001 in runs 1-2: run 3 judges fresh courses
 COMPETENT_MIN = 0.5
 SCID_MAX = 0.2
 HOLDS_FRACTION = 0.8
