@@ -3,8 +3,9 @@
 ``checkpoint(model)`` captures everything a model will ever read again -- the
 lattice layers, the columnar populations, the three fields, the marrow, the
 treatments and their pharmacokinetic state, the data collected so far and all
-three random streams (``model.rng``, numpy; ``model.random``, the stdlib stream
-Mesa's grid uses; the bone niche's own ``model.bone.rng``) -- so
+four random streams (``model.rng``, numpy; ``model.random``, the stdlib stream
+Mesa's grid uses; the bone's and the lung's own, ``model.bone.rng`` and
+``model.lung.rng``) -- so
 ``restore(blob)`` continues bit-identically to the uninterrupted model. This is how a virtual patient's trial arms start from the
 *same* baseline tissue and differ only by treatment ("branching" runs: grow
 once, then try several treatments).

@@ -11,9 +11,10 @@ Step order (one step = ``lattice.dt_hours``), as :meth:`TumorImmuneModel.step` r
 5. CD8 T-cells (multi-hit killing, post-kill arrest), Tregs, neutrophils and
    macrophages act, each type in bulk (``cd8``, ``treg``, ``neutrophils_osm``, ``macrophages``);
 6. tumor cells beyond the oxygen limit may die (optional necrosis), divide,
-   disseminate (seeds lodge in bone), and secrete cytokine and (IRF7) type-I interferon
+   disseminate (seeds lodge in bone and lung), and secrete cytokine and (IRF7) type-I interferon
    (``growth``, ``metastasis``, ``interferon_irf7``);
-7. clusters in the bone niche grow or are cleared by IFN-dependent surveillance (``bone_niche``);
+7. clusters in the bone niche grow or are cleared by IFN-dependent surveillance (``bone_niche``),
+   and so do the lung's, under basal surveillance (``lung_niche``);
 8. the four fields diffuse, decay and take up this step's secretion (``engine.tissue``);
 9. the data collector records (every ``lattice.collect_every_steps``).
 """
@@ -32,6 +33,7 @@ from .biology import (
     cd8,
     growth,
     interferon_irf7,
+    lung_niche,
     macrophages,
     marrow,
     metastasis,
@@ -40,6 +42,7 @@ from .biology import (
     treg,
 )
 from .biology.bone_niche import BoneNiche
+from .biology.lung_niche import LungNiche
 from .biology.cells import (
     CELL_TYPES,
     IMMUNE_TYPES,
@@ -164,6 +167,7 @@ class TumorImmuneModel(mesa.Model):
         self.counters: Counter = Counter()
         # its own stream: bone-only changes leave the primary's draws untouched
         self.bone = BoneNiche(self.rng.spawn(1)[0])
+        self.lung = LungNiche(self.rng.spawn(1)[0])
         self._clone_counter = 1
         self.modifiers = RuleModifiers()
         if treatments is not None and (isinstance(treatments, (str, Mapping)) or not isinstance(treatments, Iterable)):
@@ -237,6 +241,7 @@ class TumorImmuneModel(mesa.Model):
         growth.secrete_cytokine(self)
         interferon_irf7.secrete_type1_interferon(self)
         bone_niche.step_bone(self)
+        lung_niche.step_lung(self)
 
         k = self.p.lattice.field_update_every_steps
         if self.steps % k == 0:
@@ -367,6 +372,10 @@ class TumorImmuneModel(mesa.Model):
             "bone_tumor_cells": self.bone.cells,
             "bone_metastasis": int(self.bone.metastasis),
             "bone_metastasis_day": self.bone.first_metastasis_hours / 24.0,
+            "lung_clusters": self.lung.clusters,
+            "lung_tumor_cells": self.lung.cells,
+            "lung_metastasis": int(self.lung.metastasis),
+            "lung_metastasis_day": self.lung.first_metastasis_hours / 24.0,
             "marrow_myeloid": self.myeloid.circulating,
             "marrow_lymphoid": self.lymphoid.circulating,
         }

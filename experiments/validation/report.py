@@ -35,7 +35,7 @@ import matplotlib
 from model import __version__ as MODEL_VERSION
 
 from ..files import git_commit, write_text_atomic
-from . import biology, course_4t1, growth, immunity_section, kuznetsov, numerics, therapy
+from . import biology, course_4t1, growth, immunity_section, kuznetsov, lung_h4, numerics, therapy
 from .core import FULL, TEST, Budget, Check
 
 __all__ = ["main", "cli", "run_sections", "sections", "render_report", "render_summary_table", "update_docs",
@@ -53,11 +53,12 @@ def sections(budget: Budget, quick: bool) -> list[tuple[str, Callable[[Budget, P
         ("Therapy", lambda b, f: therapy.run(b, f, quick)),
         (immunity_section.SECTION, lambda b, f: immunity_section.run(b, f, quick)),
         (course_4t1.SECTION, lambda b, f: course_4t1.section(b, f, quick)),
+        (lung_h4.SECTION, lambda b, f: lung_h4.section(b, f, quick)),
     ]
 
 
 SECTIONS = ("Numerics: fields", "Growth without immunity", "Well-mixed limit vs Kuznetsov et al. (1994)",
-            "Biology: effect directions", "Therapy", immunity_section.SECTION, course_4t1.SECTION)
+            "Biology: effect directions", "Therapy", immunity_section.SECTION, course_4t1.SECTION, lung_h4.SECTION)
 
 
 def run_sections(budget: Budget, fig_dir: Path | None, quick: bool = False, log=print) -> tuple[list[Check], dict]:

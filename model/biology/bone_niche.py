@@ -16,9 +16,8 @@ NK or CD8 cells (here: ``host.immune_health = 0``). A cluster reaching
 ``bone.detection_cells`` is a bone metastasis; the first such time is the
 metastasis-free time.
 
-The niche draws from its own random stream, spawned from the model's at set-up
-(``Generator.spawn`` does not draw from the parent), so a change to the bone's
-biology or its parameters cannot move a single draw of the primary tumor's run.
+The clusters' birth-death mechanics and their own random stream are shared with
+the lung (:mod:`model.biology.metastatic_colonies`).
 """
 
 from __future__ import annotations
@@ -26,7 +25,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from ..engine.parameters import hill, rate_to_probability
+from ..engine.parameters import hill
+from .metastatic_colonies import Colonies
 
 __all__ = ["BoneNiche", "surveillance_rate", "step_bone"]
 
@@ -37,7 +37,7 @@ def surveillance_rate(p, ifn, immune_health: float = 1.0):
     return immune_health * (p.surveillance_basal_per_hour + p.surveillance_ifn_max_per_hour * hill(ifn))
 
 
-class BoneNiche:
+class BoneNiche(Colonies):
     """Clusters of disseminated tumor cells in the bone marrow (sizes, IRF7 status).
 
     Args:
@@ -45,31 +45,13 @@ class BoneNiche:
     """
 
     def __init__(self, rng: np.random.Generator) -> None:
-        self.rng = rng
-        self.sizes = np.zeros(0, dtype=np.int64)
+        super().__init__(rng)
         self.irf7_intact = np.zeros(0, dtype=bool)
-        self.first_metastasis_hours: float = float("nan")
-        self.cleared = 0
-
-    @property
-    def clusters(self) -> int:
-        """Number of live clusters."""
-        return int(self.sizes.size)
-
-    @property
-    def cells(self) -> int:
-        """Tumor cells in the bone."""
-        return int(self.sizes.sum())
-
-    @property
-    def metastasis(self) -> bool:
-        """True once any cluster has reached the detection size."""
-        return not np.isnan(self.first_metastasis_hours)
 
     def seed(self, irf7_intact: np.ndarray) -> None:
         """Lodge one single-cell cluster per arriving cell (``irf7_intact``: their IRF7 status)."""
         irf7_intact = np.asarray(irf7_intact, dtype=bool)
-        self.sizes = np.concatenate([self.sizes, np.ones(irf7_intact.size, dtype=np.int64)])
+        self.add_clusters(irf7_intact.size)
         self.irf7_intact = np.concatenate([self.irf7_intact, irf7_intact])
 
     def restore_irf7(self, fraction: float) -> None:
@@ -86,15 +68,9 @@ class BoneNiche:
         if self.sizes.size == 0:
             return
         ifn = np.where(self.irf7_intact, p.irf7_type1_ifn, 0.0) + systemic_ifn
-        kill = surveillance_rate(p, ifn, immune_health)
-        births = self.rng.binomial(self.sizes, float(rate_to_probability(p.division_rate_per_hour, dt)))
-        deaths = self.rng.binomial(self.sizes, rate_to_probability(kill, dt))
-        self.sizes = self.sizes + births - deaths
-        alive = self.sizes > 0
-        self.cleared += int((~alive).sum())
-        self.sizes, self.irf7_intact = self.sizes[alive], self.irf7_intact[alive]
-        if not self.metastasis and self.sizes.size and self.sizes.max() >= p.detection_cells:
-            self.first_metastasis_hours = hours
+        alive = self.advance(p.division_rate_per_hour, surveillance_rate(p, ifn, immune_health), dt,
+                             p.detection_cells, hours)
+        self.irf7_intact = self.irf7_intact[alive]
 
 
 def step_bone(model: mesa.Model) -> None:

@@ -3,7 +3,8 @@
 Oncostatin M raises both the intravasation hazard and the seeding chance;
 type-I interferon at the site lowers the seeding chance. Disseminated cells leave
 the window and are counted (``disseminated_cells``, ``metastatic_seeds``); the
-seeds lodge in the bone niche (:mod:`model.biology.bone_niche`) with their IRF7 status.
+seeds lodge in the bone niche (:mod:`model.biology.bone_niche`) with their IRF7 status,
+and every disseminated cell may also arrest in the lung (:mod:`model.biology.lung_niche`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def disseminate(model: mesa.Model) -> None:
     p_seed = p_seed * (1.0 - tp.interferon_seeding_inhibition_max * hill(ifn))
     seeds = model.rng.random(rows.size) < np.minimum(p_seed, 1.0)
     model.bone.seed(pop["irf7_intact"][rows[seeds]])
+    model.lung.lodge(rows.size, model.p.lung.seeding_probability)  # the lung's own stream
     model.counters["disseminated_cells"] += int(rows.size)
     model.counters["metastatic_seeds"] += int(seeds.sum())
     model.tissue.kill(TumorCell, rows)

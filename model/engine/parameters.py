@@ -213,6 +213,16 @@ class BoneParameters:
 
 
 @dataclass
+class LungParameters:
+    """The lung, first-pass site of circulating cells (see :mod:`model.biology.lung_niche`)."""
+
+    seeding_probability: float = param(0.02, "per disseminated cell", 0.0, 1.0, "Luzzi et al. 1998 (Am J Pathol 153:865): ~2% of B16F1 cells reaching mouse liver form micrometastases (another line and organ: a stand-in)")
+    division_rate_per_hour: float = param(0.03, "1/h", 0.0, 1.0, "as tumor.division_rate_per_hour: 4T1 in vivo ~1/33 h (Tao et al. 2008)")
+    surveillance_per_hour: float = param(0.01, "1/h per cell, healthy host", 0.0, 10.0, "choice: as bone.surveillance_basal_per_hour (NK/CD8 clearance); lung IFN-gamma-dependent phagocytes (Pulaski et al. 2002) are not modelled")
+    detection_cells: int = param(100, "cells", 1, 10**9, "choice: as bone.detection_cells")
+
+
+@dataclass
 class FieldParameters:
     """Diffusion, decay and effect scale of one chemical field."""
 
@@ -293,6 +303,7 @@ class Parameters:
     fields: FieldsParameters = field(default_factory=FieldsParameters)
     host: HostParameters = field(default_factory=HostParameters)
     bone: BoneParameters = field(default_factory=BoneParameters)
+    lung: LungParameters = field(default_factory=LungParameters)
 
     # ------------------------------------------------------------- inspection
     def leaves(self) -> Iterator[tuple[str, Any, str, tuple, str]]:

@@ -15,7 +15,8 @@ def _model(seed: int) -> TumorImmuneModel:
 
 def _state(m: TumorImmuneModel) -> tuple:
     return (m.datacollector.get_model_vars_dataframe(), m.cell_type_image().copy(),
-            {k: f.values.copy() for k, f in m.fields.items()}, m.rng.random(), m.random.random(), m.bone.rng.random())
+            {k: f.values.copy() for k, f in m.fields.items()}, m.rng.random(), m.random.random(), m.bone.rng.random(),
+            m.lung.rng.random())
 
 
 def test_restored_model_continues_bit_identically():
@@ -30,7 +31,7 @@ def test_restored_model_continues_bit_identically():
     assert np.array_equal(sa[1], sb[1])
     for k in sa[2]:
         assert np.array_equal(sa[2][k], sb[2][k])
-    assert sa[3] == sb[3] and sa[4] == sb[4] and sa[5] == sb[5]  # all three random streams were captured
+    assert sa[3:] == sb[3:]  # all four random streams were captured
 
 
 def test_model_methods_fork_like_the_functions():
