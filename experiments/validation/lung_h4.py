@@ -10,7 +10,8 @@ Mapping
 -------
 * An IFN-gamma-/- host makes no IFN-gamma. In the model its only sources are host cells:
   engaged CD8 T-cells (``cd8.ifn_gamma_secretion_per_hour``) and M1 macrophages
-  (``macrophage.m1_interferon_secretion_per_hour``); both are set to 0. Nothing else changes.
+  (``macrophage.m1_interferon_secretion_per_hour``); both are set to 0 (the ``ifn_gamma_knockout``
+  profile). Nothing else changes.
 * A host is one default 4T1-like run, ``WINDOW`` x ``WINDOW`` sites, ``DAYS`` days; its lung
   burden is ``lung_tumor_cells`` on the last day (:mod:`model.biology.lung_niche`). A host is
   *positive* when that is >= ``THRESHOLD_CELLS`` (the paper's 1e4).
@@ -42,6 +43,8 @@ from typing import Any, Sequence
 import numpy as np
 from scipy.stats import norm
 
+from model import PROFILES
+
 from ..safeio import atomic_write
 from .core import Budget, Check, replicate_seeds, run_specs, validation_spec
 from . import immunity_stats
@@ -56,7 +59,7 @@ WINDOW = 100
 DAYS = 35.0
 THRESHOLD_CELLS = 1e4
 STREAM = 4101
-KNOCKOUT = {"cd8.ifn_gamma_secretion_per_hour": 0.0, "macrophage.m1_interferon_secretion_per_hour": 0.0}
+KNOCKOUT = dict(PROFILES["ifn_gamma_knockout"].overrides)  # CD8 and M1 IFN-gamma at 0
 OBSERVED = {"wild_type": (5, 17), "knockout": (7, 11)}
 
 

@@ -52,6 +52,12 @@ PROFILES: dict[str, Profile] = {
             {"tumor.irf7_silenced_fraction": 1.0},
         ),
         Profile(
+            "ifn_gamma_knockout",
+            "IFN-gamma-/- host: its T-cells and M1 macrophages make no IFN-gamma (Pulaski et al. 2002)",
+            # the model's only IFN-gamma sources are host cells; nothing else is changed
+            {"cd8.ifn_gamma_secretion_per_hour": 0.0, "macrophage.m1_interferon_secretion_per_hour": 0.0},
+        ),
+        Profile(
             "poorly_vascularised",
             "sparse vessels: a quiescent, necrotic core beyond the oxygen limit (Thomlinson & Gray 1955)",
             {
