@@ -44,7 +44,7 @@ from the baseline; end-of-run counts are not affected.
     Kaplan-Meier curves.
 
 Other outcomes are end-of-run counts (``disseminated_cells``, ``metastatic_seeds``,
-``kills_*``, immune composition), time averages (``mean_relative_burden``,
+``kills_*``, immune composition, bone and lung metastasis and their cells), time averages (``mean_relative_burden``,
 ``mean_interferon``, ``mean_osm_effective``) or extremes (``peak_cd8_t_cells``,
 ``marrow_*_nadir`` for myelosuppression).
 """
@@ -94,6 +94,11 @@ OUTCOME_DESCRIPTIONS: dict[str, str] = {
     "time_to_progression_days": "days from baseline to progression, or to the end of the run if censored",
     "disseminated_cells": "tumor cells that left through vessels (cumulative)",
     "metastatic_seeds": "disseminated cells that seeded a metastasis (cumulative)",
+    "bone_metastasis": "1 if a bone cluster reached bone.detection_cells",
+    "bone_metastasis_day": "first day a bone cluster reached detection size (NaN if never)",
+    "final_bone_tumor_cells": "tumor cells in bone at the end",
+    "lung_metastasis": "1 if a lung cluster reached lung.detection_cells",
+    "final_lung_tumor_cells": "tumor cells in the lung at the end",
     "kills_cd8": "tumor cells killed by CD8 T-cells",
     "kills_macrophage": "tumor cells killed by M1 macrophages",
     "kills_chemotherapy": "tumor cells killed by chemotherapy",
@@ -252,6 +257,12 @@ def compute_outcomes(
 
     for col in ("disseminated_cells", "metastatic_seeds", "divisions"):
         out[col] = _f(last.get(col))
+    # the distant organs (model.biology.bone_niche, lung_niche): whether, when, how much
+    out["bone_metastasis"] = bool(_f(last.get("bone_metastasis", 0.0)))
+    out["bone_metastasis_day"] = _f(last.get("bone_metastasis_day"))
+    out["final_bone_tumor_cells"] = _f(last.get("bone_tumor_cells"))
+    out["lung_metastasis"] = bool(_f(last.get("lung_metastasis", 0.0)))
+    out["final_lung_tumor_cells"] = _f(last.get("lung_tumor_cells"))
     kill_cols = [c for c in ts.columns if c.startswith("kills_")]
     for col in kill_cols:
         out[col] = _f(last[col])

@@ -150,3 +150,15 @@ def test_relative_burden_figure_is_one_at_each_runs_baseline():
     x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
     assert y[np.isclose(x, 4.0)][0] == pytest.approx(1.0)
     assert y[np.isclose(x, 0.0)][0] == pytest.approx(1.2 ** -4)
+
+
+def test_bone_and_lung_outcomes_are_read_from_the_last_row():
+    days = [0.0, 10.0, 20.0]
+    ts = _ts(days, [100, 150, 200], bone_metastasis=[0, 0, 1], bone_metastasis_day=[np.nan, np.nan, 17.5],
+             bone_tumor_cells=[0, 5, 130], lung_metastasis=[0, 1, 1], lung_tumor_cells=[1, 400, 9000])
+    out = compute_outcomes(ts)
+    assert out["bone_metastasis"] is True and out["bone_metastasis_day"] == 17.5
+    assert out["final_bone_tumor_cells"] == 130.0
+    assert out["lung_metastasis"] is True and out["final_lung_tumor_cells"] == 9000.0
+    bare = compute_outcomes(_ts(days, [100, 150, 200]))  # series from before the organs existed
+    assert bare["bone_metastasis"] is False and np.isnan(bare["final_lung_tumor_cells"])
