@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .fields import DiffusionField
+from .fields import DiffusionField, stacked_buffers, step_together
 from .kernels import add_at_sites
 from .lattice import Lattice
 from .map_kernels import claim_sites
@@ -27,6 +27,8 @@ __all__ = ["Tissue", "LAYERS"]
 
 LAYERS = ("tumor", "immune")
 _NO_SITES = np.zeros(0, dtype=np.int64)
+# lattices up to this many sites step their fields with stacked transforms (Tissue.field_stacks)
+_STACK_FIELDS_UP_TO = 256 * 256
 # Tissue.kill removes fewer agents than this one by one (LatticeCell.remove_agents does too)
 _ONE_BY_ONE_BELOW = 4
 
@@ -69,9 +71,13 @@ class Tissue:
         self.debris = np.zeros(n_sites, dtype=bool)
         self.populations: dict[type, Population] = {cls: Population(cls.columns, n_sites) for cls in cell_types}
 
-        # fields live in Mesa property layers: grid.interferon.data, cell.interferon
+        # fields live in Mesa property layers: grid.interferon.data, cell.interferon. On small
+        # lattices their transforms run in stacked buffers, one transform call for all fields
+        # (step_together); on large ones a stacked transform gains nothing (the work dominates)
+        self.field_stacks = (stacked_buffers(len(fields), (width, height), single_precision_fields)
+                             if n_sites <= _STACK_FIELDS_UP_TO else None)
         self.fields: dict[str, DiffusionField] = {}
-        for name, fp in fields.items():
+        for i, (name, fp) in enumerate(fields.items()):
             layer = self.grid.create_property_layer(name, default_value=0.0, dtype=float)
             self.fields[name] = DiffusionField(
                 name,
@@ -82,6 +88,7 @@ class Tissue:
                 fp.cell_uptake_per_hour,
                 storage=layer.data,
                 single_precision=single_precision_fields,
+                slot=None if self.field_stacks is None else (self.field_stacks, i),
             )
         self.sources = {name: np.zeros(n_sites) for name in fields}
         # the sites written into each source since the last clear, so clear_sources zeroes
@@ -250,8 +257,10 @@ class Tissue:
         """Diffuse, decay and take up every field over ``dt_hours`` with this step's sources."""
         shape = self.shape
         uptake = self.tumor_present.reshape(shape)
-        for name, f in self.fields.items():
+        sources, sites = [], []
+        for name in self.fields:
             # a source written at few sites is read only there (see clear_sources)
             written = self._secreted[name]
-            sites = None if written is None else (np.concatenate(written) if written else _NO_SITES)
-            f.step(dt_hours, self.sources[name].reshape(shape), uptake, source_sites=sites)
+            sites.append(None if written is None else (np.concatenate(written) if written else _NO_SITES))
+            sources.append(self.sources[name].reshape(shape))
+        step_together(list(self.fields.values()), dt_hours, sources, uptake, sites, self.field_stacks)
