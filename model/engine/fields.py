@@ -51,6 +51,8 @@ except ImportError:  # pragma: no cover - another scipy layout: scipy.fft is use
 __all__ = ["DiffusionField", "dct_in_place", "idct_in_place", "DIRECT_TRANSFORMS", "stacked_buffers", "step_together"]
 
 _NO_SOURCE = np.zeros((0, 0))
+# a pickled field's marker for "the back buffer of its slot" (see DiffusionField.__getstate__)
+_IS_BACK_BUFFER = "back buffer"
 # what DiffusionField._begin leaves to do: nothing, the back transform only, or both transforms
 _DONE, _BACK_ONLY, _BOTH = 0, 1, 2
 
@@ -353,6 +355,27 @@ class DiffusionField:
             if peak > 0.0:
                 return peak
         return self.max()
+
+    def __getstate__(self) -> dict:
+        """Pickled state (checkpoints): buffers in a slot are views of the stacks, which pickle
+        would copy apart from them; the slot is stored instead, and the kept back transform
+        (``_written``, ``_clipped``) as a reference to the back buffer."""
+        state = self.__dict__.copy()
+        if self._slot is not None:
+            for key in ("_written", "_clipped"):
+                if state[key] is not None and state[key] is self._back_buf:
+                    state[key] = _IS_BACK_BUFFER
+            del state["_src_buf"], state["_back_buf"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self._slot is not None:
+            (source, back), i = self._slot
+            self._src_buf, self._back_buf = source[i], back[i]
+            for key in ("_written", "_clipped"):
+                if isinstance(self.__dict__[key], str):
+                    self.__dict__[key] = self._back_buf
 
     def __repr__(self) -> str:
         return f"DiffusionField({self.name!r}, shape={self.shape}, mean={self.mean():.3g})"
