@@ -394,11 +394,14 @@ def _owns_slots(fields: list[DiffusionField], stacks: tuple[np.ndarray, np.ndarr
     source, back = stacks
     if len(fields) != source.shape[0]:
         return False
+    # a view's base is the array that owns the memory (a restored stack's is the pickle's bytes)
+    source_owner = source if source.base is None else source.base
+    back_owner = back if back.base is None else back.base
     for i, f in enumerate(fields):
         slot = f._slot
         if slot is None or slot[1] != i or slot[0][0] is not source or slot[0][1] is not back:
             return False
-        if f._src_buf.base is not source or f._back_buf.base is not back:
+        if f._src_buf.base is not source_owner or f._back_buf.base is not back_owner:
             return False
     return True
 

@@ -433,7 +433,7 @@ def test_step_together_is_each_field_stepped_alone(shape, single):
     stacked = []
     for step in range(10):
         if step == 6:
-            together, stacks = pickle.loads(pickle.dumps((together, stacks)))
+            together, stacks = pickle.loads(pickle.dumps((together, stacks), protocol=5))  # as checkpoints do
         sources, sites = [], []
         for i in range(4):
             s = np.zeros(shape)
