@@ -422,15 +422,13 @@ def _field_set(shape, single, stacks=None):
 @pytest.mark.parametrize("single", [False, True])
 @pytest.mark.parametrize("shape", [(23, 17), (37, 53), (100, 100)])
 def test_step_together_is_each_field_stepped_alone(shape, single):
-    """Stacked transforms (one call for all fields) give every field the values, spectrum and
-    flags of stepping it alone: every field with a source, some without, an idle one, values
-    edited from outside, sites or whole sources; and after a pickle (a restored checkpoint's
-    fields transform in the restored stacks)."""
+    """Stacked transforms (one call for all fields) give every field the values and flags of
+    stepping it alone: sources or none, an idle field, edited values, sites or whole sources,
+    and after a pickle (a restored checkpoint's fields transform in the restored stacks)."""
     rng = np.random.default_rng(shape[0])
     stacks = stacked_buffers(4, shape, single)
     together, alone = _field_set(shape, single, stacks), _field_set(shape, single)
-    n = shape[0] * shape[1]
-    stacked = []
+    n, stacked = shape[0] * shape[1], []
     for step in range(10):
         if step == 6:
             together, stacks = pickle.loads(pickle.dumps((together, stacks), protocol=5))  # as checkpoints do
@@ -443,8 +441,8 @@ def test_step_together_is_each_field_stepped_alone(shape, single):
             sources.append(s)
             sites.append(at if step % 2 else None)
         if step == 4:  # a dose written into the values: the spectrum is taken again
-            for f in (together[1], alone[1]):
-                f.values[3, 4] += 2.0
+            together[1].values[3, 4] += 2.0
+            alone[1].values[3, 4] += 2.0
         stacked.append(step_together(together, 0.5, sources, None, sites, stacks))
         for f, s, at in zip(alone, sources, sites):
             f.step(0.5, s, None, source_sites=at)
@@ -456,8 +454,7 @@ def test_step_together_is_each_field_stepped_alone(shape, single):
 
 
 def test_a_slot_must_match_the_field():
-    stacks = stacked_buffers(2, (5, 6))
-    with pytest.raises(ValueError, match="stacks must be"):
-        DiffusionField("c", (6, 5), SITE_UM, D_ONE, 0.1, slot=(stacks, 0))
-    with pytest.raises(ValueError, match="stacks must be"):
-        DiffusionField("c", (5, 6), SITE_UM, D_ONE, 0.1, single_precision=True, slot=(stacks, 0))
+    for shape, single in (((6, 5), False), ((5, 6), True)):  # another shape; another precision
+        with pytest.raises(ValueError, match="stacks must be"):
+            DiffusionField("c", shape, SITE_UM, D_ONE, 0.1, single_precision=single,
+                           slot=(stacked_buffers(2, (5, 6)), 0))

@@ -1,4 +1,5 @@
-"""The compiled map kernels: the Moore dilation is the numpy separable dilation (and scipy's maximum filter); claiming sites is numpy's all-or-none claim."""
+"""The compiled map kernels: the Moore dilation is the numpy separable dilation (and scipy's
+maximum filter); claiming sites is numpy's all-or-none claim."""
 
 from __future__ import annotations
 
