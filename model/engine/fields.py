@@ -214,16 +214,17 @@ class DiffusionField:
         spectral inverse. Splitting uptake off after the diffusion step would make the
         value cells read depend on dt whenever ``uptake * dt`` is not small.
         """
-        stage = self._begin(dt_hours, source_per_hour, uptake_mask, source_sites)
+        stage = self.begin_step(dt_hours, source_per_hour, uptake_mask, source_sites)
         if stage == _DONE:
             return
-        self._update(dct_in_place(self._src_buf) if stage == _BOTH else _NO_SOURCE)
-        self._end(idct_in_place(self._back_buf))
+        self.update_step(self.transform_source() if stage == _BOTH else _NO_SOURCE)
+        self.end_step(self.transform_back())
 
-    def _begin(self, dt_hours: float, source_per_hour: np.ndarray | None, uptake_mask: np.ndarray | None,
-               source_sites: np.ndarray | None) -> int:
-        """:meth:`step` up to its transforms: ``_DONE`` (a step that needs none: idle, or implicit),
-        ``_BACK_ONLY`` (no source) or ``_BOTH`` (the source is in ``_src_buf``, to be transformed)."""
+    # the stages of step(), for step_together: begin_step, the transforms, update_step, end_step
+    def begin_step(self, dt_hours: float, source_per_hour: np.ndarray | None, uptake_mask: np.ndarray | None,
+                   source_sites: np.ndarray | None) -> int:
+        """:meth:`step` up to its transforms. Returns 0 (done: an idle or implicit step), 1 (the
+        back transform is left: no source) or 2 (both: the source is in the source buffer)."""
         self._stepped_finite = None
         self._clipped = None
         if uptake_mask is not None and self.uptake_per_hour > 0 and uptake_mask.any():
@@ -246,15 +247,25 @@ class DiffusionField:
             self._back_buf = np.empty(self.shape, dtype=self.transform_dtype)
         return _BOTH if has_source else _BACK_ONLY
 
-    def _update(self, s_hat: np.ndarray) -> None:
-        """``u_hat = decay * u_hat + gain * s_hat`` (``s_hat``: the source's transform, or empty),
-        and a copy into the buffer the back transform runs in."""
+    def transform_source(self) -> np.ndarray:
+        """The source's transform, made in the source buffer (after :meth:`begin_step` returned 2)."""
+        return dct_in_place(self._src_buf)
+
+    def update_step(self, s_hat: np.ndarray | None) -> None:
+        """``u_hat = decay * u_hat + gain * s_hat`` (``s_hat``: the source's transform, empty for no
+        source, ``None`` for the source buffer transformed in place) and a copy into the buffer
+        the back transform runs in."""
         u_hat, decay, gain = self._pending
         self._pending = None
-        spectral_update_into(u_hat, decay, gain, s_hat, self._back_buf)
+        spectral_update_into(u_hat, decay, gain, self._src_buf if s_hat is None else s_hat, self._back_buf)
 
-    def _end(self, u: np.ndarray) -> None:
-        """Write the back transform ``u`` into the values."""
+    def transform_back(self) -> np.ndarray:
+        """The back transform of the updated spectrum, made in the back buffer (after :meth:`update_step`)."""
+        return idct_in_place(self._back_buf)
+
+    def end_step(self, u: np.ndarray | None) -> None:
+        """Write the back transform ``u`` (``None``: the back buffer transformed in place) into the values."""
+        u = self._back_buf if u is None else u
         # the clip removes round-off below zero only; the kept spectrum stays the exact one
         # u = max(u, 0); values[...] = u; and the finiteness check of what was written
         self._stepped_finite = clip_into(u, self.values) == 0
@@ -356,6 +367,15 @@ class DiffusionField:
                 return peak
         return self.max()
 
+    def in_slot(self, stacks: tuple[np.ndarray, np.ndarray], i: int) -> bool:
+        """Whether the transforms run in slot ``i`` of ``stacks`` (identity checks only; a view's
+        base is the array that owns the memory, for a restored stack the pickle's buffer)."""
+        slot = self._slot
+        if slot is None or slot[1] != i or slot[0][0] is not stacks[0] or slot[0][1] is not stacks[1]:
+            return False
+        return all(buf.base is (stack if stack.base is None else stack.base)
+                   for buf, stack in ((self._src_buf, stacks[0]), (self._back_buf, stacks[1])))
+
     def __getstate__(self) -> dict:
         """Pickled state (checkpoints): buffers in a slot are views of the stacks, which pickle
         would copy apart from them; the slot is stored instead, and the kept back transform
@@ -383,27 +403,9 @@ class DiffusionField:
 
 def stacked_buffers(n: int, shape: tuple[int, int], single_precision: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Source and back transform buffers for ``n`` fields of ``shape``, each one C-contiguous
-    ``(n, *shape)`` array: give field ``i`` ``buffers=(source[i], back[i])``."""
+    ``(n, *shape)`` array: give field ``i`` ``slot=(stacks, i)``."""
     dtype = np.float32 if single_precision else np.float64
     return np.empty((n, *shape), dtype=dtype), np.empty((n, *shape), dtype=dtype)
-
-
-def _owns_slots(fields: list[DiffusionField], stacks: tuple[np.ndarray, np.ndarray]) -> bool:
-    """Whether field ``i`` transforms in slot ``i`` of ``stacks`` (identity checks only: after a
-    checkpoint is restored the fields' buffers are copies, no longer views of the stacks)."""
-    source, back = stacks
-    if len(fields) != source.shape[0]:
-        return False
-    # a view's base is the array that owns the memory (a restored stack's is the pickle's bytes)
-    source_owner = source if source.base is None else source.base
-    back_owner = back if back.base is None else back.base
-    for i, f in enumerate(fields):
-        slot = f._slot
-        if slot is None or slot[1] != i or slot[0][0] is not source or slot[0][1] is not back:
-            return False
-        if f._src_buf.base is not source_owner or f._back_buf.base is not back_owner:
-            return False
-    return True
 
 
 def step_together(fields: list[DiffusionField], dt_hours: float, sources: list[np.ndarray | None],
@@ -416,22 +418,20 @@ def step_together(fields: list[DiffusionField], dt_hours: float, sources: list[n
     call's set-up instead of four); otherwise field by field. Fields are independent, so
     transforming all sources before any back transform changes nothing. Returns whether the
     back transforms were stacked."""
-    stages = [f._begin(dt_hours, src, uptake_mask, sites) for f, src, sites in zip(fields, sources, source_sites)]
-    together = stacks is not None and DIRECT_TRANSFORMS and all(stages) and _owns_slots(fields, stacks)
+    stages = [f.begin_step(dt_hours, src, uptake_mask, sites) for f, src, sites in zip(fields, sources, source_sites)]
+    together = (stacks is not None and DIRECT_TRANSFORMS and all(stages) and len(fields) == stacks[0].shape[0]
+                and all(f.in_slot(stacks, i) for i, f in enumerate(fields)))
     if together and all(stage == _BOTH for stage in stages):
         _ducc_dct(stacks[0], 2, (1, 2), 1, stacks[0], 1, True)
-        s_hats = [f._src_buf for f in fields]
+        s_hats = [None] * len(fields)  # each field's source buffer, transformed in place
     else:
-        s_hats = [dct_in_place(f._src_buf) if stage == _BOTH else _NO_SOURCE for f, stage in zip(fields, stages)]
+        s_hats = [f.transform_source() if stage == _BOTH else _NO_SOURCE for f, stage in zip(fields, stages)]
     for f, stage, s_hat in zip(fields, stages, s_hats):
         if stage != _DONE:
-            f._update(s_hat)
+            f.update_step(s_hat)
     if together:
         _ducc_dct(stacks[1], 3, (1, 2), 1, stacks[1], 1, True)
-        backs = [f._back_buf for f in fields]
-    else:
-        backs = [idct_in_place(f._back_buf) if stage != _DONE else None for f, stage in zip(fields, stages)]
-    for f, stage, u in zip(fields, stages, backs):
+    for f, stage in zip(fields, stages):
         if stage != _DONE:
-            f._end(u)
+            f.end_step(None if together else f.transform_back())
     return together
