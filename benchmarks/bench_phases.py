@@ -47,7 +47,7 @@ PHASES = (
     ("tumor: dissemination", "model.biology.metastasis", "disseminate"),
     ("cytokine secretion", "model.biology.growth", "secrete_cytokine"),
     ("IRF7 interferon", "model.biology.interferon_irf7", "secrete_type1_interferon"),
-    ("fields", "model.engine.fields.DiffusionField", "step"),
+    ("fields", "model.engine.tissue.Tissue", "step_fields"),
     ("data collection", "model.model.TumorImmuneModel", "collect"),
 )
 

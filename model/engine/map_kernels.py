@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["dilate_moore"]
+__all__ = ["dilate_moore", "claim_sites"]
 
 
 @njit(cache=True, nogil=True)
@@ -43,3 +43,27 @@ def dilate_moore(mask):
             o[j] = r[j - 1] | r[j] | r[j + 1]
         o[h - 1] = r[h - 2] | r[h - 1]
     return out.view(np.bool_)
+
+
+@njit(cache=True, nogil=True)
+def claim_sites(occupied, sites):
+    """Claim ``sites`` in the flat bool layer ``occupied``, all or none, as
+    ``Tissue.occupy_many`` does: ``(0, 0)`` claimed; ``(1, s)`` the first of ``sites`` (in
+    order) already held, nothing claimed; ``(2, s)`` a site given twice, nothing claimed;
+    ``(3, 0)`` a site outside ``[0, occupied.size)``, nothing done (numpy indexing decides).
+    One pass instead of a gather, ``np.unique`` (a sort) and a scatter (~10 us a call)."""
+    n = occupied.size
+    for i in range(sites.size):
+        if sites[i] < 0 or sites[i] >= n:
+            return 3, 0
+    for i in range(sites.size):
+        if occupied[sites[i]]:
+            return 1, sites[i]
+    for i in range(sites.size):
+        s = sites[i]
+        if occupied[s]:  # none was held, so this one was claimed earlier in this call: a repeat
+            for j in range(i):
+                occupied[sites[j]] = False
+            return 2, s
+        occupied[s] = True
+    return 0, 0

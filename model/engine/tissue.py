@@ -16,9 +16,10 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .fields import DiffusionField
+from .fields import DiffusionField, stacked_buffers, step_together
 from .kernels import add_at_sites
 from .lattice import Lattice
+from .map_kernels import claim_sites
 from .mesa_grid import LatticeGrid
 from .population import Population
 
@@ -26,6 +27,10 @@ __all__ = ["Tissue", "LAYERS"]
 
 LAYERS = ("tumor", "immune")
 _NO_SITES = np.zeros(0, dtype=np.int64)
+# lattices up to this many sites step their fields with stacked transforms (Tissue.field_stacks)
+_STACK_FIELDS_UP_TO = 256 * 256
+# Tissue.kill removes fewer agents than this one by one (LatticeCell.remove_agents does too)
+_ONE_BY_ONE_BELOW = 4
 
 
 class Tissue:
@@ -66,9 +71,13 @@ class Tissue:
         self.debris = np.zeros(n_sites, dtype=bool)
         self.populations: dict[type, Population] = {cls: Population(cls.columns, n_sites) for cls in cell_types}
 
-        # fields live in Mesa property layers: grid.interferon.data, cell.interferon
+        # fields live in Mesa property layers: grid.interferon.data, cell.interferon. On small
+        # lattices their transforms run in stacked buffers, one transform call for all fields
+        # (step_together); on large ones a stacked transform gains nothing (the work dominates)
+        self.field_stacks = (stacked_buffers(len(fields), (width, height), single_precision_fields)
+                             if n_sites <= _STACK_FIELDS_UP_TO else None)
         self.fields: dict[str, DiffusionField] = {}
-        for name, fp in fields.items():
+        for i, (name, fp) in enumerate(fields.items()):
             layer = self.grid.create_property_layer(name, default_value=0.0, dtype=float)
             self.fields[name] = DiffusionField(
                 name,
@@ -79,6 +88,7 @@ class Tissue:
                 fp.cell_uptake_per_hour,
                 storage=layer.data,
                 single_precision=single_precision_fields,
+                slot=None if self.field_stacks is None else (self.field_stacks, i),
             )
         self.sources = {name: np.zeros(n_sites) for name in fields}
         # the sites written into each source since the last clear, so clear_sources zeroes
@@ -121,6 +131,14 @@ class Tissue:
     def occupy_many(self, layer: str, sites: np.ndarray) -> None:
         """Claim distinct ``sites`` in ``layer`` at once; refused (nothing claimed) if one is held."""
         arr = self.layer(layer)
+        if isinstance(sites, np.ndarray) and sites.dtype == np.int64 and sites.ndim == 1:
+            status, site = claim_sites(arr, sites)
+            if status == 0:
+                return
+            if status == 1:
+                raise RuntimeError(f"site {int(site)} already holds a {layer} cell")
+            if status == 2:
+                raise RuntimeError(f"two new {layer} cells for one site")
         held = sites[arr[sites]]
         if held.size:
             raise RuntimeError(f"site {int(held[0])} already holds a {layer} cell")
@@ -158,6 +176,16 @@ class Tissue:
     def kill(self, cls: type, rows: np.ndarray) -> None:
         """Remove the agents of type ``cls`` in ``rows`` (any order) from the tissue and the model."""
         pop = self.populations[cls]
+        if len(rows) < _ONE_BY_ONE_BELOW:
+            # a few (most calls: one CD8 kill, one death): one by one in descending row order, as
+            # below for so few, without the numpy sort and object gather (~4 us a call). In that
+            # order each agent is still on its row when its turn comes, so reading it then is the
+            # same (distinct rows only: a repeated row would read the agent moved into it)
+            order = sorted(np.asarray(rows).tolist(), reverse=True)
+            if len(set(order)) == len(order):
+                for row in order:
+                    pop.agents[row].remove()
+                return
         order = np.sort(rows)[::-1]
         agents = pop.agents[order]
         # a type may remove its agents in bulk (the same end state as one by one in this order)
@@ -229,8 +257,10 @@ class Tissue:
         """Diffuse, decay and take up every field over ``dt_hours`` with this step's sources."""
         shape = self.shape
         uptake = self.tumor_present.reshape(shape)
-        for name, f in self.fields.items():
+        sources, sites = [], []
+        for name in self.fields:
             # a source written at few sites is read only there (see clear_sources)
             written = self._secreted[name]
-            sites = None if written is None else (np.concatenate(written) if written else _NO_SITES)
-            f.step(dt_hours, self.sources[name].reshape(shape), uptake, source_sites=sites)
+            sites.append(None if written is None else (np.concatenate(written) if written else _NO_SITES))
+            sources.append(self.sources[name].reshape(shape))
+        step_together(list(self.fields.values()), dt_hours, sources, uptake, sites, self.field_stacks)

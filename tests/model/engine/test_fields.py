@@ -7,6 +7,8 @@ simply the time in hours.
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -16,6 +18,7 @@ from scipy import fft
 from scipy.special import ive, k0
 
 from model import DiffusionField
+from model.engine.fields import stacked_buffers, step_together
 
 SITE_UM = 10.0
 D_ONE = 100.0 / 60.0  # um^2/min -> exactly 1 site^2/h at 10 um sites
@@ -408,3 +411,50 @@ def test_max_after_step_is_the_maximum_of_the_values(single):
         f.step(0.5, source)
         assert np.float64(f.max_after_step()).tobytes() == np.float64(f.values.max()).tobytes()
         assert f.max_after_step() == f.max()
+
+
+def _field_set(shape, single, stacks=None):
+    params = [(D_ONE, 0.1), (D_ONE * 3, 0.0), (D_ONE * 0.5, 1.0), (D_ONE, 0.3)]
+    return [DiffusionField(f"c{i}", shape, SITE_UM, d, decay, single_precision=single,
+                           slot=None if stacks is None else (stacks, i)) for i, (d, decay) in enumerate(params)]
+
+
+@pytest.mark.parametrize("single", [False, True])
+@pytest.mark.parametrize("shape", [(23, 17), (37, 53), (100, 100)])
+def test_step_together_is_each_field_stepped_alone(shape, single):
+    """Stacked transforms (one call for all fields) give every field the values and flags of
+    stepping it alone: sources or none, an idle field, edited values, sites or whole sources,
+    and after a pickle (a restored checkpoint's fields transform in the restored stacks)."""
+    rng = np.random.default_rng(shape[0])
+    stacks = stacked_buffers(4, shape, single)
+    together, alone = _field_set(shape, single, stacks), _field_set(shape, single)
+    n, stacked = shape[0] * shape[1], []
+    for step in range(10):
+        if step == 6:
+            together, stacks = pickle.loads(pickle.dumps((together, stacks), protocol=5))  # as checkpoints do
+        sources, sites = [], []
+        for i in range(4):
+            s = np.zeros(shape)
+            k = 0 if (step + i) % 5 == 0 or (i == 3 and step < 3) else int(rng.integers(1, 12))
+            at = rng.choice(n, size=k, replace=False)
+            s.flat[at] = rng.random(k)
+            sources.append(s)
+            sites.append(at if step % 2 else None)
+        if step == 4:  # a dose written into the values: the spectrum is taken again
+            together[1].values[3, 4] += 2.0
+            alone[1].values[3, 4] += 2.0
+        stacked.append(step_together(together, 0.5, sources, None, sites, stacks))
+        for f, s, at in zip(alone, sources, sites):
+            f.step(0.5, s, None, source_sites=at)
+        for a, b in zip(together, alone):
+            assert a.values.tobytes() == b.values.tobytes()
+            assert a.is_finite_after_step() == b.is_finite_after_step()
+            assert np.float64(a.max_after_step()).tobytes() == np.float64(b.max_after_step()).tobytes()
+    assert stacked == [False] * 3 + [True] * 7  # one by one while a field is idle
+
+
+def test_a_slot_must_match_the_field():
+    for shape, single in (((6, 5), False), ((5, 6), True)):  # another shape; another precision
+        with pytest.raises(ValueError, match="stacks must be"):
+            DiffusionField("c", shape, SITE_UM, D_ONE, 0.1, single_precision=single,
+                           slot=(stacked_buffers(2, (5, 6)), 0))

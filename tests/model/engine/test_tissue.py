@@ -115,6 +115,21 @@ def test_refused_placement_leaves_the_model_unchanged():
 # --------------------------------------------------------------------------- sources
 
 
+def test_refused_bulk_placement_claims_nothing():
+    """``create_many`` onto a held site or onto one site twice raises and claims no site."""
+    model = quiet_model(0, 10, 10)
+    tumor(model, 3, 3)
+    before = model.tumor_present.copy()
+    held, twice = model.lattice.site(3, 3), model.lattice.site(5, 5)
+    with pytest.raises(RuntimeError, match="already holds a tumor cell"):
+        TumorCell.create_many(model, np.array([twice + 1, held, twice]))
+    with pytest.raises(RuntimeError, match="two new tumor cells for one site"):
+        TumorCell.create_many(model, np.array([twice + 1, twice, twice]))
+    np.testing.assert_array_equal(model.tumor_present, before)
+    assert len(model.populations[TumorCell]) == 1
+    check_layer_invariants(model)
+
+
 def test_clear_sources_zeroes_every_secreted_site():
     """Only the secreted sites are zeroed (or the whole source, when many were written); either
     way every source is zero after the clear, even if the site array passed was a view that
@@ -165,6 +180,28 @@ def _assert_same_state(a, b):
             np.testing.assert_array_equal(x, y)
         else:
             assert x == y
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_tissue_kill_of_a_few_ends_as_removing_one_by_one(seed):
+    """One to three rows, in any order (``Tissue.kill``'s path without numpy): the end state equals
+    ``agent.remove()`` on each in descending row order."""
+    rng = np.random.default_rng(seed)
+    twins = [TumorImmuneModel(rng=seed, lattice__width_sites=30, lattice__height_sites=30) for _ in range(2)]
+    for model in twins:
+        model.run_days(1)
+    for k in (1, 2, 3, 3, 2, 1):
+        for cls in (TumorCell, CD8TCell):
+            n = len(twins[0].populations[cls])
+            if n < k:
+                continue
+            rows = rng.choice(n, size=k, replace=False)  # unsorted
+            twins[0].tissue.kill(cls, rows)
+            pop = twins[1].populations[cls]
+            for agent in pop.agents[np.sort(rows)[::-1]]:
+                agent.remove()
+            _assert_same_state(_removal_state(twins[0]), _removal_state(twins[1]))
+    check_layer_invariants(twins[0])
 
 
 @pytest.mark.parametrize("seed", range(12))
