@@ -47,14 +47,3 @@ def test_the_model_seeds_the_lung_from_disseminated_cells_and_reports_it():
     assert df["lung_tumor_cells"].iloc[-1] == m.lung.cells
     assert df["lung_clusters"].iloc[-1] == m.lung.clusters
 
-
-def test_a_lung_only_change_leaves_the_primary_and_the_bone_unchanged():
-    a = TumorImmuneModel(rng=0, **SEEDING)
-    b = TumorImmuneModel(rng=0, lung__division_rate_per_hour=0.2, **SEEDING)
-    a.run_days(3.0)
-    b.run_days(3.0)
-    da, db = a.datacollector.get_model_vars_dataframe(), b.datacollector.get_model_vars_dataframe()
-    lung = [c for c in da.columns if c.startswith("lung_")]
-    assert b.lung.cells > a.lung.cells > 0
-    assert da.drop(columns=lung).equals(db.drop(columns=lung))
-    assert a.rng.random() == b.rng.random() and a.bone.rng.random() == b.bone.rng.random()

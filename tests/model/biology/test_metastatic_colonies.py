@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from model import TumorImmuneModel
 from model.biology.metastatic_colonies import Colonies
+
+SEEDING = dict(lattice__width_sites=40, lattice__height_sites=40, tumor__dissemination_rate_per_hour=0.05,
+               tumor__seeding_probability=0.5, lung__seeding_probability=0.5)
 
 
 def test_clusters_without_deaths_only_grow_and_the_first_detection_is_kept():
@@ -28,3 +33,20 @@ def test_a_per_cluster_kill_rate_clears_only_the_clusters_it_targets():
     assert alive[:100].sum() == 0 and alive[100:].all()
     assert c.clusters == 100 and c.cleared == 100 and c.cells == 100
     assert not c.metastasis
+
+
+@pytest.mark.parametrize("organ, other", [("bone", "lung"), ("lung", "bone")])
+def test_an_organ_only_change_leaves_the_primary_and_the_other_organ_unchanged(organ, other):
+    # each organ has its own spawned stream: a faster division rate there must change that organ's
+    # course and nothing else (the bone once drew from model.rng and moved the primary's claims)
+    a = TumorImmuneModel(rng=0, **SEEDING)
+    b = TumorImmuneModel(rng=0, **{f"{organ}__division_rate_per_hour": 0.2}, **SEEDING)
+    a.run_days(3.0)
+    b.run_days(3.0)
+    da, db = a.datacollector.get_model_vars_dataframe(), b.datacollector.get_model_vars_dataframe()
+    changed = [c for c in da.columns if c.startswith(f"{organ}_")]
+    assert getattr(b, organ).cells > getattr(a, organ).cells > 0
+    assert not da[changed].equals(db[changed])
+    assert da.drop(columns=changed).equals(db.drop(columns=changed))
+    assert a.rng.random() == b.rng.random()
+    assert getattr(a, other).rng.random() == getattr(b, other).rng.random()
