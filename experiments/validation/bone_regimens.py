@@ -24,7 +24,7 @@ from ..safeio import atomic_write
 from .bone_claims import BONE_DAYS, BONE_HOSTS, BONE_SEED_OFFSET, bone_arm
 from .immunity_stats import ROOT_SEEDS, Job, replicate_seeds, risk_ratio_ci, run_jobs
 
-__all__ = ["REGIMENS", "FRESH_OFFSET", "regimen_jobs", "explore", "main"]
+__all__ = ["REGIMENS", "FRESH_OFFSET", "regimen_job", "explore", "main"]
 
 # hosts after every judged run's (run 5 used seeds 76-123 of each root): none is reused
 FRESH_OFFSET = BONE_SEED_OFFSET + BONE_HOSTS
@@ -37,7 +37,7 @@ REGIMENS: dict[str, dict[str, Any] | None] = {
 }
 
 
-def regimen_jobs(regimen: str, seed: int, days: float = BONE_DAYS) -> Job:
+def regimen_job(regimen: str, seed: int, days: float = BONE_DAYS) -> Job:
     """One silenced host given ``regimen`` (the registered interferon treatment, edited)."""
     overrides, treatments = bone_arm("silenced_interferon")
     change = REGIMENS[regimen]
@@ -53,7 +53,7 @@ def explore(roots: Sequence[int], hosts: int = BONE_HOSTS, workers: int = 1, day
     """Each regimen's risk ratio against the silenced hosts, pooled and per root (same hosts in every arm)."""
     seeds = {root: replicate_seeds(root, offset + hosts)[offset:] for root in roots}
     keys = [(root, reg, s) for root in roots for reg in REGIMENS for s in seeds[root]]
-    results = run_jobs([regimen_jobs(reg, s, days) for _, reg, s in keys], workers)
+    results = run_jobs([regimen_job(reg, s, days) for _, reg, s in keys], workers)
     met: dict[int, dict[str, list[int]]] = {r: {reg: [] for reg in REGIMENS} for r in roots}
     for (root, reg, _), res in zip(keys, results):
         met[root][reg].append(int(res["metastasis"]))

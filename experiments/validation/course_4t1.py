@@ -39,7 +39,7 @@ import math
 from typing import Any, Sequence
 
 import numpy as np
-from scipy.stats import norm
+from scipy.stats import binomtest
 
 from .core import Budget, Check, Series, replicate_seeds, run_specs, validation_spec
 
@@ -79,14 +79,11 @@ def course_dips(days: np.ndarray, burden: np.ndarray) -> bool:
 
 
 def wilson(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a proportion."""
+    """Wilson score interval of a proportion (scipy's ``proportion_ci``; ``(0, 1)`` for ``n = 0``)."""
     if n == 0:
         return 0.0, 1.0
-    z = float(norm.ppf(0.5 + level / 2))
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    ci = binomtest(int(successes), int(n)).proportion_ci(level, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def judge(by_root: dict[int, dict[str, list[bool]]]) -> dict[str, Any]:

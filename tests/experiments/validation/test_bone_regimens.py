@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from experiments.validation.bone_claims import BONE_SEED_OFFSET, bone_arm
-from experiments.validation.bone_regimens import FRESH_OFFSET, REGIMENS, explore, regimen_jobs
+from experiments.validation.bone_regimens import FRESH_OFFSET, REGIMENS, explore, regimen_job
 
 
 def test_each_regimen_edits_only_the_interferon_schedule():
     base_overrides, base_treatments = bone_arm("silenced_interferon")
-    assert regimen_jobs("silenced", 7).treatments == ()
-    assert regimen_jobs("registered", 7).treatments == base_treatments
+    assert regimen_job("silenced", 7).treatments == ()
+    assert regimen_job("registered", 7).treatments == base_treatments
     for name, change in REGIMENS.items():
-        job = regimen_jobs(name, 7)
+        job = regimen_job(name, 7)
         assert dict(job.overrides) == base_overrides and job.seed == 7
         if change:
             (t,) = job.treatments
