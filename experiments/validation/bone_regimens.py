@@ -21,13 +21,15 @@ import json
 from typing import Any, Sequence
 
 from ..safeio import atomic_write
-from .bone_claims import BONE_DAYS, BONE_HOSTS, BONE_SEED_OFFSET, bone_arm
+from .bone_claims import BONE_DAYS, bone_arm
 from .immunity_stats import ROOT_SEEDS, Job, replicate_seeds, risk_ratio_ci, run_jobs
 
-__all__ = ["REGIMENS", "FRESH_OFFSET", "regimen_job", "explore", "main"]
+__all__ = ["REGIMENS", "FRESH_OFFSET", "EXPLORATION_HOSTS", "regimen_job", "explore", "main"]
 
-# hosts after every judged run's (run 5 used seeds 76-123 of each root): none is reused
-FRESH_OFFSET = BONE_SEED_OFFSET + BONE_HOSTS
+# the exploration's hosts, seeds 124-171 of each root: after judged run 5's (76-123), so none had
+# been judged; judged run 6 starts after them (bone_claims.BONE_SEED_OFFSET = 172)
+FRESH_OFFSET = 124
+EXPLORATION_HOSTS = 48
 REGIMENS: dict[str, dict[str, Any] | None] = {
     "silenced": None,  # the control: no interferon
     "registered": {},
@@ -48,7 +50,7 @@ def regimen_job(regimen: str, seed: int, days: float = BONE_DAYS) -> Job:
     return Job(overrides, seed, days, treatments)
 
 
-def explore(roots: Sequence[int], hosts: int = BONE_HOSTS, workers: int = 1, days: float = BONE_DAYS,
+def explore(roots: Sequence[int], hosts: int = EXPLORATION_HOSTS, workers: int = 1, days: float = BONE_DAYS,
             offset: int = FRESH_OFFSET) -> dict[str, Any]:
     """Each regimen's risk ratio against the silenced hosts, pooled and per root (same hosts in every arm)."""
     seeds = {root: replicate_seeds(root, offset + hosts)[offset:] for root in roots}
@@ -71,10 +73,10 @@ def explore(roots: Sequence[int], hosts: int = BONE_HOSTS, workers: int = 1, day
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run the exploration at the registered bone size (5 roots x 48 fresh hosts) and print JSON."""
+    """Run the exploration as recorded (5 roots x 48 hosts, seeds 124-171) and print JSON."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--hosts", type=int, default=BONE_HOSTS)
+    ap.add_argument("--hosts", type=int, default=EXPLORATION_HOSTS)
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     text = json.dumps(explore(ROOT_SEEDS, args.hosts, args.workers), indent=1)

@@ -41,7 +41,12 @@ Claims
     protects or if the interval is too wide to tell).
     Resized 2026-11-30 before judged runs 3 (24 hosts per root) and 4 (48), criteria
     unchanged, each time with fresh hosts; run 5 (48 fresh hosts) judges the niche fitted to
-    C9 (sizing in :mod:`experiments.validation.bone_claims`).
+    C9; run 6 (sixth session, 120 fresh hosts per root) is sized for per-root power
+    (sizing in :mod:`experiments.validation.bone_claims`).
+    ``bone_interferon_daily`` (registered 2026-11-30, before judged run 6): the
+    ``bone_interferon`` criterion for interferon daily x 20 from day 2
+    (scenario ``irf7_silenced_plus_daily_interferon``), a regimen chosen after an
+    exploration on other hosts (:mod:`experiments.validation.bone_regimens`).
 ``dt_immune_outcomes`` (2026-11-30, before any judged run; criterion and sizing in
     :mod:`experiments.validation.dt_claim`)
     default model, 60x60, 30 days: final burden, CD8 kills and time-mean CD8 count at

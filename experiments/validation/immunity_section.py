@@ -27,8 +27,8 @@ SMOKE_REPS = 2
 SMOKE: dict[str, dict[str, Any]] = {
     "immune_control": {"days": 3.0, "window": 40},
     "window_equivalence": {"days": 2.0, "windows": (60, 100)},
-    # the scenarios' interferon schedule doses until day 20, so the bone arms need > 20 days
-    "bone": {"days": 21.0, "window": 24},
+    # the scenarios' interferon schedules dose until day 20 (daily: 21), so the bone arms need > 21 days
+    "bone": {"days": 22.0, "window": 24},
     "dt_immune_outcomes": {"days": 1.0, "window": 30},
 }
 """Smoke sizes of the quick report (keyword arguments of each claim; criteria unchanged)."""
@@ -38,6 +38,7 @@ _STAT = {
     "bone_silencing": ("risk_difference", "P(bone metastasis) silenced - intact [95% Agresti-Caffo CI]"),
     "bone_interferon": ("risk_ratio", "risk ratio of bone metastasis, interferon / silenced [95% CI]"),
     "bone_restoration": ("risk_ratio", "risk ratio of bone metastasis, restoration / silenced [95% CI]"),
+    "bone_interferon_daily": ("risk_ratio", "risk ratio of bone metastasis, daily interferon / silenced [95% CI]"),
     "bone_deficient": ("risk_ratio", "risk ratio dosed / undosed in immunodeficient hosts [95% CI]"),
 }
 _CLAIM = {
@@ -46,6 +47,7 @@ _CLAIM = {
     "bone_silencing": "IRF7 silencing raises bone metastasis",
     "bone_interferon": "interferon dosing protects IRF7-silenced tumors from bone metastasis",
     "bone_restoration": "IRF7 restoration protects from bone metastasis",
+    "bone_interferon_daily": "daily interferon dosing protects IRF7-silenced tumors from bone metastasis",
     "bone_deficient": "interferon's bone protection needs an immune system",
     "dt_immune_outcomes": "immune outcomes do not depend on the time step (dt halving)",
 }

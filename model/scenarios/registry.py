@@ -38,6 +38,7 @@ BUILTIN_ORDER = (
     "radiotherapy_plus_checkpoint",
     "irf7_silenced",
     "irf7_silenced_plus_interferon",
+    "irf7_silenced_plus_daily_interferon",
     "irf7_silenced_plus_restoration",
     "adoptive_transfer",
     "car_t",

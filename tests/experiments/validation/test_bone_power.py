@@ -1,7 +1,7 @@
 """The bone claims' power simulation judges synthetic hosts with the claims' own criteria."""
 
 from experiments.validation.bone_claims import BONE_ARMS, BONE_SEED_OFFSET
-from experiments.validation.bone_power import PILOT_RATES, simulate_power
+from experiments.validation.bone_power import PILOT_RATES, RUN6_RATES, simulate_power
 from experiments.validation.immunity_stats import replicate_seeds
 
 
@@ -13,7 +13,8 @@ def test_power_rises_with_hosts_and_vanishes_without_an_effect():
     p = simulate_power(40, rates=null, repeats=150)
     assert p["bone_silencing"][0] < 0.1 and p["bone_interferon"][0] < 0.1
     assert p["bone_deficient"][0] > 0.9  # with no protection, "protection lost" holds
-    assert set(PILOT_RATES) == set(BONE_ARMS)
+    assert set(PILOT_RATES) == set(BONE_ARMS) == set(RUN6_RATES)
+    assert p["bone_interferon_daily"][0] < 0.1
 
 
 def test_the_judged_hosts_are_fresh_and_prefix_stable():

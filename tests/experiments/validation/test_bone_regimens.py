@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from experiments.validation.bone_claims import BONE_SEED_OFFSET, bone_arm
-from experiments.validation.bone_regimens import FRESH_OFFSET, REGIMENS, explore, regimen_job
+from experiments.validation.bone_regimens import EXPLORATION_HOSTS, FRESH_OFFSET, REGIMENS, explore, regimen_job
 
 
 def test_each_regimen_edits_only_the_interferon_schedule():
@@ -19,7 +19,8 @@ def test_each_regimen_edits_only_the_interferon_schedule():
 
 
 def test_the_exploration_uses_fresh_hosts_and_reports_every_regimen():
-    assert FRESH_OFFSET > BONE_SEED_OFFSET
+    # after judged run 5's hosts (76-123), before judged run 6's: no judged host is explored
+    assert FRESH_OFFSET >= 76 + 48 and FRESH_OFFSET + EXPLORATION_HOSTS <= BONE_SEED_OFFSET
     out = explore((1,), hosts=1, days=22.0)  # the daily schedule doses until day 21
     assert set(out["regimens"]) == set(REGIMENS) - {"silenced"}
     for r in out["regimens"].values():
