@@ -13,7 +13,7 @@ module                 section
 ``immunity``           those claims' pre-registration text and command line
 ``immune_claims``      window equivalence, immune control, claim registry, Holm
 ``bone_claims``        the four bone-niche claims
-``dt_claim``           dt-halving of immune outcomes (``dt_immune_outcomes``)
+``dt_claim``           dt-halving of immune outcomes and rates (``dt_immune_outcomes``, ``dt_immune_rates``)
 ``immunity_stats``     their statistics, seeds and pipeline read-outs
 ``core``               budgets, :class:`Check`, validation run specs (the one runner)
 ``probes``             per-step read-outs and set-ups (runner ``probe`` / ``setup``)

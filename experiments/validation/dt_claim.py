@@ -30,6 +30,25 @@ straddle the margin even if dt has no effect, so the >= 80%-of-roots condition i
 to fail for lack of power, not of equivalence -- read the pooled verdict and the per-root
 ratios together, as for ``window_equivalence``. Two of the 12 dt-0.5 seeds of roots
 20261129 and 1 were pilot seeds (sizing only; the pilot judged nothing).
+
+Second claim ``dt_immune_rates`` (sixth session, 2026-11-30; written as code before its judged run)
+--------------------------------------------------------------------------------------------------
+``dt_immune_outcomes`` fails for power: the 30-day burden has a CV of ~0.8 per run (tumors are
+cleared or escape), so its equivalence needs ~200 runs per arm per root. This claim asks the same
+question of the immune *rates* that set the burden, with the same model, window, horizon, dt arms,
+margin and rules: kills per CD8 T-cell-day (``kills_cd8`` / (time-mean CD8 count x days): the kill
+cycle, where the two O(dt) terms of the CD8 step act) and CD8 influx per tumor cell-day
+(``recruited_CD8TCell`` / tumor cell-days: the recruitment dose). For dt 0.5 and 0.25, each
+rate's ratio of means over dt 0.125 must have its 90% CI inside [0.85, 1.15], pooled and in
+>= 80% of root seeds; Holm p-value the largest pooled TOST p-value (intersection-union).
+Hosts are fresh: the interleaved seeds after the first claim's ``3 x DT_REPLICATES``.
+Sizing (pilot 2026-11-30, root 777, not a claim root, 8 runs at dt 0.5 and 0.125): per-run CV of
+kills per CD8-day 0.16 / 0.22, of influx per tumor cell-day 0.17 / 0.20 (dt 0.5 / 0.125; 0.20
+assumed at dt 0.25). Simulating the judge with log-normal runs at those CVs and a true ratio of
+1: 40 runs per arm per root give per-root power 0.72 (P(>= 4 of 5 roots) 0.57), 50 give 0.86
+(0.86); ``DT_RATE_REPLICATES`` = 50 (~85 CPU-minutes). At a true ratio of 0.93 at dt 0.5 the
+per-root power is 0.54: a bias of that size would likely fail the claim. The pilot's dt-0.5 ratio
+of kills per CD8-day was 0.88 (8 runs a side, not a verdict).
 """
 
 from __future__ import annotations
@@ -39,7 +58,8 @@ from typing import Any, Callable, Sequence
 from .immunity_stats import ClaimResult, Job, equivalence_checks, holds_in_roots, replicate_seeds, run_jobs, window_overrides
 
 __all__ = ["DT_VALUES", "DT_REFERENCE", "DT_DAYS", "DT_WINDOW", "DT_REPLICATES", "DT_MARGIN", "DT_METRICS",
-           "dt_arm_seeds", "judge_dt", "claim_dt_immune_outcomes"]
+           "DT_RATE_REPLICATES", "DT_RATE_METRICS", "dt_arm_seeds", "judge_dt", "judge_dt_rates",
+           "claim_dt_immune_outcomes", "claim_dt_immune_rates"]
 
 DT_VALUES = (0.5, 0.25, 0.125)
 DT_REFERENCE = 0.125
@@ -53,33 +73,43 @@ DT_METRICS: dict[str, Callable[[dict[str, float]], float]] = {
     "cd8_mean": lambda r: r["cd8_mean"],
 }
 
+DT_RATE_REPLICATES = 50
+DT_RATE_METRICS: dict[str, Callable[[dict[str, float]], float]] = {
+    "kills_per_cd8_day": lambda r: r["kills_cd8"] / (r["cd8_mean"] * r["days"]),
+    "influx_per_tumor_cell_day": lambda r: r["cd8_recruited"] / r["tumor_cell_days"],
+}
+
 Runs = dict[float, list[dict[str, float]]]
 
 
-def dt_arm_seeds(root: int, reps: int, dts: Sequence[float] = DT_VALUES) -> dict[float, list[int]]:
-    """Independent seeds per dt arm: ``replicate_seeds(root, len(dts) * reps)`` interleaved."""
-    seeds = replicate_seeds(root, len(dts) * reps)
-    return {dt: seeds[k :: len(dts)] for k, dt in enumerate(dts)}
+def dt_arm_seeds(root: int, reps: int, dts: Sequence[float] = DT_VALUES, skip: int = 0) -> dict[float, list[int]]:
+    """Independent seeds per dt arm: ``replicate_seeds(root, len(dts) * (skip + reps))`` interleaved, each
+    arm's first ``skip`` seeds left out (those of an earlier claim)."""
+    seeds = replicate_seeds(root, len(dts) * (skip + reps))
+    return {dt: seeds[k :: len(dts)][skip:] for k, dt in enumerate(dts)}
 
 
-def judge_dt(by_root: dict[int, Runs], days: float = DT_DAYS, window: int = DT_WINDOW) -> ClaimResult:
+def judge_dt(by_root: dict[int, Runs], days: float = DT_DAYS, window: int = DT_WINDOW,
+             metrics: dict[str, Callable[[dict[str, float]], float]] = DT_METRICS,
+             name: str = "dt_immune_outcomes",
+             what: str = "final burden, CD8 kills and time-mean CD8 count") -> ClaimResult:
     """The pre-registered verdict from runs ``{root: {dt: [outcomes]}}`` (each run: burden, kills_cd8, cd8_mean).
 
     Holds when every pooled sub-check's 90% CI lies inside ``DT_MARGIN`` and every sub-check
-    holds in >= 80% of root seeds.
+    holds in >= 80% of root seeds. ``metrics``/``name``/``what``: the read-outs of another dt claim.
     """
     lo_m, hi_m = DT_MARGIN
-    res = ClaimResult("dt_immune_outcomes",
-                      f"ratio(dt / {DT_REFERENCE} h) of final burden, CD8 kills and time-mean CD8 count, dt in "
+    res = ClaimResult(name,
+                      f"ratio(dt / {DT_REFERENCE} h) of {what}, dt in "
                       f"{DT_VALUES[:-1]}, {window}x{window}, {days:g} days: 90% CI inside [{lo_m}, {hi_m}], "
                       "pooled and in >= 80% of root seeds")
     pooled: Runs = {}
     for root, runs in by_root.items():
         for dt, rs in runs.items():
             pooled.setdefault(dt, []).extend(rs)
-        v, _ = equivalence_checks(runs, DT_REFERENCE, DT_METRICS, DT_MARGIN)
+        v, _ = equivalence_checks(runs, DT_REFERENCE, metrics, DT_MARGIN)
         res.per_root.append({"root": root, "checks": v, "holds": all(c["holds"] for c in v.values())})
-    v, pvals = equivalence_checks(pooled, DT_REFERENCE, DT_METRICS, DT_MARGIN)
+    v, pvals = equivalence_checks(pooled, DT_REFERENCE, metrics, DT_MARGIN)
     pooled_holds = all(c["holds"] for c in v.values())
     res.pooled = {"checks": v, "n_per_dt": len(pooled[DT_REFERENCE]), "holds": pooled_holds}
     res.p_value = max(pvals)  # intersection-union: all sub-checks must hold
@@ -87,17 +117,37 @@ def judge_dt(by_root: dict[int, Runs], days: float = DT_DAYS, window: int = DT_W
     return res
 
 
-def claim_dt_immune_outcomes(roots: Sequence[int], reps: int = DT_REPLICATES, workers: int = 1,
-                             days: float = DT_DAYS, window: int = DT_WINDOW) -> ClaimResult:
-    """Run the dt arms of every root seed through the shared pipeline and judge them (:func:`judge_dt`)."""
+def judge_dt_rates(by_root: dict[int, Runs], days: float = DT_DAYS, window: int = DT_WINDOW) -> ClaimResult:
+    """The ``dt_immune_rates`` verdict (kills per CD8-day, CD8 influx per tumor cell-day; runs need
+    ``days``, ``cd8_recruited`` and ``tumor_cell_days``), by the rules of :func:`judge_dt`."""
+    return judge_dt(by_root, days, window, DT_RATE_METRICS, "dt_immune_rates",
+                    "kills per CD8 T-cell-day and CD8 influx per tumor cell-day")
+
+
+def _dt_runs(roots: Sequence[int], reps: int, workers: int, days: float, window: int, skip: int = 0,
+             recruitment: bool = False) -> dict[int, Runs]:
+    """Every root's dt arms through the shared pipeline; each run's outcomes carry its ``days``."""
     keys: list[tuple[int, float]] = []
     jobs: list[Job] = []
     for root in roots:
-        for dt, seeds in dt_arm_seeds(root, reps).items():
+        for dt, seeds in dt_arm_seeds(root, reps, skip=skip).items():
             overrides: dict[str, Any] = {**window_overrides(window), "lattice.dt_hours": dt}
             keys += [(root, dt)] * len(seeds)
-            jobs += [Job(overrides, s, days) for s in seeds]
+            jobs += [Job(overrides, s, days, recruitment=recruitment) for s in seeds]
     by_root: dict[int, Runs] = {root: {dt: [] for dt in DT_VALUES} for root in roots}
     for (root, dt), out in zip(keys, run_jobs(jobs, workers)):
-        by_root[root][dt].append(out)
-    return judge_dt(by_root, days, window)
+        by_root[root][dt].append({**out, "days": days})
+    return by_root
+
+
+def claim_dt_immune_outcomes(roots: Sequence[int], reps: int = DT_REPLICATES, workers: int = 1,
+                             days: float = DT_DAYS, window: int = DT_WINDOW) -> ClaimResult:
+    """Run the dt arms of every root seed through the shared pipeline and judge them (:func:`judge_dt`)."""
+    return judge_dt(_dt_runs(roots, reps, workers, days, window), days, window)
+
+
+def claim_dt_immune_rates(roots: Sequence[int], reps: int = DT_RATE_REPLICATES, workers: int = 1,
+                          days: float = DT_DAYS, window: int = DT_WINDOW) -> ClaimResult:
+    """The rate claim on fresh hosts (after ``dt_immune_outcomes``'s seeds), judged by :func:`judge_dt_rates`."""
+    by_root = _dt_runs(roots, reps, workers, days, window, skip=DT_REPLICATES, recruitment=True)
+    return judge_dt_rates(by_root, days, window)

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import stats
 
 from .bone_claims import claim_bone
-from .dt_claim import claim_dt_immune_outcomes
+from .dt_claim import claim_dt_immune_outcomes, claim_dt_immune_rates
 from .immunity_stats import (
     ClaimResult,
     Job,
@@ -110,6 +110,7 @@ CLAIMS: dict[str, Callable[..., Any]] = {
     "window_equivalence": claim_window_equivalence,
     "bone": claim_bone,
     "dt_immune_outcomes": claim_dt_immune_outcomes,
+    "dt_immune_rates": claim_dt_immune_rates,
 }
 
 

@@ -52,6 +52,11 @@ Claims
     default model, 60x60, 30 days: final burden, CD8 kills and time-mean CD8 count at
     dt 0.5 and 0.25 h over dt 0.125 h, ratio of means 90% CI inside [0.85, 1.15],
     pooled and in >= 80% of root seeds.
+``dt_immune_rates`` (sixth session, 2026-11-30, before its judged run; criterion and sizing in
+    :mod:`experiments.validation.dt_claim`)
+    the same arms and rules for kills per CD8 T-cell-day and CD8 influx per tumor
+    cell-day, 50 fresh runs per arm per root (the burden of ``dt_immune_outcomes`` is
+    too variable for its criterion at any affordable size).
 
 Sizing: the burden CV at 100x100, 21 days is ~0.15-0.25 (pilot, seeds 0-2);
 with a true ratio of 1.5 and CV 0.25, 6 pairs per root seed give a 90% lower
@@ -79,6 +84,7 @@ import argparse
 import json
 from typing import Sequence
 
+from ..safeio import atomic_write
 from .bone_claims import BONE_ARMS, BONE_DAYS, BONE_HOSTS, BONE_MAX_RISK_RATIO, BONE_WINDOW, claim_bone
 from .immune_claims import (
     CLAIMS,
@@ -126,9 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = run_claims(args.claims.split(","), ROOT_SEEDS[: args.roots], args.reps, args.workers)
     text = json.dumps(report, indent=1, default=float)
     print(text)
-    if args.out:
-        with open(args.out, "w") as fh:
-            fh.write(text)
+    if args.out:  # atomically: a stopped run leaves no half-written verdicts
+        atomic_write(args.out, lambda tmp: tmp.write_text(text))
     return 0
 
 

@@ -30,6 +30,7 @@ SMOKE: dict[str, dict[str, Any]] = {
     # the scenarios' interferon schedules dose until day 20 (daily: 21), so the bone arms need > 21 days
     "bone": {"days": 22.0, "window": 24},
     "dt_immune_outcomes": {"days": 1.0, "window": 30},
+    "dt_immune_rates": {"days": 4.0, "window": 30},  # T-cells must have arrived for a rate per CD8-day
 }
 """Smoke sizes of the quick report (keyword arguments of each claim; criteria unchanged)."""
 
@@ -50,6 +51,7 @@ _CLAIM = {
     "bone_interferon_daily": "daily interferon dosing protects IRF7-silenced tumors from bone metastasis",
     "bone_deficient": "interferon's bone protection needs an immune system",
     "dt_immune_outcomes": "immune outcomes do not depend on the time step (dt halving)",
+    "dt_immune_rates": "immune kill and influx rates do not depend on the time step (dt halving)",
 }
 
 
