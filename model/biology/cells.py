@@ -20,7 +20,7 @@ from mesa.discrete_space import Cell, CellAgent
 
 from ..engine.kernels import bit_stream
 from ..engine.parameters import step_probability
-from ..engine.population import Column, Population
+from ..engine.population import ONE_BY_ONE_BELOW, Column, Population
 from ..engine.rule_kernels import clear_flags_draws
 
 __all__ = [
@@ -102,7 +102,7 @@ class LatticeCell(CellAgent):
         agent from four agents on; below that the bulk set-up costs more than it saves, so they
         go one by one, as does a type that overrides ``remove`` or rows out of order)."""
         order = rows.tolist()
-        if len(order) < 4 or cls.remove is not LatticeCell.remove or any(a <= b for a, b in zip(order, order[1:])):
+        if len(order) < ONE_BY_ONE_BELOW or cls.remove is not LatticeCell.remove or any(a <= b for a, b in zip(order, order[1:])):
             for agent in agents:
                 agent.remove()
             return

@@ -15,8 +15,12 @@ import numpy as np
 
 from .rule_kernels import move_rows
 
-__all__ = ["Column", "Population"]
+__all__ = ["ONE_BY_ONE_BELOW", "Column", "Population"]
 
+
+# removals of fewer rows than this go one by one: below it the bulk set-up (sort, object gather,
+# column moves) costs more than it saves (Tissue.kill, LatticeCell.remove_agents)
+ONE_BY_ONE_BELOW = 4
 
 class Column:
     """Descriptor exposing one numpy column as an agent attribute."""

@@ -21,7 +21,7 @@ from .kernels import add_at_sites
 from .lattice import Lattice
 from .map_kernels import claim_sites
 from .mesa_grid import LatticeGrid
-from .population import Population
+from .population import ONE_BY_ONE_BELOW, Population
 
 __all__ = ["Tissue", "LAYERS"]
 
@@ -29,8 +29,6 @@ LAYERS = ("tumor", "immune")
 _NO_SITES = np.zeros(0, dtype=np.int64)
 # lattices up to this many sites step their fields with stacked transforms (Tissue.field_stacks)
 _STACK_FIELDS_UP_TO = 256 * 256
-# Tissue.kill removes fewer agents than this one by one (LatticeCell.remove_agents does too)
-_ONE_BY_ONE_BELOW = 4
 
 
 class Tissue:
@@ -176,7 +174,7 @@ class Tissue:
     def kill(self, cls: type, rows: np.ndarray) -> None:
         """Remove the agents of type ``cls`` in ``rows`` (any order) from the tissue and the model."""
         pop = self.populations[cls]
-        if len(rows) < _ONE_BY_ONE_BELOW:
+        if len(rows) < ONE_BY_ONE_BELOW:
             # a few (most calls: one CD8 kill, one death): one by one in descending row order, as
             # below for so few, without the numpy sort and object gather (~4 us a call). In that
             # order each agent is still on its row when its turn comes, so reading it then is the
