@@ -52,7 +52,7 @@ Other outcomes are end-of-run counts (``disseminated_cells``, ``metastatic_seeds
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -64,7 +64,9 @@ __all__ = [
     "FIRST_ASSESSMENT_DAY",
     "OUTCOME_DESCRIPTIONS",
     "HEADLINE_OUTCOMES",
+    "SERIES_COLUMNS",
     "compute_outcomes",
+    "outcomes_from_series",
     "diameter_change_pct",
     "time_to_progression",
     "is_real",
@@ -126,6 +128,17 @@ OUTCOME_DESCRIPTIONS: dict[str, str] = {
 }
 
 # outcomes printed in the summary and drawn in the box/strip figure
+# the columns compute_outcomes reads at every row; every other column is read at the last row only
+SERIES_COLUMNS = (
+    "days",
+    "tumor_cells",
+    "cd8_t_cells",
+    "marrow_myeloid",
+    "marrow_lymphoid",
+    "interferon_mean",
+    "osm_effective_mean",
+)
+
 HEADLINE_OUTCOMES = (
     "final_tumor_cells",
     "best_response_pct",
@@ -198,6 +211,22 @@ def compute_outcomes(
     Returns:
         ``{outcome_name: value}``; see :data:`OUTCOME_DESCRIPTIONS` and the module docstring.
     """
+    return outcomes_from_series(ts, ts.iloc[-1], first_assessment_day, baseline_day)
+
+
+def outcomes_from_series(
+    series: pd.DataFrame,
+    last: Mapping[str, Any],
+    first_assessment_day: float = FIRST_ASSESSMENT_DAY,
+    baseline_day: float = 0.0,
+) -> dict[str, Any]:
+    """:func:`compute_outcomes` from what it reads: ``series``, a table with (at least) the columns of
+    :data:`SERIES_COLUMNS` it has, at every recorded time, and ``last``, the last row of the whole
+    table (every column, in the table's column order; a row ``Series`` or a dict). Given the same
+    values, the same outcomes bit for bit: ``experiments.outcome_trace`` records only these columns
+    at every step, so a run that keeps a sampled time series need not collect a full row per step.
+    """
+    ts = series
     all_days = ts["days"].to_numpy(dtype=float)
     if not (is_real(baseline_day) and 0.0 <= baseline_day <= all_days[-1] + 1e-9):
         raise ValueError(
@@ -209,7 +238,6 @@ def compute_outcomes(
     all_n = ts["tumor_cells"].to_numpy(dtype=float)
     n = all_n[start:]
     n0 = float(n[0])
-    last = ts.iloc[-1]
     assessed = days >= min(first_assessment_day, days[-1]) - 1e-9
     n_after = n[assessed]
 
@@ -263,7 +291,7 @@ def compute_outcomes(
     out["final_bone_tumor_cells"] = _f(last.get("bone_tumor_cells"))
     out["lung_metastasis"] = bool(_f(last.get("lung_metastasis", 0.0)))
     out["final_lung_tumor_cells"] = _f(last.get("lung_tumor_cells"))
-    kill_cols = [c for c in ts.columns if c.startswith("kills_")]
+    kill_cols = [c for c in last.keys() if c.startswith("kills_")]
     for col in kill_cols:
         out[col] = _f(last[col])
     out["kills_immune"] = _f(last.get("kills_cd8", 0.0)) + _f(last.get("kills_macrophage", 0.0))

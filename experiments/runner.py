@@ -36,13 +36,15 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from model import TherapyScenario
+from model.collector import SummaryCollector
 from model.viz.recording import RecordingWriter
 
 from .cluster import connect_scheduler, default_workers
 from .errors import ExperimentError, ExperimentInterrupted
 from .files import environment_info, write_table
 from .manifest import prepare_out_dir
-from .outcomes import compute_outcomes
+from .outcome_trace import OutcomeTrace, sampled_rows
+from .outcomes import compute_outcomes, outcomes_from_series
 from .runspec import RunResult, RunSpec, safe_name
 from .runstore import RunStore
 from .safeio import atomic_write, write_json_atomic
@@ -92,6 +94,19 @@ def _with_probe_columns(full: pd.DataFrame, probed: Sequence[Mapping[str, float]
     return pd.concat([full, extra], axis=1)
 
 
+def _traceable(spec: RunSpec, model) -> bool:
+    """Whether the run may record full rows at its sampled steps only (:class:`OutcomeTrace`): it
+    keeps a sampled series of at least two steps, the model collects every step into its own summary
+    collector and holds only its initial row, and no hook (setup, probe, recording) may read rows."""
+    if spec.setup is not None or spec.probe is not None or spec.record_every:
+        return False
+    if not (spec.sample_hours and spec.sample_hours >= 2 * model.dt) or model.p.lattice.collect_every_steps != 1:
+        return False
+    dc = model.datacollector
+    keys = dc.reads_summary_only() if isinstance(dc, SummaryCollector) else None
+    return keys == tuple(model.summary) and model.steps == 0 and len(dc.model_vars[keys[0]]) == 1
+
+
 def build_model(spec: RunSpec):
     """The :class:`~model.TumorImmuneModel` a spec describes, with its ``setup`` applied (not yet stepped)."""
     scenario = TherapyScenario.from_dict(spec.scenario, source=f"run '{spec.run_id}'")
@@ -108,6 +123,10 @@ def execute_run(spec: RunSpec) -> RunResult:
     """
     t0 = time.perf_counter()
     model = build_model(spec)
+    # a run that keeps only sampled rows records its outcome columns every step and a full row only
+    # where the sample needs one (experiments.outcome_trace: same outcomes and rows, bit for bit)
+    trace = OutcomeTrace(model, spec.sample_hours) if _traceable(spec, model) else None
+    model.collect_filter = trace
     probed: list[Mapping[str, float]] = []
     snap_days = sorted(float(d) for d in spec.snapshot_days)
     snaps: dict[str, list] = {}
@@ -131,21 +150,20 @@ def execute_run(spec: RunSpec) -> RunResult:
         if recorder:
             recorder.finish(model)
     full = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    outcomes = compute_outcomes(full, baseline_day=min(spec.baseline_day, float(full["days"].iloc[-1])))
-    if spec.probe is not None:
-        probed.append(spec.probe(model))
-        full = _with_probe_columns(full, probed, spec.run_id)
-
-    ts = full
-    if spec.sample_hours and spec.sample_hours > 0:
-        # the first recorded row at or after each multiple of sample_hours, plus the last row
-        hours = full["hours"].to_numpy(dtype=float)
-        if hours.size < 2 or spec.sample_hours < float(np.min(np.diff(hours))):
-            idx = np.arange(hours.size)  # finer than the time step: every row (no giant grid)
-        else:
-            grid = np.arange(0.0, hours[-1] + 1e-9, spec.sample_hours)
-            idx = np.unique(np.r_[np.searchsorted(hours, grid - 1e-6, side="left"), hours.size - 1])
-        ts = full.iloc[idx[idx < hours.size]]
+    if trace is not None:
+        model.collect_filter = None
+        series, ts = trace.finish(model, full)
+        outcomes = outcomes_from_series(series, ts.iloc[-1],
+                                        baseline_day=min(spec.baseline_day, float(series["days"].iloc[-1])))
+    else:
+        outcomes = compute_outcomes(full, baseline_day=min(spec.baseline_day, float(full["days"].iloc[-1])))
+        if spec.probe is not None:
+            probed.append(spec.probe(model))
+            full = _with_probe_columns(full, probed, spec.run_id)
+        ts = full
+        if spec.sample_hours and spec.sample_hours > 0:
+            # the first recorded row at or after each multiple of sample_hours, plus the last row
+            ts = full.iloc[sampled_rows(full["hours"].to_numpy(dtype=float), spec.sample_hours)]
     ts = ts.reset_index(drop=True)
     for i, (k, v) in enumerate(spec.labels.items()):
         ts.insert(i, k, v)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import mesa
 import numpy as np
@@ -80,6 +80,17 @@ FIELD_NAMES = ("cytokine", "osm", "interferon", "ifn_gamma")
 # the summary's keys, built once (the summary is taken every step)
 _KILL_KEYS = tuple((f"kills_{cause}", f"tumor_deaths_{cause}") for cause in TUMOR_DEATH_CAUSES)
 _FIELD_KEYS = {name: (f"{name}_mean", f"{name}_max") for name in FIELD_NAMES}
+# summary keys summary_values() takes without the whole summary: times, counts, marrow outputs, field means
+_LIGHT_KEYS = {
+    "hours": lambda m: m.hours,
+    "days": lambda m: m.days,
+    "tumor_cells": lambda m: len(m.populations[TumorCell]),
+    "cd8_t_cells": lambda m: len(m.populations[CD8TCell]),
+    "marrow_myeloid": lambda m: m.myeloid.circulating,
+    "marrow_lymphoid": lambda m: m.lymphoid.circulating,
+    "osm_effective_mean": lambda m: m.osm_effective(array_mean(m.fields["osm"].values)),
+    **{mean_key: (lambda m, name=name: array_mean(m.fields[name].values)) for name, (mean_key, _) in _FIELD_KEYS.items()},
+}
 
 
 class TumorImmuneModel(mesa.Model):
@@ -102,6 +113,11 @@ class TumorImmuneModel(mesa.Model):
             model.step()
         df = model.datacollector.get_model_vars_dataframe()
     """
+
+    # None: step() records a row every lattice.collect_every_steps steps. A caller that keeps only some rows
+    # (experiments.runner) sets a callable ``filter(model) -> bool``, called where step() would record, and a
+    # row is recorded only where it returns True. A class attribute, so checkpoints made before it restore.
+    collect_filter: Callable[["TumorImmuneModel"], bool] | None = None
 
     def __init__(
         self,
@@ -251,7 +267,8 @@ class TumorImmuneModel(mesa.Model):
             # each field's maximum from what its step wrote (DiffusionField.max_after_step)
             self._fields_just_stepped = True
         self.tissue.refresh_empty_layer()
-        if self.steps % self.p.lattice.collect_every_steps == 0:
+        if self.steps % self.p.lattice.collect_every_steps == 0 and (
+                self.collect_filter is None or self.collect_filter(self)):
             self.collect()
         self._fields_just_stepped = False
         if self.duration_days is not None and self.days >= self.duration_days - 1e-9:
@@ -380,7 +397,7 @@ class TumorImmuneModel(mesa.Model):
             "marrow_lymphoid": self.lymphoid.circulating,
         }
         means = {name: array_mean(f.values) for name, f in self.fields.items()}  # one pass per field
-        s["osm_effective_mean"] = float(means["osm"] * (1 - self.modifiers.osm_neutralization))
+        s["osm_effective_mean"] = self.osm_effective(means["osm"])
         counters = self.counters
         for key, counter in _KILL_KEYS:
             s[key] = counters[counter]
@@ -393,6 +410,19 @@ class TumorImmuneModel(mesa.Model):
         for t in self.treatments:
             s[f"{t.name}_concentration"] = t.concentration
         return s
+
+    def osm_effective(self, osm_mean: float) -> float:
+        """The summary's ``osm_effective_mean`` from the OSM field's mean: the part no treatment neutralises."""
+        return float(osm_mean * (1 - self.modifiers.osm_neutralization))
+
+    def summary_values(self, keys: Sequence[str]) -> list[Any]:
+        """``[summarize()[k] for k in keys]``, the same values, computing only those keys when all are
+        cheap ones (times, cell counts, marrow outputs, field means): a caller that reads a few values
+        every step (experiments.outcome_trace) need not take the whole summary."""
+        if all(k in _LIGHT_KEYS for k in keys):
+            return [_LIGHT_KEYS[k](self) for k in keys]
+        summary = self.summarize()
+        return [summary[k] for k in keys]
 
     def collect(self) -> None:
         """Record the current state as one data-collector row (also after a hand-made layout change)."""

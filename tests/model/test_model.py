@@ -288,3 +288,27 @@ def test_collect_every_k_steps():
         model.step()
     df = model.datacollector.get_model_vars_dataframe()
     assert list(df["hours"]) == [0.0, 2.0, 4.0]
+
+
+def test_summary_values_are_the_summary_values_and_skipping_rows_changes_nothing():
+    """``summary_values`` gives ``summarize()``'s values bit for bit (the cheap keys computed alone,
+    the OSM neutralisation included), and a ``collect_filter`` that skips rows leaves the run as it was."""
+    kw = dict(scenario_name="anti_osm", rng=3, lattice__width_sites=30, lattice__height_sites=30)
+    skipping, full = TumorImmuneModel(**kw), TumorImmuneModel(**kw)
+    skipping.collect_filter = lambda m: m.steps % 5 == 0
+    cheap = ["hours", "days", "tumor_cells", "cd8_t_cells", "marrow_myeloid", "marrow_lymphoid",
+             "osm_effective_mean"] + [f"{name}_mean" for name in FIELD_NAMES]
+    for _ in range(24 * 2 * 6):  # past the first anti-OSM doses
+        skipping.step()
+        full.step()
+        whole = full.summarize()
+        for keys in (cheap, cheap + ["cd8_engaged"]):  # a key that is not cheap takes the whole summary
+            got = full.summary_values(keys)
+            assert [np.float64(v).tobytes() for v in got] == [np.float64(whole[k]).tobytes() for k in keys]
+    assert full.modifiers.osm_neutralization > 0
+    rows = skipping.datacollector.get_model_vars_dataframe()
+    assert list(rows["hours"]) == [0.0] + [s * 0.5 for s in range(5, 24 * 2 * 6 + 1, 5)]
+    kept = full.datacollector.get_model_vars_dataframe().set_index("hours").loc[rows["hours"]].reset_index()
+    pd.testing.assert_frame_equal(rows, kept[rows.columns], check_exact=True)
+    for name in FIELD_NAMES:
+        assert np.array_equal(skipping.fields[name].values, full.fields[name].values)
