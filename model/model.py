@@ -88,7 +88,7 @@ _LIGHT_KEYS = {
     "cd8_t_cells": lambda m: len(m.populations[CD8TCell]),
     "marrow_myeloid": lambda m: m.myeloid.circulating,
     "marrow_lymphoid": lambda m: m.lymphoid.circulating,
-    "osm_effective_mean": lambda m: m.osm_effective(array_mean(m.fields["osm"].values)),
+    "osm_effective_mean": lambda m: m.effective_osm_mean(array_mean(m.fields["osm"].values)),
     **{mean_key: (lambda m, name=name: array_mean(m.fields[name].values)) for name, (mean_key, _) in _FIELD_KEYS.items()},
 }
 
@@ -397,7 +397,7 @@ class TumorImmuneModel(mesa.Model):
             "marrow_lymphoid": self.lymphoid.circulating,
         }
         means = {name: array_mean(f.values) for name, f in self.fields.items()}  # one pass per field
-        s["osm_effective_mean"] = self.osm_effective(means["osm"])
+        s["osm_effective_mean"] = self.effective_osm_mean(means["osm"])
         counters = self.counters
         for key, counter in _KILL_KEYS:
             s[key] = counters[counter]
@@ -411,7 +411,7 @@ class TumorImmuneModel(mesa.Model):
             s[f"{t.name}_concentration"] = t.concentration
         return s
 
-    def osm_effective(self, osm_mean: float) -> float:
+    def effective_osm_mean(self, osm_mean: float) -> float:
         """The summary's ``osm_effective_mean`` from the OSM field's mean: the part no treatment neutralises."""
         return float(osm_mean * (1 - self.modifiers.osm_neutralization))
 
