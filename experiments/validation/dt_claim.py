@@ -42,7 +42,8 @@ cycle, where the two O(dt) terms of the CD8 step act) and CD8 influx per tumor c
 rate's ratio of means over dt 0.125 must have its 90% CI inside [0.85, 1.15], pooled and in
 >= 80% of root seeds; Holm p-value the largest pooled TOST p-value (intersection-union).
 Hosts are fresh: the interleaved seeds after the first claim's ``3 x DT_REPLICATES``.
-Sizing (pilot 2026-11-30, root 777, not a claim root, 8 runs at dt 0.5 and 0.125): per-run CV of
+Sizing (pilot 2026-11-30, root 777, not a claim root, 8 runs at dt 0.5 and 0.125;
+``python -m experiments.validation.dt_exploration --rate-pilot``): per-run CV of
 kills per CD8-day 0.16 / 0.22, of influx per tumor cell-day 0.17 / 0.20 (dt 0.5 / 0.125; 0.20
 assumed at dt 0.25). Simulating the judge with log-normal runs at those CVs and a true ratio of
 1: 40 runs per arm per root give per-root power 0.72 (P(>= 4 of 5 roots) 0.57), 50 give 0.86

@@ -5,7 +5,10 @@ default model and 10 per arm in an immunodeficient host (growth only). Prints th
 means with 90% CIs (:func:`~experiments.validation.immunity_stats.ratio_ci_unpaired`) and the
 per-run CVs that size the next pre-registration.
 
-Run: ``python -m experiments.validation.dt_exploration --out F.json`` (~15 CPU-minutes). The
+Run: ``python -m experiments.validation.dt_exploration --out F.json`` (~15 CPU-minutes).
+``--rate-pilot`` runs instead the pilot that sized ``dt_immune_rates`` (root 777, not a claim root,
+8 runs at dt 0.5 and at 0.125 h with the recruitment probe; ~2 CPU-minutes) and prints the CVs of
+its read-outs (:data:`~experiments.validation.dt_claim.DT_RATE_METRICS`). The
 numbers in docs/validation.md came from the model before the bone niche's C9 fit (commit
 06db995): the niche draws from the model's random stream, so later code gives other runs (same
 statistics).
@@ -19,9 +22,11 @@ from typing import Sequence
 
 import numpy as np
 
+from ..safeio import atomic_write
+from .dt_claim import DT_RATE_METRICS
 from .immunity_stats import Job, ratio_ci_unpaired, replicate_seeds, run_jobs, window_overrides
 
-__all__ = ["ARMS", "explore", "main"]
+__all__ = ["ARMS", "explore", "rate_pilot", "main"]
 
 ARMS = {"deficient": ({"host.immune_health": 0.0}, 10), "default": ({}, 30)}
 METRICS = ("burden", "kills_cd8", "cd8_mean", "tumor_cell_days")
@@ -40,12 +45,30 @@ def explore(workers: int = 1) -> dict[str, list[dict[str, float]]]:
     return out
 
 
+def rate_pilot(workers: int = 1, reps: int = 8) -> dict[str, dict[str, tuple[float, float]]]:
+    """The ``dt_immune_rates`` sizing pilot: per dt, each rate's (mean, CV) over ``reps`` runs."""
+    seeds = replicate_seeds(777, 2 * reps)
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    for k, dt in enumerate((0.5, 0.125)):
+        jobs = [Job({**window_overrides(60), "lattice.dt_hours": dt}, s, 30.0, recruitment=True) for s in seeds[k::2]]
+        runs = [{**r, "days": 30.0} for r in run_jobs(jobs, workers)]
+        out[f"{dt}"] = {}
+        for name, f in DT_RATE_METRICS.items():
+            v = np.array([f(r) for r in runs])
+            out[f"{dt}"][name] = (float(v.mean()), float(v.std(ddof=1) / v.mean()))
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the exploration, print ratios and CVs, optionally save the runs."""
+    """Run the exploration (or the rate pilot), print ratios and CVs, optionally save the runs."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--rate-pilot", action="store_true", help="run the dt_immune_rates sizing pilot instead")
     args = ap.parse_args(argv)
+    if args.rate_pilot:
+        print(json.dumps(rate_pilot(args.workers), indent=1))
+        return 0
     out = explore(args.workers)
     for arm in ARMS:
         a, b = out[f"{arm}@0.5"], out[f"{arm}@0.125"]
@@ -56,8 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cv = [float(v.std(ddof=1) / v.mean()) for v in (x, y)]
                 print(f"{arm} {m}: ratio {r:.3f} (90% CI {lo:.3f}-{hi:.3f}); CV {cv[0]:.2f} / {cv[1]:.2f}")
     if args.out:
-        with open(args.out, "w") as fh:
-            json.dump(out, fh)
+        atomic_write(args.out, lambda tmp: tmp.write_text(json.dumps(out)))
     return 0
 
 
