@@ -127,7 +127,6 @@ OUTCOME_DESCRIPTIONS: dict[str, str] = {
     "duration_days": "simulated days",
 }
 
-# outcomes printed in the summary and drawn in the box/strip figure
 # the columns compute_outcomes reads at every row; every other column is read at the last row only
 SERIES_COLUMNS = (
     "days",
@@ -139,6 +138,7 @@ SERIES_COLUMNS = (
     "osm_effective_mean",
 )
 
+# outcomes printed in the summary and drawn in the box/strip figure
 HEADLINE_OUTCOMES = (
     "final_tumor_cells",
     "best_response_pct",

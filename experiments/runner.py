@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from model import TherapyScenario
+from model import TherapyScenario, TumorImmuneModel
 from model.collector import SummaryCollector
 from model.viz.recording import RecordingWriter
 
@@ -97,8 +97,12 @@ def _with_probe_columns(full: pd.DataFrame, probed: Sequence[Mapping[str, float]
 def _traceable(spec: RunSpec, model) -> bool:
     """Whether the run may record full rows at its sampled steps only (:class:`OutcomeTrace`): it
     keeps a sampled series of at least two steps, the model collects every step into its own summary
-    collector and holds only its initial row, and no hook (setup, probe, recording) may read rows."""
+    collector and holds only its initial row, and no hook (setup, probe, recording) may read rows.
+    A registered model class that overrides ``summarize`` collects every step: the trace computes its
+    few values as :meth:`TumorImmuneModel.summarize` does, not as the override might."""
     if spec.setup is not None or spec.probe is not None or spec.record_every:
+        return False
+    if type(model).summarize is not TumorImmuneModel.summarize:
         return False
     if not (spec.sample_hours and spec.sample_hours >= 2 * model.dt) or model.p.lattice.collect_every_steps != 1:
         return False

@@ -64,10 +64,15 @@ def checkpoint(model: mesa.Model) -> bytes:
     dc = model.datacollector
     original = dc.model_reporters
     dc.model_reporters = _picklable_reporters(original, model.summary)
+    # a caller's row filter (experiments.runner's OutcomeTrace) belongs to the run that set it, not
+    # to the state: it may not pickle, and a restored model records every row again
+    row_filter = model.__dict__.pop("collect_filter", None)
     try:
         body = pickle.dumps(model, protocol=5)
     finally:
         dc.model_reporters = original
+        if row_filter is not None:
+            model.collect_filter = row_filter
     return _MAGIC + body
 
 

@@ -22,6 +22,7 @@ __all__ = ["ONE_BY_ONE_BELOW", "Column", "Population"]
 # column moves) costs more than it saves (Tissue.kill, LatticeCell.remove_agents)
 ONE_BY_ONE_BELOW = 4
 
+
 class Column:
     """Descriptor exposing one numpy column as an agent attribute."""
 

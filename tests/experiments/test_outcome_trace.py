@@ -13,7 +13,14 @@ from experiments.errors import ExperimentError
 from experiments.outcome_trace import OutcomeTrace, sampled_rows
 from experiments.outcomes import compute_outcomes, outcomes_from_series
 from experiments.runner import RunSpec, build_model, execute_run
-from model import get_scenario
+from model import TumorImmuneModel, get_scenario
+
+
+class _OwnSummary(TumorImmuneModel):
+    """A user's model class with its own summary (what register_model_class allows)."""
+
+    def summarize(self):
+        return {**super().summarize()}
 
 
 def _spec(name: str, seed: int, sample_hours: float = 6.0, baseline_day: float = 0.0, size: int = 30,
@@ -63,6 +70,9 @@ def test_runs_with_hooks_or_fine_samples_collect_every_step():
         assert not runner._traceable(other, model)
     every_two = _spec("untreated", 1, days=1.0, every=2)
     assert not runner._traceable(every_two, build_model(every_two))
+    own = build_model(spec)
+    own.__class__ = _OwnSummary  # the trace computes its values as TumorImmuneModel.summarize does
+    assert not runner._traceable(spec, own)
     model.step()  # a model that has stepped (or holds more rows) is not traced
     assert not runner._traceable(spec, model)
 

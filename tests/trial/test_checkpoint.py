@@ -34,6 +34,17 @@ def test_restored_model_continues_bit_identically():
     assert sa[3:] == sb[3:]  # all four random streams were captured
 
 
+def test_a_row_filter_is_not_part_of_the_checkpoint():
+    a = _model(9)
+    a.collect_filter = lambda m: m.steps % 2 == 0  # a lambda does not pickle: it must be left out
+    a.run_days(0.5)
+    b = restore(checkpoint(a))
+    assert a.collect_filter is not None and b.collect_filter is None
+    n = len(b.datacollector.get_model_vars_dataframe())
+    b.run_days(0.5)
+    assert len(b.datacollector.get_model_vars_dataframe()) == n + 24  # every step again
+
+
 def test_model_methods_fork_like_the_functions():
     a = _model(11)
     a.run_days(0.5)
