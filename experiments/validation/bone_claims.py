@@ -29,7 +29,9 @@ from .immunity_stats import (
 )
 
 __all__ = ["BONE_DAYS", "BONE_WINDOW", "BONE_HOSTS", "BONE_SEED_OFFSET", "BONE_MAX_RISK_RATIO", "BONE_ARMS",
-           "bone_arm", "bone_runs", "judge_bone_silencing", "judge_bone_reduction", "judge_bone_deficient", "claim_bone"]
+           "DEFICIENT_ARMS", "DEFICIENT_HOSTS", "DEFICIENT_SEED_OFFSET", "bone_arm", "bone_runs",
+           "judge_bone_silencing", "judge_bone_reduction", "judge_bone_deficient", "claim_bone",
+           "claim_bone_deficient_more"]
 
 # sizing (not criteria) set after a one-host pilot (2026-11-29, seed 7, 60x60, 21 days: 3-4 seeds per
 # host, no arm reached a 100-cell colony by day 21): 30 days as the shipped IRF7 scenarios, a 50x50
@@ -83,13 +85,29 @@ BONE_ARMS: dict[str, tuple[str | None, dict[str, Any]]] = {
     "deficient_silenced": ("irf7_silenced", {"host__immune_health": 0.0}),
     "deficient_silenced_interferon": ("irf7_silenced_plus_interferon", {"host__immune_health": 0.0}),
 }
+# Two more claims of "the protection is lost in an immunodeficient host" (Bidwell 2012), registered
+# 2026-11-30 (sixth session) after judged run 6 and before their own run: run 6 judged the loss only
+# for the two-day regimen, while its protecting arms are daily interferon and restoration. Criterion
+# as ``bone_deficient``. Fresh hosts (seeds 292-351: after run 6's 172-291), their own silenced
+# control. Sizing: at run 6's immunodeficient rates (0.84 undosed, 0.80 dosed) and a true risk ratio
+# of ~0.95, 60 hosts give a per-root 95% lower bound near 0.8, far above 0.5 (per-root power ~1.0,
+# as bone_power gives for bone_deficient at 60 hosts); the claims fail if dosing or restoration still
+# protects without immunity, e.g. through the seeding inhibition of type-I IFN at the primary's
+# vessels, which needs no immune cells.
+DEFICIENT_HOSTS = 60
+DEFICIENT_SEED_OFFSET = 292
+DEFICIENT_ARMS: dict[str, tuple[str | None, dict[str, Any]]] = {
+    "deficient_silenced": ("irf7_silenced", {"host__immune_health": 0.0}),
+    "deficient_silenced_interferon_daily": ("irf7_silenced_plus_daily_interferon", {"host__immune_health": 0.0}),
+    "deficient_silenced_restoration": ("irf7_silenced_plus_restoration", {"host__immune_health": 0.0}),
+}
 
 Runs = dict[int, dict[str, list[dict[str, float]]]]
 
 
 def bone_arm(arm: str, window: int = BONE_WINDOW) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
     """(dotted overrides, treatments) of a bone arm: its scenario's profiles and overrides, the window, the arm's."""
-    scenario_name, extra = BONE_ARMS[arm]
+    scenario_name, extra = {**BONE_ARMS, **DEFICIENT_ARMS}[arm]
     overrides: dict[str, Any] = {}
     treatments: tuple[dict[str, Any], ...] = ()
     if scenario_name is not None:
@@ -173,9 +191,12 @@ def judge_bone_reduction(by_root: Runs, name: str, treated: str, control: str, d
     return _judge(res, by_root, verdict, treated, control)
 
 
-def judge_bone_deficient(by_root: Runs) -> ClaimResult:
-    """Immunodeficient hosts: the interferon risk ratio's 95% CI lower bound >= 0.5 (protection lost)."""
-    res = ClaimResult("bone_deficient", "immune_health 0: risk ratio dosed / undosed 95% CI low >= "
+def judge_bone_deficient(by_root: Runs, name: str = "bone_deficient",
+                         treated: str = "deficient_silenced_interferon") -> ClaimResult:
+    """Immunodeficient hosts: the ``treated`` arm's risk ratio against ``deficient_silenced`` has its
+    95% CI lower bound >= 0.5 (protection lost)."""
+    ratio = "dosed / undosed" if treated == "deficient_silenced_interferon" else f"{treated} / deficient_silenced"
+    res = ClaimResult(name, f"immune_health 0: risk ratio {ratio} 95% CI low >= "
                       f"{BONE_MAX_RISK_RATIO} (a >= 50% reduction excluded)")
 
     def verdict(t: list[dict[str, float]], c: list[dict[str, float]]) -> dict[str, Any]:
@@ -185,7 +206,7 @@ def judge_bone_deficient(by_root: Runs) -> ClaimResult:
                 "holds": lo >= BONE_MAX_RISK_RATIO,
                 "p": float(stats.norm.sf((math.log(r) - math.log(BONE_MAX_RISK_RATIO)) / se))}
 
-    return _judge(res, by_root, verdict, "deficient_silenced_interferon", "deficient_silenced")
+    return _judge(res, by_root, verdict, treated, "deficient_silenced")
 
 
 def claim_bone(roots: Sequence[int], reps: int = BONE_HOSTS, workers: int = 1, days: float = BONE_DAYS,
@@ -200,3 +221,13 @@ def claim_bone(roots: Sequence[int], reps: int = BONE_HOSTS, workers: int = 1, d
         judge_bone_reduction(by_root, "bone_interferon_daily", "silenced_interferon_daily", "silenced", days),
         judge_bone_deficient(by_root),
     ]
+
+
+def claim_bone_deficient_more(roots: Sequence[int], reps: int = DEFICIENT_HOSTS, workers: int = 1,
+                              days: float = BONE_DAYS, window: int = BONE_WINDOW,
+                              offset: int = DEFICIENT_SEED_OFFSET) -> list[ClaimResult]:
+    """``bone_deficient_daily`` and ``bone_deficient_restoration``: ``bone_deficient``'s criterion for
+    the two arms that protect in run 6, on their own fresh immunodeficient hosts."""
+    by_root = bone_runs(roots, reps, list(DEFICIENT_ARMS), workers, days, window, offset)
+    return [judge_bone_deficient(by_root, "bone_deficient_daily", "deficient_silenced_interferon_daily"),
+            judge_bone_deficient(by_root, "bone_deficient_restoration", "deficient_silenced_restoration")]

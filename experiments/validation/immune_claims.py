@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from scipy import stats
 
-from .bone_claims import claim_bone
+from .bone_claims import claim_bone, claim_bone_deficient_more
 from .dt_claim import claim_dt_immune_outcomes, claim_dt_immune_rates
 from .immunity_stats import (
     ClaimResult,
@@ -109,6 +109,7 @@ CLAIMS: dict[str, Callable[..., Any]] = {
     "immune_control": claim_immune_control,
     "window_equivalence": claim_window_equivalence,
     "bone": claim_bone,
+    "bone_deficient_more": claim_bone_deficient_more,
     "dt_immune_outcomes": claim_dt_immune_outcomes,
     "dt_immune_rates": claim_dt_immune_rates,
 }

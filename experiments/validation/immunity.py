@@ -47,6 +47,10 @@ Claims
     ``bone_interferon`` criterion for interferon daily x 20 from day 2
     (scenario ``irf7_silenced_plus_daily_interferon``), a regimen chosen after an
     exploration on other hosts (:mod:`experiments.validation.bone_regimens`).
+    ``bone_deficient_daily``, ``bone_deficient_restoration`` (registered 2026-11-30 after
+    judged run 6, before their own run; claim group ``bone_deficient_more``): the
+    ``bone_deficient`` criterion for daily interferon and for IRF7 restoration, on 60 fresh
+    immunodeficient hosts per root (seeds 292-351) with their own silenced control.
 ``dt_immune_outcomes`` (2026-11-30, before any judged run; criterion and sizing in
     :mod:`experiments.validation.dt_claim`)
     default model, 60x60, 30 days: final burden, CD8 kills and time-mean CD8 count at

@@ -29,6 +29,7 @@ SMOKE: dict[str, dict[str, Any]] = {
     "window_equivalence": {"days": 2.0, "windows": (60, 100)},
     # the scenarios' interferon schedules dose until day 20 (daily: 21), so the bone arms need > 21 days
     "bone": {"days": 22.0, "window": 24},
+    "bone_deficient_more": {"days": 22.0, "window": 24},
     "dt_immune_outcomes": {"days": 1.0, "window": 30},
     "dt_immune_rates": {"days": 4.0, "window": 30},  # T-cells must have arrived for a rate per CD8-day
 }
@@ -41,6 +42,8 @@ _STAT = {
     "bone_restoration": ("risk_ratio", "risk ratio of bone metastasis, restoration / silenced [95% CI]"),
     "bone_interferon_daily": ("risk_ratio", "risk ratio of bone metastasis, daily interferon / silenced [95% CI]"),
     "bone_deficient": ("risk_ratio", "risk ratio dosed / undosed in immunodeficient hosts [95% CI]"),
+    "bone_deficient_daily": ("risk_ratio", "risk ratio daily-dosed / undosed in immunodeficient hosts [95% CI]"),
+    "bone_deficient_restoration": ("risk_ratio", "risk ratio restored / silenced in immunodeficient hosts [95% CI]"),
 }
 _CLAIM = {
     "immune_control": "an immunodeficient host carries a larger tumor than an immunocompetent one",
@@ -50,6 +53,8 @@ _CLAIM = {
     "bone_restoration": "IRF7 restoration protects from bone metastasis",
     "bone_interferon_daily": "daily interferon dosing protects IRF7-silenced tumors from bone metastasis",
     "bone_deficient": "interferon's bone protection needs an immune system",
+    "bone_deficient_daily": "daily interferon's bone protection needs an immune system",
+    "bone_deficient_restoration": "IRF7 restoration's bone protection needs an immune system",
     "dt_immune_outcomes": "immune outcomes do not depend on the time step (dt halving)",
     "dt_immune_rates": "immune kill and influx rates do not depend on the time step (dt halving)",
 }
@@ -79,7 +84,7 @@ def to_check(verdict: Mapping[str, Any], family: int, smoke: bool) -> Check:
     notes = (f"holds in {sum(roots)}/{len(roots)} root seeds (>= 80% needed); pooled p = {verdict['p']:.3g}, "
              f"Holm over {family} claims: {'significant' if verdict['holm_significant'] else 'not significant'}.")
     if smoke:
-        size = SMOKE["bone" if verdict["claim"].startswith("bone_") else verdict["claim"]]
+        size = SMOKE["bone" if verdict["claim"].startswith("bone") else verdict["claim"]]
         notes += (f" Smoke size ({SMOKE_ROOTS} root seeds, {SMOKE_REPS} replicates, {size}): "
                   "not the pre-registered size; this verdict judges nothing.")
     per_root = [{k: v for k, v in r.items() if k != "checks"} | (

@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 
 from experiments.validation import immunity_section
-from experiments.validation.bone_claims import bone_arm, judge_bone_deficient, judge_bone_reduction, judge_bone_silencing
+from experiments.validation.bone_claims import (
+    BONE_HOSTS,
+    BONE_SEED_OFFSET,
+    DEFICIENT_SEED_OFFSET,
+    bone_arm,
+    judge_bone_deficient,
+    judge_bone_reduction,
+    judge_bone_silencing,
+)
 from experiments.validation.core import TEST, Series, validation_spec
 from experiments.validation.immunity_stats import outcomes
 from experiments.validation.report import SECTIONS
@@ -81,7 +89,7 @@ def test_immunity_section_smoke_size_gives_checks(shared):
     checks = shared("immunity_section_smoke", lambda: immunity_section.run(TEST, None, quick=True))
     assert [c.id for c in checks] == ["imm.immune_control", "imm.window_equivalence", "imm.bone_silencing",
                                       "imm.bone_interferon", "imm.bone_restoration", "imm.bone_interferon_daily",
-                                      "imm.bone_deficient",
+                                      "imm.bone_deficient", "imm.bone_deficient_daily", "imm.bone_deficient_restoration",
                                       "imm.dt_immune_outcomes", "imm.dt_immune_rates"]
     for c in checks:
         assert c.section == immunity_section.SECTION
@@ -117,3 +125,15 @@ def test_bone_judges_apply_the_per_root_rule_both_ways():
     kept = {root: {"deficient_silenced_interferon": _hosts(1, 12), "deficient_silenced": _hosts(10, 12)}
             for root in range(5)}
     assert not judge_bone_deficient(kept).holds
+
+
+def test_the_more_immunodeficient_claims_judge_their_own_arm_on_fresh_hosts():
+    assert DEFICIENT_SEED_OFFSET >= BONE_SEED_OFFSET + BONE_HOSTS  # after judged run 6's hosts
+    overrides, treatments = bone_arm("deficient_silenced_interferon_daily")
+    assert overrides["host.immune_health"] == 0.0 and treatments[0]["interval_days"] == 1.0
+    arms = {"deficient_silenced": [{"metastasis": 1.0}] * 40 + [{"metastasis": 0.0}] * 10,
+            "deficient_silenced_restoration": [{"metastasis": 1.0}] * 10 + [{"metastasis": 0.0}] * 40}
+    kept = judge_bone_deficient({0: arms}, "bone_deficient_restoration", "deficient_silenced_restoration")
+    assert kept.name == "bone_deficient_restoration" and not kept.holds  # restoration still protects: fails
+    arms["deficient_silenced_restoration"] = arms["deficient_silenced"]
+    assert judge_bone_deficient({0: arms}, "bone_deficient_restoration", "deficient_silenced_restoration").holds
