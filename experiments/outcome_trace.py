@@ -74,7 +74,7 @@ class OutcomeTrace:
         while self._next_grid * self.sample_hours - _SLACK_HOURS <= hours:
             keep = True
             self._next_grid += 1
-        if model.duration_days is not None and model.days >= model.duration_days - 1e-9:
+        if model.reached_duration():
             keep = True  # step() ends the run after this row: the last row is always kept
         if keep:
             self.collected.append(len(self.rows) - 1)

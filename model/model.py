@@ -271,8 +271,13 @@ class TumorImmuneModel(mesa.Model):
                 self.collect_filter is None or self.collect_filter(self)):
             self.collect()
         self._fields_just_stepped = False
-        if self.duration_days is not None and self.days >= self.duration_days - 1e-9:
+        if self.reached_duration():
             self.running = False
+
+    def reached_duration(self) -> bool:
+        """Whether the run has reached its ``duration_days`` (never, without one): the step that
+        reaches it records the last row and stops the run."""
+        return self.duration_days is not None and self.days >= self.duration_days - 1e-9
 
     def check_finite(self, just_stepped: bool = False) -> None:
         """Raise :class:`ParameterError` if a field holds NaN or inf (extreme inputs; never silently go on).

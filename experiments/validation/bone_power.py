@@ -17,10 +17,9 @@ import argparse
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
 
 from .bone_claims import BONE_ARMS, BONE_DAYS, judge_bone_deficient, judge_bone_reduction, judge_bone_silencing
-from .immunity_stats import HOLDS_FRACTION, ROOT_SEEDS
+from .immunity_stats import p_holds_in_roots
 
 __all__ = ["PILOT_RATES", "RUN6_RATES", "simulate_power", "main"]
 
@@ -58,9 +57,7 @@ def simulate_power(hosts: int, rates: dict[str, float] = PILOT_RATES, repeats: i
                     judge_bone_reduction(by_root, "bone_interferon_daily", "silenced_interferon_daily", "silenced"),
                     judge_bone_deficient(by_root)):
             ok.setdefault(res.name, []).append(bool(res.per_root[0]["holds"]))
-    n_roots = len(ROOT_SEEDS)
-    need = int(np.ceil(HOLDS_FRACTION * n_roots))
-    return {name: (float(np.mean(v)), float(stats.binom.sf(need - 1, n_roots, np.mean(v)))) for name, v in ok.items()}
+    return {name: (float(np.mean(v)), p_holds_in_roots(float(np.mean(v)))) for name, v in ok.items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

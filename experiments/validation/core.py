@@ -24,7 +24,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -43,6 +43,7 @@ __all__ = [
     "validation_spec",
     "run_specs",
     "replicate_seeds",
+    "run_arms",
     "save_figure",
 ]
 
@@ -250,3 +251,24 @@ def replicate_seeds(root: int, n: int, stream: int = 0) -> list[int]:
     """``n`` independent integer seeds from ``SeedSequence(root).spawn`` (stream = experiment id)."""
     ss = np.random.SeedSequence([int(root), int(stream)])
     return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in ss.spawn(n)]
+
+
+_Read = TypeVar("_Read")
+
+
+def run_arms(roots: Sequence[int], hosts: int, stream: int, base: Mapping[str, Any],
+             arms: Mapping[str, Mapping[str, Any]], days: float, read: Callable[[Series], _Read],
+             workers: int = 1) -> dict[int, dict[str, list[_Read]]]:
+    """Paired hosts: each root's ``hosts`` replicate seeds of ``stream`` run in every arm (``base``
+    overrides plus the arm's), through the shared pipeline; ``{root: {arm: [read(series), ...]}}``,
+    hosts in seed order."""
+    specs, keys = [], []
+    for root in roots:
+        for seed in replicate_seeds(root, hosts, stream=stream):
+            for arm, extra in arms.items():
+                specs.append(validation_spec({**base, **extra}, seed, days))
+                keys.append((root, arm))
+    by_root: dict[int, dict[str, list[_Read]]] = {r: {arm: [] for arm in arms} for r in roots}
+    for (root, arm), series in zip(keys, run_specs(specs, workers)):
+        by_root[root][arm].append(read(series))
+    return by_root

@@ -35,18 +35,18 @@ with probability 0.90 and the per-root rule in >= 4 of 5 roots with 0.985; both 
 
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 import numpy as np
 from scipy.stats import binomtest
 
-from .core import Budget, Check, Series, replicate_seeds, run_specs, validation_spec
+from . import immunity_stats
+from .core import Budget, Check, Series, run_arms
 
 __all__ = ["ROOT_SEEDS", "course_dips", "wilson", "judge", "run", "section", "SECTION"]
 
 SECTION = "Immunity: 4T1-like course (C6)"
-ROOT_SEEDS: tuple[int, ...] = (20261129, 1, 2, 3, 4)
+ROOT_SEEDS = immunity_stats.ROOT_SEEDS  # the claims' root seeds (immunity_stats)
 REPLICATES = 12  # 4 in runs 1-2 (see the re-sizing note above)
 WINDOW = 100
 DAYS = 35.0
@@ -56,7 +56,6 @@ DIP_DEPTH = 0.2
 STREAM = 4002  # 4001 in runs 1-2: run 3 judges fresh courses
 COMPETENT_MIN = 0.5
 SCID_MAX = 0.2
-HOLDS_FRACTION = 0.8
 
 
 def course_dips(days: np.ndarray, burden: np.ndarray) -> bool:
@@ -98,7 +97,7 @@ def judge(by_root: dict[int, dict[str, list[bool]]]) -> dict[str, Any]:
     scid = [x for arms in by_root.values() for x in arms["scid"]]
     c_lo, c_hi = wilson(sum(comp), len(comp))
     s_lo, s_hi = wilson(sum(scid), len(scid))
-    roots_ok = sum(r["holds"] for r in per_root) >= math.ceil(HOLDS_FRACTION * len(per_root))
+    roots_ok = immunity_stats.holds_in_roots(per_root)
     return {"competent": (sum(comp), len(comp), c_lo, c_hi), "scid": (sum(scid), len(scid), s_lo, s_hi),
             "per_root": per_root, "holds": bool(c_lo >= COMPETENT_MIN and s_hi <= SCID_MAX and roots_ok)}
 
@@ -113,15 +112,8 @@ def run(roots: Sequence[int] = ROOT_SEEDS, replicates: int = REPLICATES, window:
         days: float = DAYS, workers: int = 1) -> list[Check]:
     """Run the paired courses and return the C6 check (smaller sizes are smoke runs, not verdicts)."""
     tissue = {"lattice.width_sites": window, "lattice.height_sites": window}
-    specs, keys = [], []
-    for root in roots:
-        for seed in replicate_seeds(root, replicates, stream=STREAM):
-            for arm, extra in (("competent", {}), ("scid", {"host.immune_health": 0.0})):
-                specs.append(validation_spec({**tissue, **extra}, seed, days))
-                keys.append((root, arm))
-    by_root: dict[int, dict[str, list[bool]]] = {r: {"competent": [], "scid": []} for r in roots}
-    for (root, arm), series in zip(keys, run_specs(specs, workers)):
-        by_root[root][arm].append(course_dips(*_daily(series)))
+    by_root = run_arms(roots, replicates, STREAM, tissue, {"competent": {}, "scid": {"host.immune_health": 0.0}},
+                       days, lambda series: course_dips(*_daily(series)), workers)
     v = judge(by_root)
     cx, cn, clo, chi = v["competent"]
     sx, sn, slo, shi = v["scid"]

@@ -25,11 +25,10 @@ import json
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
 
 from ..safeio import atomic_write
 from .dt_claim import DT_DAYS, DT_RATE_METRICS, DT_VALUES, DT_WINDOW, judge_dt_rates
-from .immunity_stats import HOLDS_FRACTION, ROOT_SEEDS, Job, ratio_ci_unpaired, replicate_seeds, run_jobs, window_overrides
+from .immunity_stats import Job, p_holds_in_roots, ratio_ci_unpaired, replicate_seeds, run_jobs, window_overrides
 
 __all__ = ["ARMS", "RATE_PILOT_ROOT", "RATE_PILOT_CVS", "explore", "rate_pilot", "simulate_rate_power", "main"]
 
@@ -93,8 +92,7 @@ def simulate_rate_power(runs_per_arm: int, ratio_at_half_hour: float = 1.0, repe
                         for k, f in zip(kills, influx)]
         ok.append(bool(judge_dt_rates({0: runs}).per_root[0]["holds"]))
     p = float(np.mean(ok))
-    need = int(np.ceil(HOLDS_FRACTION * len(ROOT_SEEDS)))
-    return p, float(stats.binom.sf(need - 1, len(ROOT_SEEDS), p))
+    return p, p_holds_in_roots(p)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,8 +20,8 @@ from .core import Series, run_specs, validation_spec
 from .probes import record_recruitment
 
 __all__ = ["ROOT_SEEDS", "HOLDS_FRACTION", "ALPHA", "ClaimResult", "Job", "replicate_seeds", "ratio_ci_unpaired",
-           "ratio_ci_paired", "risk_difference_ci", "risk_ratio_ci", "holm", "holds_in_roots", "equivalence_checks",
-           "window_overrides", "outcomes", "run_jobs"]
+           "ratio_ci_paired", "risk_difference_ci", "risk_ratio_ci", "holm", "holds_in_roots", "p_holds_in_roots",
+           "equivalence_checks", "window_overrides", "outcomes", "run_jobs"]
 
 ROOT_SEEDS: tuple[int, ...] = (20261129, 1, 2, 3, 4)
 HOLDS_FRACTION = 0.8
@@ -178,3 +178,10 @@ def holm(p_values: Sequence[float], alpha: float = ALPHA) -> list[bool]:
 def holds_in_roots(per_root: Sequence[Mapping[str, Any]]) -> bool:
     """The pre-registered rule: the criterion holds in >= ``HOLDS_FRACTION`` of the root seeds."""
     return bool(per_root) and float(np.mean([p["holds"] for p in per_root])) >= HOLDS_FRACTION
+
+
+def p_holds_in_roots(per_root_power: float, n_roots: int = len(ROOT_SEEDS)) -> float:
+    """The chance that a claim with ``per_root_power`` holds in >= ``HOLDS_FRACTION`` of ``n_roots``
+    independent root seeds (binomial): the sizing figure next to the per-root power."""
+    need = math.ceil(HOLDS_FRACTION * n_roots)
+    return float(stats.binom.sf(need - 1, n_roots, per_root_power))

@@ -46,7 +46,7 @@ from scipy.stats import norm
 from model import PROFILES
 
 from ..safeio import atomic_write
-from .core import Budget, Check, replicate_seeds, run_specs, validation_spec
+from .core import Budget, Check, run_arms
 from . import immunity_stats
 from .course_4t1 import wilson
 
@@ -108,15 +108,8 @@ def run(roots: Sequence[int] = ROOT_SEEDS, hosts: int = HOSTS, window: int = WIN
         workers: int = 1) -> list[Check]:
     """Simulate the hosts and return the H4 check (smaller sizes are smoke runs, not verdicts)."""
     tissue = {"lattice.width_sites": window, "lattice.height_sites": window}
-    specs, keys = [], []
-    for root in roots:
-        for seed in replicate_seeds(root, hosts, stream=STREAM):
-            for arm, extra in (("wild_type", {}), ("knockout", KNOCKOUT)):
-                specs.append(validation_spec({**tissue, **extra}, seed, days))
-                keys.append((root, arm))
-    by_root: dict[int, dict[str, list[float]]] = {r: {"wild_type": [], "knockout": []} for r in roots}
-    for (root, arm), series in zip(keys, run_specs(specs, workers)):
-        by_root[root][arm].append(float(series["lung_tumor_cells"][-1]))
+    by_root = run_arms(roots, hosts, STREAM, tissue, {"wild_type": {}, "knockout": KNOCKOUT}, days,
+                       lambda series: float(series["lung_tumor_cells"][-1]), workers)
     v = judge(by_root)
     full = tuple(roots) == ROOT_SEEDS and hosts == HOSTS and window == WINDOW and days == DAYS
     (kp, kn), (wp, wn) = v["knockout"], v["wild_type"]
