@@ -14,6 +14,8 @@ module                 section
 ``immune_claims``      window equivalence, immune control, claim registry, Holm
 ``bone_claims``        the four bone-niche claims
 ``dt_claim``           dt-halving of immune outcomes and rates (``dt_immune_outcomes``, ``dt_immune_rates``)
+``window_claim``       window independence of CD8 influx and kills (``window_rates``)
+``*_exploration``      pilots and power simulations that sized those claims (not judged)
 ``immunity_stats``     their statistics, seeds and pipeline read-outs
 ``core``               budgets, :class:`Check`, validation run specs (the one runner)
 ``probes``             per-step read-outs and set-ups (runner ``probe`` / ``setup``)

@@ -56,7 +56,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from .immunity_stats import ClaimResult, Job, equivalence_checks, holds_in_roots, replicate_seeds, run_jobs, window_overrides
+from .immunity_stats import ClaimResult, Job, arm_seeds, equivalence_checks, holds_in_roots, run_jobs, window_overrides
 
 __all__ = ["DT_VALUES", "DT_REFERENCE", "DT_DAYS", "DT_WINDOW", "DT_REPLICATES", "DT_MARGIN", "DT_METRICS",
            "DT_RATE_REPLICATES", "DT_RATE_METRICS", "dt_arm_seeds", "judge_dt", "judge_dt_rates",
@@ -86,8 +86,7 @@ Runs = dict[float, list[dict[str, float]]]
 def dt_arm_seeds(root: int, reps: int, dts: Sequence[float] = DT_VALUES, skip: int = 0) -> dict[float, list[int]]:
     """Independent seeds per dt arm: ``replicate_seeds(root, len(dts) * (skip + reps))`` interleaved, each
     arm's first ``skip`` seeds left out (those of an earlier claim)."""
-    seeds = replicate_seeds(root, len(dts) * (skip + reps))
-    return {dt: seeds[k :: len(dts)][skip:] for k, dt in enumerate(dts)}
+    return arm_seeds(root, reps, dts, skip)
 
 
 def judge_dt(by_root: dict[int, Runs], days: float = DT_DAYS, window: int = DT_WINDOW,

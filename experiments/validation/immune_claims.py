@@ -16,6 +16,7 @@ from scipy import stats
 
 from .bone_claims import claim_bone, claim_bone_deficient_more
 from .dt_claim import claim_dt_immune_outcomes, claim_dt_immune_rates
+from .window_claim import claim_window_rates
 from .immunity_stats import (
     ClaimResult,
     Job,
@@ -108,6 +109,7 @@ def claim_window_equivalence(roots: Sequence[int], reps: int = WINDOW_REPLICATES
 CLAIMS: dict[str, Callable[..., Any]] = {
     "immune_control": claim_immune_control,
     "window_equivalence": claim_window_equivalence,
+    "window_rates": claim_window_rates,
     "bone": claim_bone,
     "bone_deficient_more": claim_bone_deficient_more,
     "dt_immune_outcomes": claim_dt_immune_outcomes,

@@ -62,6 +62,12 @@ Claims
     cell-day, 50 fresh runs per arm per root (the burden of ``dt_immune_outcomes`` is
     too variable for its criterion at any affordable size).
 
+``window_rates`` (seventh session, 2026-11-30, before its judged run; criterion and sizing in
+    :mod:`experiments.validation.window_claim`)
+    CD8 influx per tumor cell-day and 18-day CD8 kills in 60 and 200 vs 100 sites, ratio of
+    means 90% CI inside [0.9, 1.1], pooled and in >= 80% of root seeds; 150 fresh runs per
+    window per root.
+
 Sizing: the burden CV at 100x100, 21 days is ~0.15-0.25 (pilot, seeds 0-2);
 with a true ratio of 1.5 and CV 0.25, 6 pairs per root seed give a 90% lower
 bound above 1.25 with power ~0.8 per root (the ratio's log SE ~0.25*sqrt(2/6)).

@@ -19,7 +19,7 @@ from scipy import stats
 from .core import Series, run_specs, validation_spec
 from .probes import record_recruitment
 
-__all__ = ["ROOT_SEEDS", "HOLDS_FRACTION", "ALPHA", "ClaimResult", "Job", "replicate_seeds", "ratio_ci_unpaired",
+__all__ = ["ROOT_SEEDS", "HOLDS_FRACTION", "ALPHA", "ClaimResult", "Job", "replicate_seeds", "arm_seeds", "ratio_ci_unpaired",
            "ratio_ci_paired", "risk_difference_ci", "risk_ratio_ci", "holm", "holds_in_roots", "p_holds_in_roots",
            "equivalence_checks", "window_overrides", "outcomes", "run_jobs"]
 
@@ -54,6 +54,13 @@ class Job:
 def replicate_seeds(root: int, n: int) -> list[int]:
     """``n`` independent replicate seeds of one root seed (SeedSequence.spawn)."""
     return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(root).spawn(n)]
+
+
+def arm_seeds(root: int, reps: int, arms: Sequence[Any], skip: int = 0) -> dict[Any, list[int]]:
+    """Independent seeds per arm: ``replicate_seeds(root, len(arms) * (skip + reps))`` interleaved (arm k
+    takes every ``len(arms)``-th seed from k), each arm's first ``skip`` left out (an earlier claim's)."""
+    seeds = replicate_seeds(root, len(arms) * (skip + reps))
+    return {arm: seeds[k :: len(arms)][skip:] for k, arm in enumerate(arms)}
 
 
 def window_overrides(window: int) -> dict[str, Any]:

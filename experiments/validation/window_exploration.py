@@ -1,0 +1,95 @@
+"""The sizing behind ``window_rates`` (:mod:`~experiments.validation.window_claim`): not a judged claim.
+
+``--pilot`` runs the pilot (root 778, not a claim root; 12 runs per window, 18 days, the CD8
+influx probed) and prints each read-out's mean and per-run CV per window; ``--power N,...``
+simulates the claim's power at the pilot's CVs, judging synthetic log-normal runs with
+:func:`~experiments.validation.window_claim.judge_window_rates` itself.
+
+Run: ``python -m experiments.validation.window_exploration --pilot --workers 2`` (~3.5 CPU-minutes)
+and ``--power 40,60,80``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Sequence
+
+import numpy as np
+
+from ..safeio import atomic_write
+from .immunity_stats import p_holds_in_roots
+from .window_claim import RATE_WINDOWS, WINDOW_RATE_METRICS, judge_window_rates, window_runs
+
+__all__ = ["PILOT_ROOT", "PILOT_REPS", "PILOT_CVS", "pilot", "simulate_power", "main"]
+
+PILOT_ROOT = 778  # not a claim root (777 sized the dt rate claim)
+PILOT_REPS = 12
+# per-run CVs of the pilot per window (filled from ``--pilot`` before the claim's judged run)
+PILOT_CVS: dict[str, dict[int, float]] = {
+    "influx_per_tumor_cell_day": {60: 0.21, 100: 0.26, 200: 0.19},
+    "kills_cd8": {60: 0.17, 100: 0.16, 200: 0.26},
+}
+
+READ_OUTS = {**WINDOW_RATE_METRICS, "kills_per_tumor_cell_day": lambda r: r["kills_cd8"] / r["tumor_cell_days"],
+             "burden": lambda r: r["burden"], "cd8_recruited": lambda r: r["cd8_recruited"]}
+
+
+def pilot(workers: int = 1, reps: int = PILOT_REPS) -> dict[str, dict[str, tuple[float, float]]]:
+    """Per window, each read-out's (mean, CV) over ``reps`` runs of :data:`PILOT_ROOT`."""
+    runs = window_runs([PILOT_ROOT], reps, workers, skip=0)[PILOT_ROOT]
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    for w, rs in runs.items():
+        out[str(w)] = {}
+        for name, f in READ_OUTS.items():
+            v = np.array([f(r) for r in rs])
+            out[str(w)][name] = (float(v.mean()), float(v.std(ddof=1) / v.mean()))
+    return out
+
+
+def simulate_power(runs_per_window: int, ratio: float = 1.0, cvs: dict[str, dict[int, float]] | None = None,
+                   repeats: int = 400, seed: int = 1) -> tuple[float, float]:
+    """(per-root power, P(holds in >= 80% of the roots)) of ``window_rates`` with log-normal runs at the
+    pilot's CVs, both rates in the 200-site window scaled by ``ratio``."""
+    cvs = cvs or PILOT_CVS
+    rng = np.random.default_rng(seed)
+
+    def draw(cv: float, mean: float) -> np.ndarray:
+        s = np.sqrt(np.log1p(cv**2))
+        return mean * rng.lognormal(-s * s / 2, s, runs_per_window)
+
+    ok = []
+    for _ in range(repeats):
+        runs: dict[int, list[dict[str, float]]] = {}
+        for w in RATE_WINDOWS:
+            scale = ratio if w == 200 else 1.0
+            influx = draw(cvs["influx_per_tumor_cell_day"][w], scale)
+            kills = draw(cvs["kills_cd8"][w], scale)
+            runs[w] = [{"cd8_recruited": f, "kills_cd8": k, "tumor_cell_days": 1.0} for f, k in zip(influx, kills)]
+        ok.append(bool(judge_window_rates({0: runs}).per_root[0]["holds"]))
+    p = float(np.mean(ok))
+    return p, p_holds_in_roots(p)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the pilot or print the power table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--out", default=None, help="write the pilot's figures as JSON")
+    ap.add_argument("--pilot", action="store_true", help="run the sizing pilot")
+    ap.add_argument("--power", default=None, help="comma-separated runs per window: print the claim's power")
+    args = ap.parse_args(argv)
+    if args.pilot:
+        text = json.dumps(pilot(args.workers), indent=1)
+        if args.out:
+            atomic_write(args.out, lambda tmp: tmp.write_text(text))
+        print(text)
+    if args.power:
+        for n in (int(x) for x in args.power.split(",")):
+            print(n, "ratio 1: per-root %.2f, >= 80%% of roots %.2f" % simulate_power(n),
+                  "| ratio 0.93 at 200 sites: %.2f, %.2f" % simulate_power(n, 0.93))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
