@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_ensemble.py              # 8 runs on 2 worker processes
     python benchmarks/bench_ensemble.py --runs 4 --workers 2
+    python benchmarks/bench_ensemble.py --against /tmp/before --rounds 3   # speed-up over another checkout
 
 Two figures:
 
@@ -16,6 +17,14 @@ Two figures:
   seeds, because one run's cost follows its own course (how large the tumor and the
   immune infiltrate grow), so a single seed moves with any change to the random stream.
 
+``--against DIR`` adds the issue's own measure, a ratio within one benchmark run: the CPU
+seconds per run of this checkout and of the checkout in ``DIR`` (e.g. ``git worktree add
+/tmp/before df25a29``, the last commit before the engine work of issue 15), each timed by
+``benchmarks/run_cost.py`` in a fresh process, the two alternating for ``--rounds`` rounds so
+that both see the same load. The older model is a different workload (three fields, no bone
+niche, no debris): the ratio is what a user gets for the same command, not a like-for-like
+engine comparison.
+
 The model is the ``untreated`` scenario (default parameters, no treatment) on a
 100 x 100 lattice for 30 simulated days.
 """
@@ -24,6 +33,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -47,13 +58,43 @@ def specs(n: int, seed: int = 2024, days: float = DAYS) -> list[RunSpec]:
     return [RunSpec(f"r{i}", {"replicate": i}, definition, seed, (i,)) for i in range(n)]
 
 
+def run_cost(tree: Path, runs: int, days: float = DAYS) -> float:
+    """Mean CPU seconds per run of the checkout ``tree``, timed by ``run_cost.py`` in a fresh process."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run_cost.py"), "--tree", str(tree),
+                          "--runs", str(runs), "--days", str(days)], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"run_cost.py failed on {tree}")
+    return float(re.search(r"cpu_s_per_run=([\d.]+)", out.stdout).group(1))
+
+
+def compare(other: Path, rounds: int, runs: int, days: float = DAYS) -> int:
+    """Alternate this checkout and ``other``; print each round's CPU seconds per run and the ratios."""
+    other = other.expanduser().resolve()
+    if not (other / "experiments" / "runner.py").is_file():
+        raise SystemExit(f"--against {other}: not a checkout of this project (no experiments/runner.py)")
+    ours, theirs = [], []
+    for k in range(max(1, rounds)):
+        theirs.append(run_cost(other, runs, days))
+        ours.append(run_cost(ROOT, runs, days))
+        print(f"round {k + 1}: {other.name} {theirs[-1]:.3f} CPU s/run, this checkout {ours[-1]:.3f} "
+              f"-> {theirs[-1] / ours[-1]:.2f}x", flush=True)
+    a, b = sum(theirs) / len(theirs), sum(ours) / len(ours)
+    print(f"mean of {len(ours)} rounds ({runs} seeds each): {a:.3f} vs {b:.3f} CPU s/run = {a / b:.2f}x "
+          f"(CPU-bound on 2 workers: {2 * 3600 / a:,.0f} vs {2 * 3600 / b:,.0f} runs/hour); target >= 3x")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--days", type=float, default=DAYS, help="simulated days per run (30 for the benchmark)")
     ap.add_argument("--cpu-runs", type=int, default=5, help="in-process runs (seeds 7, 8, ...) for the CPU figure")
+    ap.add_argument("--against", type=Path, default=None, help="another checkout: print the CPU-per-run ratio")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of --against")
     args = ap.parse_args(argv)
+    if args.against is not None:
+        return compare(args.against, args.rounds, args.cpu_runs, args.days)
 
     execute_run(specs(1, seed=1, days=1.0)[0])  # imports, compiled kernels, caches
     costs = []

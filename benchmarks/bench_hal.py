@@ -22,16 +22,26 @@ variant fills it), half of the cells resistant, with the drug on throughout.
 The second row is the full model (three fields, Mesa agents, data collector)
 with no immune influx on 100 x 100 and ~9.6k tumor cells: ms per step.
 
-HAL's own figure can be measured beside the project: build HAL's
-``Examples/CompetitiveReleasePerformanceTest`` with ``javac`` from a checkout of
-the public repository (never copied into this project) and time ``ModelStep``.
+HAL's own figure, measured in the same run: ``--hal-checkout PATH`` compiles HAL
+from a checkout of the public MathOnco/HAL repository (``git clone
+https://github.com/MathOnco/HAL``; its sources are never copied into this project)
+with ``javac`` into a temporary folder, together with ``benchmarks/hal/HalTiming.java``
+(ours: a headless driver of HAL's ``Examples/_6CompetitiveRelease/ExampleModel``
+on the same case: 100 x 100, 96 % full, half resistant, the drug on from the
+first tick), and prints HAL's CPU milliseconds per ``ModelStep`` (the main
+thread's CPU time after 1000 JIT warm-up ticks; HAL's own constants: 2-hour
+ticks). Needs a JDK (``javac``, ``java``; Debian: ``default-jdk-headless``).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -128,14 +138,60 @@ def bench_model_no_influx(ticks: int, warm: int = 48) -> dict:
     return {"case": "model, no immune influx", "ms_per_tick": 1e3 * cpu / ticks, "mean_cells": cells / ticks}
 
 
+HAL_EXAMPLE = Path("Examples/_6CompetitiveRelease/ExampleModel.java")
+HAL_DRIVER = ROOT / "benchmarks" / "hal" / "HalTiming.java"
+
+
+def hal_tools(checkout: Path) -> tuple[Path, str, str]:
+    """(the resolved checkout, javac, java), or ``SystemExit`` naming ``--hal-checkout`` and what is missing."""
+    checkout = Path(checkout).expanduser().resolve()
+    if not (checkout / HAL_EXAMPLE).is_file() or not (checkout / "HAL").is_dir():
+        raise SystemExit(f"--hal-checkout {checkout}: not a MathOnco/HAL checkout (no HAL/ folder or {HAL_EXAMPLE})")
+    javac, java = shutil.which("javac"), shutil.which("java")
+    if not javac or not java:
+        raise SystemExit("--hal-checkout needs a JDK: javac and java on PATH (Debian: apt-get install default-jdk-headless)")
+    return checkout, javac, java
+
+
+def bench_hal_java(checkout: Path, ticks: int, warm: int = 1000) -> dict:
+    """HAL's own competitive-release example, compiled from ``checkout`` into a temporary folder and timed.
+
+    ``warm`` ticks run first: the JIT needs several hundred ticks (200 left it 20-30 % slower).
+    """
+    checkout, javac, java = hal_tools(checkout)
+    # HAL's OpenGL windows need LWJGL jars; the example and its grids do not, so those sources are left out
+    sources = [str(p) for p in sorted((checkout / "HAL").rglob("*.java")) if "org.lwjgl" not in p.read_text(errors="ignore")]
+    with tempfile.TemporaryDirectory(prefix="hal-build-") as out:
+        build = subprocess.run([javac, "-nowarn", "-d", out, *sources, str(checkout / HAL_EXAMPLE), str(HAL_DRIVER)],
+                               capture_output=True, text=True)
+        if build.returncode:
+            raise SystemExit(f"--hal-checkout {checkout}: javac failed:\n{build.stderr[-2000:]}")
+        run = subprocess.run([java, "-Djava.awt.headless=true", "-cp", out, "Examples._6CompetitiveRelease.HalTiming",
+                              str(warm), str(ticks)], capture_output=True, text=True, check=True)
+    got = dict(re.findall(r"(\w+)=([\d.]+)", run.stdout))
+    return {"case": "HAL (Java), its own example", "ms_per_tick": float(got["hal_cpu_ms_per_tick"]),
+            "mean_cells": (float(got["cells_start"]) + float(got["cells_end"])) / 2,
+            "wall_ms_per_tick": float(got["hal_wall_ms_per_tick"])}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ticks", type=int, default=1000)
+    ap.add_argument("--hal-checkout", type=Path, default=None,
+                    help="a MathOnco/HAL checkout: also time HAL's own example on the same case (needs a JDK)")
     args = ap.parse_args(argv)
-    print("100 x 100 lattice, process CPU time per tick (one tick = one model step)")
+    if args.hal_checkout is not None:
+        hal_tools(args.hal_checkout)  # a bad path or a missing JDK fails before anything runs
+    print("100 x 100 lattice, CPU time per tick (one tick = one model step)")
     print(f"{'case':<28} {'ms/tick':>8} {'mean cells':>11}")
-    for row in (bench_hal_like(args.ticks), bench_model_no_influx(args.ticks)):
+    rows = [bench_hal_like(args.ticks), bench_model_no_influx(args.ticks)]
+    if args.hal_checkout is not None:
+        rows.append(bench_hal_java(args.hal_checkout, args.ticks))
+    for row in rows:
         print(f"{row['case']:<28} {row['ms_per_tick']:>8.3f} {row['mean_cells']:>11,.0f}", flush=True)
+    if args.hal_checkout is not None:
+        print(f"HAL-like case / HAL's own: {rows[0]['ms_per_tick'] / rows[2]['ms_per_tick']:.2f}x the CPU time per tick "
+              f"(HAL's main thread; its wall time {rows[2]['wall_ms_per_tick']:.3f} ms/tick includes JIT and GC threads)")
     print("target for the HAL-like case: <= 0.85 ms/tick")
     return 0
 

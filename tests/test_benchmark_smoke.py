@@ -65,6 +65,23 @@ def test_hal_comparable_script_runs():
     assert "HAL-like, bulk engine" in out and "model, no immune influx" in out
 
 
+def test_hal_checkout_that_is_not_one_fails_before_anything_runs(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, str(BENCH_DIR / "bench_hal.py"), "--ticks", "5", "--hal-checkout", str(tmp_path)],
+                         capture_output=True, text=True, cwd=BENCH_DIR.parent, timeout=600)
+    assert out.returncode == 1 and out.stdout == ""
+    assert "--hal-checkout" in out.stderr and "not a MathOnco/HAL checkout" in out.stderr
+
+
+def test_ensemble_ratio_against_another_checkout_runs():
+    # this checkout against itself: the same code, so the ratio is near 1
+    out = _run_script("bench_ensemble.py", "--against", str(BENCH_DIR.parent), "--rounds", "1", "--cpu-runs", "1",
+                      "--days", "0.25")
+    assert "round 1:" in out and "mean of 1 rounds" in out and "target >= 3x" in out
+
+
 def test_ensemble_script_runs():
     out = _run_script("bench_ensemble.py", "--runs", "2", "--workers", "2", "--days", "0.5")
     assert "runs/hour" in out
