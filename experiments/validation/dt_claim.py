@@ -50,6 +50,17 @@ assumed at dt 0.25). Simulating the judge with log-normal runs at those CVs and 
 (0.86); ``DT_RATE_REPLICATES`` = 50 (~85 CPU-minutes). At a true ratio of 0.93 at dt 0.5 the
 per-root power is 0.54: a bias of that size would likely fail the claim. The pilot's dt-0.5 ratio
 of kills per CD8-day was 0.88 (8 runs a side, not a verdict).
+
+Replication ``dt_immune_rates_replication`` (seventh session, 2026-11-30; written as code before its run)
+-------------------------------------------------------------------------------------------------------
+``dt_immune_rates`` failed its judged run 1 by the root rule (3 of 5 roots; pooled, all four
+ratios lay within 0.949-1.045). That verdict stands. This is a new registration that asks the same
+question with more runs: the same read-outs, arms, margin [0.85, 1.15] and rules, on fresh hosts
+(the interleaved seeds after both earlier dt claims': ``DT_REPLICATES + DT_RATE_REPLICATES`` per
+arm), ``DT_RATE_REPLICATES_2`` = 60 runs per arm per root. Sizing: run 1's per-root intervals give
+per-run CVs of ~0.21-0.22, as the pilot's 0.16-0.22; ``dt_exploration --rate-power 60`` gives per-root
+power 0.93 and P(>= 4 of 5 roots) 0.96 at a true ratio of 1, and 0.64 / 0.40 at a true ratio of
+0.93 at dt 0.5 (~100 CPU-minutes). The two runs are reported side by side; neither replaces the other.
 """
 
 from __future__ import annotations
@@ -59,8 +70,8 @@ from typing import Any, Callable, Sequence
 from .immunity_stats import ClaimResult, Job, arm_seeds, equivalence_checks, holds_in_roots, run_jobs, window_overrides
 
 __all__ = ["DT_VALUES", "DT_REFERENCE", "DT_DAYS", "DT_WINDOW", "DT_REPLICATES", "DT_MARGIN", "DT_METRICS",
-           "DT_RATE_REPLICATES", "DT_RATE_METRICS", "dt_arm_seeds", "judge_dt", "judge_dt_rates",
-           "claim_dt_immune_outcomes", "claim_dt_immune_rates"]
+           "DT_RATE_REPLICATES", "DT_RATE_REPLICATES_2", "DT_RATE_METRICS", "dt_arm_seeds", "judge_dt",
+           "judge_dt_rates", "claim_dt_immune_outcomes", "claim_dt_immune_rates", "claim_dt_immune_rates_replication"]
 
 DT_VALUES = (0.5, 0.25, 0.125)
 DT_REFERENCE = 0.125
@@ -75,6 +86,7 @@ DT_METRICS: dict[str, Callable[[dict[str, float]], float]] = {
 }
 
 DT_RATE_REPLICATES = 50
+DT_RATE_REPLICATES_2 = 60
 DT_RATE_METRICS: dict[str, Callable[[dict[str, float]], float]] = {
     "kills_per_cd8_day": lambda r: r["kills_cd8"] / (r["cd8_mean"] * r["days"]),
     "influx_per_tumor_cell_day": lambda r: r["cd8_recruited"] / r["tumor_cell_days"],
@@ -117,10 +129,11 @@ def judge_dt(by_root: dict[int, Runs], days: float = DT_DAYS, window: int = DT_W
     return res
 
 
-def judge_dt_rates(by_root: dict[int, Runs], days: float = DT_DAYS, window: int = DT_WINDOW) -> ClaimResult:
+def judge_dt_rates(by_root: dict[int, Runs], days: float = DT_DAYS, window: int = DT_WINDOW,
+                   name: str = "dt_immune_rates") -> ClaimResult:
     """The ``dt_immune_rates`` verdict (kills per CD8-day, CD8 influx per tumor cell-day; runs need
     ``days``, ``cd8_recruited`` and ``tumor_cell_days``), by the rules of :func:`judge_dt`."""
-    return judge_dt(by_root, days, window, DT_RATE_METRICS, "dt_immune_rates",
+    return judge_dt(by_root, days, window, DT_RATE_METRICS, name,
                     "kills per CD8 T-cell-day and CD8 influx per tumor cell-day")
 
 
@@ -151,3 +164,10 @@ def claim_dt_immune_rates(roots: Sequence[int], reps: int = DT_RATE_REPLICATES, 
     """The rate claim on fresh hosts (after ``dt_immune_outcomes``'s seeds), judged by :func:`judge_dt_rates`."""
     by_root = _dt_runs(roots, reps, workers, days, window, skip=DT_REPLICATES, recruitment=True)
     return judge_dt_rates(by_root, days, window)
+
+
+def claim_dt_immune_rates_replication(roots: Sequence[int], reps: int = DT_RATE_REPLICATES_2, workers: int = 1,
+                                      days: float = DT_DAYS, window: int = DT_WINDOW) -> ClaimResult:
+    """The rate claim again, on hosts no earlier dt claim used, judged by the same rules (:func:`judge_dt_rates`)."""
+    by_root = _dt_runs(roots, reps, workers, days, window, skip=DT_REPLICATES + DT_RATE_REPLICATES, recruitment=True)
+    return judge_dt_rates(by_root, days, window, name="dt_immune_rates_replication")

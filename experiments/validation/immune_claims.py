@@ -15,7 +15,7 @@ import numpy as np
 from scipy import stats
 
 from .bone_claims import claim_bone, claim_bone_deficient_more
-from .dt_claim import claim_dt_immune_outcomes, claim_dt_immune_rates
+from .dt_claim import claim_dt_immune_outcomes, claim_dt_immune_rates, claim_dt_immune_rates_replication
 from .window_claim import claim_window_rates
 from .immunity_stats import (
     ClaimResult,
@@ -114,6 +114,7 @@ CLAIMS: dict[str, Callable[..., Any]] = {
     "bone_deficient_more": claim_bone_deficient_more,
     "dt_immune_outcomes": claim_dt_immune_outcomes,
     "dt_immune_rates": claim_dt_immune_rates,
+    "dt_immune_rates_replication": claim_dt_immune_rates_replication,
 }
 
 

@@ -62,6 +62,9 @@ Claims
     cell-day, 50 fresh runs per arm per root (the burden of ``dt_immune_outcomes`` is
     too variable for its criterion at any affordable size).
 
+``dt_immune_rates_replication`` (seventh session, 2026-11-30, after ``dt_immune_rates`` failed
+    3/5 roots and before its own run; in :mod:`experiments.validation.dt_claim`)
+    ``dt_immune_rates`` again on fresh hosts, 60 runs per arm per root.
 ``window_rates`` (seventh session, 2026-11-30, before its judged run; criterion and sizing in
     :mod:`experiments.validation.window_claim`)
     CD8 influx per tumor cell-day and 18-day CD8 kills in 60 and 200 vs 100 sites, ratio of

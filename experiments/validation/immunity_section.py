@@ -33,6 +33,7 @@ SMOKE: dict[str, dict[str, Any]] = {
     "bone_deficient_more": {"days": 22.0, "window": 24},
     "dt_immune_outcomes": {"days": 1.0, "window": 30},
     "dt_immune_rates": {"days": 4.0, "window": 30},  # T-cells must have arrived for a rate per CD8-day
+    "dt_immune_rates_replication": {"days": 4.0, "window": 30},
 }
 """Smoke sizes of the quick report (keyword arguments of each claim; criteria unchanged)."""
 
@@ -59,6 +60,7 @@ _CLAIM = {
     "bone_deficient_restoration": "IRF7 restoration's bone protection needs an immune system",
     "dt_immune_outcomes": "immune outcomes do not depend on the time step (dt halving)",
     "dt_immune_rates": "immune kill and influx rates do not depend on the time step (dt halving)",
+    "dt_immune_rates_replication": "the same, replicated on fresh hosts with more runs (dt halving)",
 }
 
 

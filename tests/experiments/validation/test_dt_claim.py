@@ -7,11 +7,13 @@ import numpy as np
 
 from experiments.validation.dt_claim import (
     DT_RATE_METRICS,
+    DT_RATE_REPLICATES,
     DT_REFERENCE,
     DT_REPLICATES,
     DT_VALUES,
     dt_arm_seeds,
     judge_dt,
+    claim_dt_immune_rates_replication,
     judge_dt_rates,
 )
 
@@ -99,3 +101,24 @@ def test_the_rate_claim_takes_seeds_no_earlier_dt_run_used():
     for dt in DT_VALUES:
         assert fresh[dt] == longer[dt][DT_REPLICATES:]  # the same interleaving, continued
         assert not set(fresh[dt]) & used
+
+
+def test_the_replication_takes_hosts_neither_earlier_dt_claim_used_and_is_judged_alike(monkeypatch):
+    import experiments.validation.dt_claim as dt_claim
+
+    earlier = dt_arm_seeds(1, DT_REPLICATES + DT_RATE_REPLICATES)
+    used = {s for seeds in earlier.values() for s in seeds}
+    seen: list[int] = []
+    rng = np.random.default_rng(6)
+
+    def fake_runs(jobs, workers=1):
+        seen.extend(j.seed for j in jobs)
+        assert all(j.recruitment for j in jobs)
+        return [{"kills_cd8": 3000.0 * (1 + 0.02 * rng.standard_normal()), "cd8_mean": 100.0, "tumor_cell_days": 4e4,
+                 "cd8_recruited": 500.0 * (1 + 0.02 * rng.standard_normal())} for _ in jobs]
+
+    monkeypatch.setattr(dt_claim, "run_jobs", fake_runs)
+    res = claim_dt_immune_rates_replication([1], reps=4)
+    assert len(seen) == 12 and not used & set(seen)
+    assert seen[:4] == dt_arm_seeds(1, DT_REPLICATES + DT_RATE_REPLICATES + 4)[0.5][-4:]
+    assert res.name == "dt_immune_rates_replication" and len(res.pooled["checks"]) == 4

@@ -90,7 +90,8 @@ def test_immunity_section_smoke_size_gives_checks(shared):
     assert [c.id for c in checks] == ["imm.immune_control", "imm.window_equivalence", "imm.window_rates", "imm.bone_silencing",
                                       "imm.bone_interferon", "imm.bone_restoration", "imm.bone_interferon_daily",
                                       "imm.bone_deficient", "imm.bone_deficient_daily", "imm.bone_deficient_restoration",
-                                      "imm.dt_immune_outcomes", "imm.dt_immune_rates"]
+                                      "imm.dt_immune_outcomes", "imm.dt_immune_rates",
+                                      "imm.dt_immune_rates_replication"]
     for c in checks:
         assert c.section == immunity_section.SECTION
         assert math.isfinite(c.value) and c.ci is not None and all(math.isfinite(x) for x in c.ci), c.id
