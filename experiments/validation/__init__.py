@@ -15,6 +15,7 @@ module                 section
 ``bone_claims``        the four bone-niche claims
 ``dt_claim``           dt-halving of immune outcomes and rates (``dt_immune_outcomes``, ``dt_immune_rates``)
 ``window_claim``       window independence of CD8 influx and kills (``window_rates``)
+``osm_claims``         oncostatin M at default settings in the immune host (``osm_*``, ``anti_osm_*``)
 ``*_exploration``      pilots and power simulations that sized those claims (not judged)
 ``immunity_stats``     their statistics, seeds and pipeline read-outs
 ``core``               budgets, :class:`Check`, validation run specs (the one runner)

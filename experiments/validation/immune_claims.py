@@ -16,7 +16,6 @@ from scipy import stats
 
 from .bone_claims import claim_bone, claim_bone_deficient_more
 from .dt_claim import claim_dt_immune_outcomes, claim_dt_immune_rates, claim_dt_immune_rates_replication
-from .window_claim import claim_window_rates
 from .immunity_stats import (
     ClaimResult,
     Job,
@@ -28,6 +27,8 @@ from .immunity_stats import (
     run_jobs,
     window_overrides,
 )
+from .osm_claims import claim_osm
+from .window_claim import claim_window_rates
 
 __all__ = ["WINDOWS", "WINDOW_DAYS", "WINDOW_REPLICATES", "EQUIVALENCE_MARGIN", "CONTROL_DAYS",
            "CONTROL_REPLICATES", "CONTROL_MIN_RATIO", "CONTROL_WINDOW", "WINDOW_METRICS", "claim_immune_control",
@@ -115,6 +116,7 @@ CLAIMS: dict[str, Callable[..., Any]] = {
     "dt_immune_outcomes": claim_dt_immune_outcomes,
     "dt_immune_rates": claim_dt_immune_rates,
     "dt_immune_rates_replication": claim_dt_immune_rates_replication,
+    "osm": claim_osm,
 }
 
 

@@ -65,6 +65,10 @@ Claims
 ``dt_immune_rates_replication`` (seventh session, 2026-11-30, after ``dt_immune_rates`` failed
     3/5 roots and before its own run; in :mod:`experiments.validation.dt_claim`)
     ``dt_immune_rates`` again on fresh hosts, 60 runs per arm per root.
+``osm_growth``, ``osm_spread``, ``anti_osm_growth``, ``anti_osm_spread`` (seventh session,
+    2026-11-30, before any judged run; claim group ``osm``; criteria and sizing in
+    :mod:`experiments.validation.osm_claims`) the OSM directions at default rates in the
+    default immune host, 200 paired hosts per root, 95% CI of the paired ratio excluding 1.
 ``window_rates`` (seventh session, 2026-11-30, before its judged run; criterion and sizing in
     :mod:`experiments.validation.window_claim`)
     CD8 influx per tumor cell-day and 18-day CD8 kills in 60 and 200 vs 100 sites, ratio of

@@ -18,8 +18,9 @@ from typing import Any, Mapping
 from .core import Budget, Check
 from .immune_claims import CLAIMS, run_claims
 from .immunity_stats import ROOT_SEEDS
+from .osm_claims import OSM_CLAIMS
 
-__all__ = ["SECTION", "SMOKE_ROOTS", "SMOKE_REPS", "SMOKE", "headline", "to_check", "run"]
+__all__ = ["SECTION", "SMOKE_ROOTS", "SMOKE_REPS", "SMOKE", "smoke_key", "headline", "to_check", "run"]
 
 SECTION = "Immunity: pre-registered multi-root claims (issue 12)"
 SMOKE_ROOTS = 2
@@ -34,6 +35,7 @@ SMOKE: dict[str, dict[str, Any]] = {
     "dt_immune_outcomes": {"days": 1.0, "window": 30},
     "dt_immune_rates": {"days": 4.0, "window": 30},  # T-cells must have arrived for a rate per CD8-day
     "dt_immune_rates_replication": {"days": 4.0, "window": 30},
+    "osm": {"days": 3.0, "window": 40},
 }
 """Smoke sizes of the quick report (keyword arguments of each claim; criteria unchanged)."""
 
@@ -46,6 +48,10 @@ _STAT = {
     "bone_deficient": ("risk_ratio", "risk ratio dosed / undosed in immunodeficient hosts [95% CI]"),
     "bone_deficient_daily": ("risk_ratio", "risk ratio daily-dosed / undosed in immunodeficient hosts [95% CI]"),
     "bone_deficient_restoration": ("risk_ratio", "risk ratio restored / silenced in immunodeficient hosts [95% CI]"),
+    "osm_growth": ("ratio", "paired ratio of day-18 burden, OSM on / off [95% CI]"),
+    "osm_spread": ("ratio", "paired ratio of expected escapes, OSM on / off [95% CI]"),
+    "anti_osm_growth": ("ratio", "paired ratio of day-18 burden, anti-OSM / untreated [95% CI]"),
+    "anti_osm_spread": ("ratio", "paired ratio of expected escapes, anti-OSM / untreated [95% CI]"),
 }
 _CLAIM = {
     "immune_control": "an immunodeficient host carries a larger tumor than an immunocompetent one",
@@ -61,7 +67,18 @@ _CLAIM = {
     "dt_immune_outcomes": "immune outcomes do not depend on the time step (dt halving)",
     "dt_immune_rates": "immune kill and influx rates do not depend on the time step (dt halving)",
     "dt_immune_rates_replication": "the same, replicated on fresh hosts with more runs (dt halving)",
+    "osm_growth": "neutrophil oncostatin M raises tumor growth (default host and rates)",
+    "osm_spread": "neutrophil oncostatin M raises tumor-cell escape into vessels (default host and rates)",
+    "anti_osm_growth": "an anti-OSM antibody lowers tumor growth (default host and rates)",
+    "anti_osm_spread": "an anti-OSM antibody lowers tumor-cell escape into vessels (default host and rates)",
 }
+
+
+def smoke_key(claim: str) -> str:
+    """The :data:`SMOKE` entry (a claim or the claim group it runs in) that sized ``claim``'s smoke run."""
+    if claim.startswith("bone"):
+        return "bone"
+    return "osm" if claim in OSM_CLAIMS else claim
 
 
 def headline(verdict: Mapping[str, Any]) -> tuple[str, float, tuple[float, float] | None]:
@@ -88,7 +105,7 @@ def to_check(verdict: Mapping[str, Any], family: int, smoke: bool) -> Check:
     notes = (f"holds in {sum(roots)}/{len(roots)} root seeds (>= 80% needed); pooled p = {verdict['p']:.3g}, "
              f"Holm over {family} claims: {'significant' if verdict['holm_significant'] else 'not significant'}.")
     if smoke:
-        size = SMOKE["bone" if verdict["claim"].startswith("bone") else verdict["claim"]]
+        size = SMOKE[smoke_key(verdict["claim"])]
         notes += (f" Smoke size ({SMOKE_ROOTS} root seeds, {SMOKE_REPS} replicates, {size}): "
                   "not the pre-registered size; this verdict judges nothing.")
     per_root = [{k: v for k, v in r.items() if k != "checks"} | (

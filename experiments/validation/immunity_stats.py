@@ -42,13 +42,15 @@ class ClaimResult:
 
 @dataclass(frozen=True)
 class Job:
-    """One run of a claim: dotted overrides, treatments, seed, days; ``recruitment`` probes the CD8 influx."""
+    """One run of a claim: dotted overrides, treatments, seed, days; ``recruitment`` probes the CD8 influx,
+    ``track`` the hazard-level read-outs (:func:`~experiments.validation.probes.record_exposures`)."""
 
     overrides: Mapping[str, Any]
     seed: int
     days: float
     treatments: tuple[Mapping[str, Any], ...] = ()
     recruitment: bool = False
+    track: bool = False
 
 
 def replicate_seeds(root: int, n: int) -> list[int]:
@@ -74,7 +76,8 @@ def outcomes(run: Series, days: float) -> dict[str, float]:
     ``burden`` (final tumor cells), ``kills_cd8`` (cumulative CD8 kills), ``cd8_mean`` (time mean of the
     CD8 T-cell count, trapezoid in hours), ``tumor_cell_days`` (sum over steps of the tumor count after the
     step times dt, as the pre-registered ``run_one`` accumulated it), ``cd8_recruited`` (final running
-    count, probed runs only), ``metastasis`` (bone metastasis by the end, 0/1), ``free_days``
+    count, probed runs only), ``expected_escapes`` (the summed per-step escape probabilities of the tumor
+    cells on vessel sites, tracked runs only), ``metastasis`` (bone metastasis by the end, 0/1), ``free_days``
     (metastasis-free days, censored at ``days``) and ``seeds`` (metastatic seeds).
     """
     h = run["hours"]
@@ -92,12 +95,14 @@ def outcomes(run: Series, days: float) -> dict[str, float]:
     }
     if "recruited_CD8TCell" in run.series:
         out["cd8_recruited"] = run.final("recruited_CD8TCell")
+    if "expected_disseminated" in run.series:  # tracked runs: recorded before each step, so the last row is unused
+        out["expected_escapes"] = float(run["expected_disseminated"][:-1].sum())
     return out
 
 
 def run_jobs(jobs: Sequence[Job], workers: int = 1) -> list[dict[str, float]]:
     """Run ``jobs`` through the shared pipeline (parallel workers); their :func:`outcomes`, in order."""
-    specs = [validation_spec(dict(j.overrides), j.seed, j.days, treatments=j.treatments,
+    specs = [validation_spec(dict(j.overrides), j.seed, j.days, treatments=j.treatments, track=j.track,
                              probe=record_recruitment if j.recruitment else None) for j in jobs]
     return [outcomes(r, j.days) for r, j in zip(run_specs(specs, workers), jobs)]
 

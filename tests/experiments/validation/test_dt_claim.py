@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from experiments.validation import dt_claim
 from experiments.validation.dt_claim import (
     DT_RATE_METRICS,
     DT_RATE_REPLICATES,
@@ -104,8 +105,6 @@ def test_the_rate_claim_takes_seeds_no_earlier_dt_run_used():
 
 
 def test_the_replication_takes_hosts_neither_earlier_dt_claim_used_and_is_judged_alike(monkeypatch):
-    import experiments.validation.dt_claim as dt_claim
-
     earlier = dt_arm_seeds(1, DT_REPLICATES + DT_RATE_REPLICATES)
     used = {s for seeds in earlier.values() for s in seeds}
     seen: list[int] = []
