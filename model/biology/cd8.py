@@ -130,7 +130,7 @@ def step_cd8(model: mesa.Model) -> None:
     # cells in contact (hitting, or arrested on a dead target) stay; the rest crawl
     walkers = np.flatnonzero(~(touching | (pop["arrested_until_hours"] > model.hours)))
     if walkers.size:
-        # exhausted cells are sluggish (Boissonnas 2007: PD-1+ slower): their hops are halved
+        # exhausted cells are sluggish (a choice; the PD-1+/PD-1- speeds once cited here could not be traced): their hops are halved
         crawl(model, CD8TCell, walkers, cp.speed_um_per_min, attractant=interferon_parts(model),
               bias=cp.chemotaxis_bias, stop_on=model.tumor_contact, halve=pop.columns["exhausted"])
 

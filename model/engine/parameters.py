@@ -99,7 +99,7 @@ class LatticeParameters:
     width_sites: int = param(200, "sites", 8, 4000, "choice: 200 x 20 um = 4 mm tissue window")
     height_sites: int = param(200, "sites", 8, 4000, "choice: square window")
     site_size_um: float = param(20.0, "um", 5.0, 50.0, "one tumor cell; PhysiCell cancer_immune, Kather et al. 2017 (15-20 um)")
-    dt_hours: float = param(0.5, "h", 1 / 60, 2.0, "choice: T-cell dwell 10-25 min (Thibaut et al. 2020) resolved as a per-step hazard")
+    dt_hours: float = param(0.5, "h", 1 / 60, 2.0, "choice: 0.5 h step; sub-step T-cell contacts are resolved as a per-step hazard")
     vessel_fraction: float = param(0.01, "fraction of sites", 0.0, 0.2, "choice: ~1 capillary per 100 sites gives 100-200 um spacing (O2 diffusion limit)")
     field_update_every_steps: int = param(1, "steps", 1, 100, "choice: fields change slower than cells; >1 trades accuracy for speed")
     collect_every_steps: int = param(1, "steps", 1, 10_000, "choice: data-collector sampling interval")
@@ -111,14 +111,14 @@ class TumorParameters:
     """Tumor cell growth, immunogenicity and spread."""
 
     initial_radius_sites: float = param(12.0, "sites", 0.0, 2000.0, "choice: a 0.5 mm lesion (~450 cells)")
-    division_rate_per_hour: float = param(0.03, "1/h", 0.0, 1.0, "4T1 doubling ~14 h in vitro, slower in vivo (Tao et al. 2008): 1/33 h")
-    mean_antigenicity: float = param(0.6, "0-1", 0.0, 1.0, "choice: mid-range immunogenicity; Kather et al. 2017 use a per-cell immunogenicity")
+    division_rate_per_hour: float = param(0.03, "1/h", 0.0, 1.0, "choice: 1/33 h; 4T1 doubles in ~14 h in vitro (cell-line descriptions) and grows slower, biphasically, in vivo (Tao et al. 2008)")
+    mean_antigenicity: float = param(0.6, "0-1", 0.0, 1.0, "choice: mid-range immunogenicity; a per-cell antigenicity as in Kather's later 3D model (immunoABM3D; the 2017 model has none)")
     antigenicity_sd: float = param(0.1, "0-1", 0.0, 0.5, "choice: clonal heterogeneity at start")
     mutation_probability: float = param(0.02, "per division", 0.0, 1.0, "choice: antigen-loss events per division (immunoediting; Dunn et al. 2002)")
     antigen_loss_fraction: float = param(0.5, "fraction", 0.0, 1.0, "choice: a loss mutation halves the daughter's antigenicity")
     pd_l1_baseline: float = param(0.1, "0-1 engagement", 0.0, 1.0, "choice: low constitutive PD-L1 (TNBC CPS<1 majority)")
-    pd_l1_induced_max: float = param(0.6, "0-1 engagement", 0.0, 1.0, "QSPIO (Robertson-Tessi): IFN-gamma raises PD-L1 up to 6-fold")
-    pd_l1_interferon_ec50: float = param(1.0, "field units", 1e-6, 100.0, "nondimensional scale: IFN EC50 2.96 pM (QSPIO)")
+    pd_l1_induced_max: float = param(0.6, "0-1 engagement", 0.0, 1.0, "QSPIO-TNBC (Wang et al. 2021; r_PDL1_IFNg from Shin et al. 2017): IFN-gamma raises PD-L1 up to 6-fold")
+    pd_l1_interferon_ec50: float = param(1.0, "field units", 1e-6, 100.0, "nondimensional scale: IFN-gamma EC50 of PD-L1 induction 2.96 pM (QSPIO-TNBC; Shin et al. 2017)")
     irf7_silenced_fraction: float = param(0.0, "fraction", 0.0, 1.0, "Bidwell et al. 2012: IRF7 silenced in bone-metastatic 4T1.2")
     type1_ifn_secretion_per_hour: float = param(2.0, "field units/h per stressed cell", 0.0, 1000.0, "choice: IRF7-driven IFN-alpha/beta under immune stress (Bidwell et al. 2012)")
     cytokine_secretion_per_hour: float = param(0.3, "field units/h per cell", 0.0, 100.0, "choice: tumor TGF-beta; a large tumor core reaches secretion/decay = 0.5 EC50")
@@ -132,7 +132,7 @@ class TumorParameters:
     seeding_probability: float = param(0.1, "per disseminated cell", 0.0, 1.0, "choice: fraction of CTCs that seed (most die in circulation)")
     interferon_seeding_inhibition_max: float = param(0.9, "fraction", 0.0, 1.0, "Bidwell et al. 2012: type-I IFN blocks bone metastasis in 4T1.2")
     osm_seeding_boost_max: float = param(1.0, "fold increase", 0.0, 50.0, "Tawara et al. 2018: OSM raises metastasis")
-    vessel_inflammation_distance_um: float = param(100.0, "um from the nearest tumor cell", 0.0, 1e5, "choice: tumor-derived TNF/VEGF/CXCL9-10 activate venules within ~100 um (cytokine ranges 30-200 um, Hoekstra et al. 2020; Oyler-Yaniv et al. 2017)")
+    vessel_inflammation_distance_um: float = param(100.0, "um from the nearest tumor cell", 0.0, 1e5, "choice: tumor-derived TNF/VEGF/CXCL9-10 activate venules within ~100 um (a choice within cytokine ranges of tens to hundreds of um; IFN-gamma responses reach > 800 um, Hoekstra et al. 2020)")
     debris_clearance_hours: float = param(8.6, "h", 0.01, 1000.0, "PhysiCell standard apoptosis model: a dead cell is removed after 516 min (Ghaffarizadeh et al. 2018)")
     hypoxia_distance_um: float = param(150.0, "um from the nearest vessel site", 0.0, 1e5, "Thomlinson & Gray 1955: viable tumor cords ~150-180 um around capillaries (O2 diffusion limit)")
     hypoxic_division_factor: float = param(1.0, "fraction", 0.0, 1.0, "choice: 1 = off (default); < 1 makes cells beyond hypoxia_distance_um quiescent (hypoxic quiescence)")
@@ -146,7 +146,7 @@ class CD8Parameters:
     recruitment_per_vessel_per_hour: float = param(0.05, "1/h per tumor-inflamed vessel site", 0.0, 10.0, "choice (issue 12, 2026-11-29): ~20 T-cells/day into a 0.5-1 mm lesion; kills/CTL/day then within Halle 2016 (C2: 2-16) and the default antigenic tumor loses a share of its burden to immunity (Tao 2008, C6); not a formal fit")
     interferon_recruitment_boost_max: float = param(3.0, "fold increase", 0.0, 50.0, "CXCL9/10 induction by IFN (Gong et al. 2017 uses chemokine-driven influx)")
     antigen_priming_ec50: float = param(200.0, "tumor cells", 1.0, 1e7, "choice: priming needs antigen load in the draining node")
-    speed_um_per_min: float = param(5.0, "um/min", 0.0, 30.0, "Boissonnas et al. 2007: ~5 um/min PD-1+, ~10 um/min PD-1-")
+    speed_um_per_min: float = param(5.0, "um/min", 0.0, 30.0, "choice: ~5 um/min; CTLs move fast in tumor regions without antigen and arrest on antigen-expressing cells (Boissonnas et al. 2007)")
     chemotaxis_bias: float = param(0.5, "0-1", 0.0, 1.0, "choice: fraction of moves up the interferon gradient")
     kill_rate_per_hour: float = param(5.7, "hits/h while attached, full antigen", 0.0, 60.0, "fit (2026-11-30): tumor-immune calibrate experiments/data/targets/ctl_killing.toml on C2 (Halle 2016: 2-16 kills/CTL-day) and C4 (Breart 2008: ~6 h per kill), Poisson hits per step; posterior median 5.66, 90% interval 4.29-7.21 hits/h; prior log-U[0.5, 30]; hits add up to cd8.hits_to_kill (Weigelin et al. 2021); cf. PhysiCell's attack rate 4/h")
     hits_to_kill: int = param(3, "hits", 1, 20, "Weigelin et al. 2021 (C3): ~3 sublethal hits less than 50 min apart kill a target")
@@ -156,21 +156,21 @@ class CD8Parameters:
     treg_suppression_max: float = param(0.6, "fraction", 0.0, 1.0, "QSPIO: Treg inhibition of effector killing")
     cytokine_suppression_max: float = param(0.5, "fraction", 0.0, 1.0, "QSPIO: TGF-beta EC50 inhibition of killing")
     exhaustion_rate_per_hour: float = param(0.02, "1/h while engaged with PD-L1", 0.0, 10.0, "choice: ~2 days of PD-L1 engagement to exhaust (Kather 2017: 5 kills/lifetime)")
-    death_rate_per_hour: float = param(0.1 / 24, "1/h", 0.0, 1.0, "QSPIO: 0.1/d in tumor")
+    death_rate_per_hour: float = param(0.1 / 24, "1/h", 0.0, 1.0, "choice: 0.1/d in tumor (QSPIO-TNBC: basal CD8 death 0.01/d, De Boer & Perelson 1995, plus up to 0.1/d loss to cancer-cell-driven exhaustion, k_Tcell)")
     exhausted_death_rate_per_hour: float = param(0.3 / 24, "1/h", 0.0, 1.0, "choice: exhausted cells are cleared ~3x faster")
-    ifn_gamma_secretion_per_hour: float = param(30.0, "field units/h per engaged cell", 0.0, 1000.0, "Hoekstra et al. 2020: IFN-gamma acts 30-40 um from a T-cell")
+    ifn_gamma_secretion_per_hour: float = param(30.0, "field units/h per engaged cell", 0.0, 1000.0, "choice of scale: IFN-gamma from engaged T-cells acts far beyond the contact (> 800 um, Hoekstra et al. 2020; Thibaut et al. 2020); its range is set by fields.ifn_gamma's decay")
 
 
 @dataclass
 class TregParameters:
     """Regulatory (FOXP3+) T-cells."""
 
-    recruitment_per_vessel_per_hour: float = param(0.01, "1/h per tumor-inflamed vessel site", 0.0, 10.0, "choice: Tregs ~1/4 of CD8 influx (Bos et al. 2013 ratios); x10 with per-inflamed-vessel recruitment (issue 12)")
+    recruitment_per_vessel_per_hour: float = param(0.01, "1/h per tumor-inflamed vessel site", 0.0, 10.0, "choice: Tregs ~1/4 of CD8 influx; x10 with per-inflamed-vessel recruitment (issue 12)")
     cytokine_recruitment_boost_max: float = param(3.0, "fold increase", 0.0, 50.0, "QSPIO: TGF-beta-driven Treg induction")
     speed_um_per_min: float = param(4.0, "um/min", 0.0, 30.0, "choice: similar to CD8")
     cytokine_secretion_per_hour: float = param(2.0, "field units/h per cell", 0.0, 1000.0, "QSPIO: Treg IL-10/TGF-beta; choice of scale")
     suppression_radius_sites: int = param(2, "sites", 0, 10, "choice: contact plus short-range IL-10 (~40 um)")
-    death_rate_per_hour: float = param(0.1 / 24, "1/h", 0.0, 1.0, "QSPIO: Treg death 0.1/d")
+    death_rate_per_hour: float = param(0.1 / 24, "1/h", 0.0, 1.0, "choice: 0.1/d (QSPIO-TNBC uses 0.01/d for CD4/Treg death; its 0.1/d k_Treg is effector death caused by Tregs)")
 
 
 @dataclass
@@ -204,7 +204,7 @@ class MacrophageParameters:
 class BoneParameters:
     """The bone metastatic niche (see :mod:`model.biology.bone_niche`)."""
 
-    division_rate_per_hour: float = param(0.03, "1/h", 0.0, 1.0, "as tumor.division_rate_per_hour: 4T1 in vivo ~1/33 h (Tao et al. 2008)")
+    division_rate_per_hour: float = param(0.03, "1/h", 0.0, 1.0, "as tumor.division_rate_per_hour (choice: 1/33 h)")
     surveillance_basal_per_hour: float = param(0.01, "1/h per cell, healthy host", 0.0, 10.0, "choice: NK/CD8 clearance without type-I IFN, below division so IRF7-silenced clusters grow (Bidwell et al. 2012)")
     surveillance_ifn_max_per_hour: float = param(0.024, "1/h per cell at saturating type-I IFN", 0.0, 10.0, "fit (2026-11-30) to C9 (PMC1866568 Table 5: IFN-alpha-secreting TS/A clones form 0.15-0.38x the parental colonies): 0.0238, clone range 0.020-0.026 (python -m experiments.validation.bone_fit; docs/calibration/bone_fit_c9.json); the former choice 0.06 made IRF7-competent clusters 1e-15x as likely to colonise")
     irf7_type1_ifn: float = param(1.0, "EC50 units", 0.0, 100.0, "choice: an IRF7-intact cluster sustains ~1 EC50 of type-I IFN around itself (Bidwell et al. 2012)")
@@ -217,7 +217,7 @@ class LungParameters:
     """The lung, first-pass site of circulating cells (see :mod:`model.biology.lung_niche`)."""
 
     seeding_probability: float = param(0.02, "per disseminated cell", 0.0, 1.0, "Luzzi et al. 1998 (Am J Pathol 153:865): ~2% of B16F1 cells reaching mouse liver form micrometastases (another line and organ: a stand-in)")
-    division_rate_per_hour: float = param(0.03, "1/h", 0.0, 1.0, "as tumor.division_rate_per_hour: 4T1 in vivo ~1/33 h (Tao et al. 2008)")
+    division_rate_per_hour: float = param(0.03, "1/h", 0.0, 1.0, "as tumor.division_rate_per_hour (choice: 1/33 h)")
     surveillance_per_hour: float = param(0.01, "1/h per cell, healthy host", 0.0, 10.0, "choice: as bone.surveillance_basal_per_hour (NK/CD8 clearance); lung IFN-gamma-dependent phagocytes (Pulaski et al. 2002) are not modelled")
     detection_cells: int = param(100, "cells", 1, 10**9, "choice: as bone.detection_cells")
 
@@ -249,8 +249,8 @@ class FieldsParameters:
     # (tumor sites only) stays available but costs an implicit solve per step.
     # "interferon" is type-I IFN (tumor IRF7-driven release and dosing); IFN-gamma (CD8 T-cells,
     # M1 macrophages) is its own field with its own decay (issue 12).
-    interferon: FieldParameters = _field(1000.0, math.log(2) / 2.9 + 1.0, 0.0, "PhysiCell samples 1e3 um2/min", "type-I IFN: IFN-alpha half-life 2.9 h (Wills 1987) plus ~1/h receptor-mediated consumption (choice)")
-    ifn_gamma: FieldParameters = _field(1000.0, 7.68 / 24 + 1.0, 0.0, "PhysiCell samples 1e3 um2/min", "QSPIO IFN-gamma 7.68/d plus ~1/h receptor-mediated consumption (choice: ~200 um range, between Thibaut 2020 30-40 um and Hoekstra 2020 long-range)")
+    interferon: FieldParameters = _field(1000.0, math.log(2) / 2.9 + 1.0, 0.0, "PhysiCell samples 1e3 um2/min", "type-I IFN: IFN-alpha-2b s.c. elimination half-life 2.9 h (Radwanski et al. 1987, J Clin Pharmacol 27:432) plus ~1/h receptor-mediated consumption (choice)")
+    ifn_gamma: FieldParameters = _field(1000.0, 7.68 / 24 + 1.0, 0.0, "PhysiCell samples 1e3 um2/min", "QSPIO IFN-gamma 7.68/d plus ~1/h receptor-mediated consumption (choice: ~200 um range, shorter than the > 800 um spread of the IFN-gamma response seen in vivo by Hoekstra et al. 2020 and Thibaut et al. 2020)")
 
 
 @dataclass
@@ -258,9 +258,9 @@ class HostParameters:
     """The patient: immune health and bone-marrow output."""
 
     immune_health: float = param(1.0, "fold of healthy", 0.0, 2.0, "choice: 1 = healthy host; <1 immunocompromised (e.g. SCID-like at 0)")
-    marrow_mean_transit_hours: float = param(125.0, "h", 1.0, 1000.0, "choice within Friberg et al. 2002 (neutrophil MTT 88.7 h docetaxel, 124-127 h paclitaxel) and marrow transit ~5.8 d (Pillay 2010); not Friberg's docetaxel value")
+    marrow_mean_transit_hours: float = param(125.0, "h", 1.0, 1000.0, "choice within Friberg et al. 2002 (MTT 88.7 h docetaxel neutrophils, 124 h paclitaxel leukocytes) and marrow transit 5.80 d (Lahoz-Beneytez et al. 2016); not Friberg's docetaxel value")
     lymphoid_mean_transit_hours: float = param(240.0, "h", 1.0, 2000.0, "choice: lymphocyte recovery after chemotherapy is slower than neutrophil recovery")
-    marrow_feedback_gamma: float = param(0.17, "exponent", 0.0, 2.0, "Friberg et al. 2002: feedback exponent 0.161-0.174")
+    marrow_feedback_gamma: float = param(0.17, "exponent", 0.0, 2.0, "choice near Friberg et al. 2002's feedback exponent 0.161 (docetaxel, neutrophils; 0.239 for paclitaxel leukocytes)")
 
 
 # --------------------------------------------------------------------------- tree

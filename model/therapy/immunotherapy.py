@@ -51,7 +51,7 @@ class InterferonDosing(Treatment):
     start_day: float = 2.0
     interval_days: float = 2.0
     doses: int = 10
-    half_life_hours: float = 2.9  # human IFN-alpha s.c. half-life 2.9 h (Wills 1987); pegylated ~45 h in humans; mice clear IFN faster (IFN-beta i.v. 0.9 h, pegylated 10 h: Pepinsky 2001)
+    half_life_hours: float = 2.9  # human IFN-alpha-2b s.c. elimination half-life 2.9 h (Radwanski et al. 1987); pegylated ~45 h in humans; mice clear IFN faster (IFN-beta i.v. 0.9 h, pegylated 10 h: Pepinsky 2001)
     tissue_entry_per_hour: float = 40.0  # field units/h per vessel site at C = EC50 (choice: mean tissue level ~0.3 EC50 over a 2-day cycle)
 
     def validate_extra(self) -> None:
