@@ -17,6 +17,7 @@ import numpy as np
 from scipy import stats
 
 from .core import Series, run_specs, validation_spec
+from .core import replicate_seeds as stream_seeds
 from .probes import record_recruitment
 
 __all__ = ["ROOT_SEEDS", "HOLDS_FRACTION", "ALPHA", "ClaimResult", "Job", "replicate_seeds", "arm_seeds", "ratio_ci_unpaired",
@@ -58,10 +59,15 @@ def replicate_seeds(root: int, n: int) -> list[int]:
     return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(root).spawn(n)]
 
 
-def arm_seeds(root: int, reps: int, arms: Sequence[Any], skip: int = 0) -> dict[Any, list[int]]:
+def arm_seeds(root: int, reps: int, arms: Sequence[Any], skip: int = 0, stream: int | None = None) -> dict[Any, list[int]]:
     """Independent seeds per arm: ``replicate_seeds(root, len(arms) * (skip + reps))`` interleaved (arm k
-    takes every ``len(arms)``-th seed from k), each arm's first ``skip`` left out (an earlier claim's)."""
-    seeds = replicate_seeds(root, len(arms) * (skip + reps))
+    takes every ``len(arms)``-th seed from k), each arm's first ``skip`` left out (an earlier claim's).
+
+    ``stream``: draw from ``SeedSequence([root, stream])`` instead (:func:`core.replicate_seeds`), a
+    sequence no other claim draws from; ``None`` keeps the root's own sequence the first claims shared.
+    """
+    n = len(arms) * (skip + reps)
+    seeds = replicate_seeds(root, n) if stream is None else stream_seeds(root, n, stream=stream)
     return {arm: seeds[k :: len(arms)][skip:] for k, arm in enumerate(arms)}
 
 

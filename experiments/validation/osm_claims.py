@@ -32,15 +32,17 @@ method with the pairs' covariance). A claim holds when it holds in >= 80% of the
 Holm p-value is the pooled one-sided t-test of the log ratio. A ratio on the wrong side, or a CI
 that includes 1, fails.
 
-Hosts: ``replicate_seeds(root, OSM_SEED_OFFSET + pairs)[OSM_SEED_OFFSET:]``, beyond every index an
-earlier claim used.
+Hosts: ``SeedSequence([root, 4202])`` (:data:`OSM_STREAM`, :func:`core.replicate_seeds`), a stream no
+other claim draws from. Amended before the judged run (2026-11-30): the first registration took
+indices 400-599 of the root's own sequence, which a review found ``window_rates`` also used (other
+runs, since the tissue differs, but not fresh hosts); that run was stopped before any verdict.
 
 Sizing (pilot 2026-11-30, root 779, not a claim root, 30 pairs; ``python -m
 experiments.validation.osm_exploration --pilot``): paired ratios (95% CI) osm_growth 1.44
 (1.12-1.84), osm_spread 2.04 (1.62-2.56), anti_osm_growth 0.85 (0.68-1.07), anti_osm_spread 0.59
 (0.47-0.74); per-pair SD of the log ratio 0.61-0.66 (pairing helps little: the 18-day burden
-varies ~2-fold between hosts). Planning ratios, weaker than the pilot's where the pilot may flatter
-(winner's curse): 1.3, 1.5, 0.85 and 0.75. ``osm_exploration --power`` at ``OSM_PAIRS`` = 200
+varies ~2-fold between hosts). Planning ratios: 1.3, 1.5, 0.85 and 0.75 (weaker than the pilot's
+estimates, which may flatter them, except anti-OSM growth, planned at the pilot's own 0.85). ``osm_exploration --power`` at ``OSM_PAIRS`` = 200
 pairs per root: per-root power ~1.00 for three claims and 0.96 for anti_osm_growth (P(>= 4 of 5
 roots) 0.99); if anti-OSM lowers the burden by only 10% (notebook 05's point estimate), its
 per-root power is 0.68 and P(>= 4 of 5) 0.49, so that claim can fail for power at this size.
@@ -56,16 +58,17 @@ import numpy as np
 from scipy import stats
 
 from .biology_arms import schedules
+from .core import replicate_seeds as stream_seeds
 from .immunity_stats import ClaimResult, Job, holds_in_roots, ratio_ci_paired, replicate_seeds, run_jobs, window_overrides
 
-__all__ = ["OSM_DAYS", "OSM_WINDOW", "OSM_RADIUS", "OSM_PAIRS", "OSM_SEED_OFFSET", "OSM_CLAIMS", "osm_arms",
+__all__ = ["OSM_DAYS", "OSM_WINDOW", "OSM_RADIUS", "OSM_PAIRS", "OSM_STREAM", "OSM_CLAIMS", "osm_arms",
            "osm_runs", "judge_osm", "claim_osm"]
 
 OSM_DAYS = 18.0
 OSM_WINDOW = 60
 OSM_RADIUS = 5.0
 OSM_PAIRS = 200
-OSM_SEED_OFFSET = 400
+OSM_STREAM = 4202  # SeedSequence([root, 4202]): no other claim draws from it
 # claim -> (treated arm, control arm, read-out, +1: treated raises it / -1: treated lowers it)
 OSM_CLAIMS: dict[str, tuple[str, str, str, int]] = {
     "osm_growth": ("on", "off", "burden", +1),
@@ -85,13 +88,16 @@ def osm_arms(days: float = OSM_DAYS, window: int = OSM_WINDOW) -> dict[str, tupl
 
 
 def osm_runs(roots: Sequence[int], pairs: int, workers: int = 1, days: float = OSM_DAYS, window: int = OSM_WINDOW,
-             offset: int = OSM_SEED_OFFSET) -> Runs:
-    """``{root: {arm: [outcomes]}}``; the i-th run of every arm of a root shares its seed (paired)."""
+             stream: int | None = OSM_STREAM) -> Runs:
+    """``{root: {arm: [outcomes]}}``; the i-th run of every arm of a root shares its seed (paired).
+
+    ``stream``: the hosts' seed stream; ``None``, the root's own sequence, reproduces the pilot."""
     arms = osm_arms(days, window)
     keys: list[tuple[int, str]] = []
     jobs: list[Job] = []
     for root in roots:
-        for seed in replicate_seeds(root, offset + pairs)[offset:]:
+        seeds = replicate_seeds(root, pairs) if stream is None else stream_seeds(root, pairs, stream=stream)
+        for seed in seeds:
             for arm, (overrides, treatments) in arms.items():
                 keys.append((root, arm))
                 jobs.append(Job(overrides, seed, days, treatments, track=True))
@@ -104,6 +110,9 @@ def osm_runs(roots: Sequence[int], pairs: int, workers: int = 1, days: float = O
 def _verdict(t: list[dict[str, float]], c: list[dict[str, float]], read_out: str, sign: int) -> dict[str, Any]:
     a = np.array([r[read_out] for r in t])
     b = np.array([r[read_out] for r in c])
+    if not (a.mean() > 0 and b.mean() > 0):
+        raise ValueError(f"OSM claim: the mean {read_out} of an arm is {float(min(a.mean(), b.mean()))!r}; "
+                         "a ratio of means needs both arms > 0 (too short a run or too small a window?)")
     r, lo, hi, se = ratio_ci_paired(a, b, level=0.95)
     if se > 0:  # one-sided, in the claimed direction
         p = float(stats.t.sf(sign * math.log(r) / se, a.size - 1))

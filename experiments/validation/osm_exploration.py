@@ -29,7 +29,7 @@ PILOT_PAIRS = 30
 
 def pilot(workers: int = 1, pairs: int = PILOT_PAIRS) -> dict[str, dict[str, float]]:
     """Per claim: the pilot's ratio, 95% CI and per-pair SD of the log ratio."""
-    by_root = osm_runs([PILOT_ROOT], pairs, workers, offset=0)
+    by_root = osm_runs([PILOT_ROOT], pairs, workers, stream=None)  # the seeds the pilot ran
     out = {}
     for name in OSM_CLAIMS:
         v = judge_osm(by_root, name).pooled
@@ -55,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--power", default=None, help="comma-separated pairs per root")
     ap.add_argument("--plan", default=None, help="JSON {claim: [ratio, sd_log_per_pair]} for --power")
     args = ap.parse_args(argv)
+    if args.power and not args.plan:
+        ap.error("--power needs --plan '{\"claim\": [ratio, sd_log_per_pair], ...}'")
     if args.pilot:
         text = json.dumps(pilot(args.workers), indent=1)
         if args.out:

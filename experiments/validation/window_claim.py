@@ -28,9 +28,12 @@ all four hold in >= 80% of the root seeds. Holm p-value: the largest pooled TOST
 ``window_equivalence``: its per-run CV (0.53-0.77 in the pilot) would need ~700 runs per window
 per root at this margin.
 
-Seeds: fresh hosts. The three windows of a root use independent seeds,
-``replicate_seeds(root, 3 * (2 + reps))`` interleaved (window k takes every third seed from k),
-each window's first two left out: those are the six seeds ``window_equivalence`` ran (indices 0-5).
+Seeds: fresh hosts from a stream no other claim draws from, ``SeedSequence([root, 4201])``
+(:data:`RATE_STREAM`; ``arm_seeds(root, reps, windows, stream=4201)``: the three windows of a root
+take every third seed, so they are independent). Amended before the judged run (2026-11-30): the
+first registration drew from the root's own sequence after ``window_equivalence``'s six seeds, and a
+review found that its 60-site arm then reran hosts of the dt claims' dt-0.5 arm, which is the same
+model at the same dt: identical runs. The run on those seeds was stopped before any verdict.
 
 Sizing (pilot 2026-11-30, root 778, not a claim root, 12 runs per window;
 ``python -m experiments.validation.window_exploration --pilot``): per-run CV of influx per tumor
@@ -52,14 +55,14 @@ from typing import Callable, Sequence
 
 from .immunity_stats import ClaimResult, Job, arm_seeds, equivalence_checks, holds_in_roots, run_jobs, window_overrides
 
-__all__ = ["RATE_WINDOWS", "RATE_REFERENCE", "RATE_DAYS", "RATE_MARGIN", "RATE_SKIP", "WINDOW_RATE_REPLICATES",
+__all__ = ["RATE_WINDOWS", "RATE_REFERENCE", "RATE_DAYS", "RATE_MARGIN", "RATE_STREAM", "WINDOW_RATE_REPLICATES",
            "WINDOW_RATE_METRICS", "window_runs", "judge_window_rates", "claim_window_rates"]
 
 RATE_WINDOWS = (60, 100, 200)
 RATE_REFERENCE = 100
 RATE_DAYS = 18.0
 RATE_MARGIN = (0.9, 1.1)
-RATE_SKIP = 2  # per window: replicate seeds 0-5 of each root were window_equivalence's
+RATE_STREAM = 4201  # SeedSequence([root, 4201]): no other claim draws from it
 WINDOW_RATE_REPLICATES = 150
 WINDOW_RATE_METRICS: dict[str, Callable[[dict[str, float]], float]] = {
     "influx_per_tumor_cell_day": lambda r: r["cd8_recruited"] / r["tumor_cell_days"],
@@ -70,12 +73,15 @@ Runs = dict[int, list[dict[str, float]]]
 
 
 def window_runs(roots: Sequence[int], reps: int, workers: int = 1, days: float = RATE_DAYS,
-                windows: Sequence[int] = RATE_WINDOWS, skip: int = RATE_SKIP) -> dict[int, Runs]:
-    """Every root's window arms through the shared pipeline (CD8 influx probed): ``{root: {W: [outcomes]}}``."""
+                windows: Sequence[int] = RATE_WINDOWS, stream: int | None = RATE_STREAM) -> dict[int, Runs]:
+    """Every root's window arms through the shared pipeline (CD8 influx probed): ``{root: {W: [outcomes]}}``.
+
+    ``stream``: the seed stream (:func:`~experiments.validation.immunity_stats.arm_seeds`); ``None``, the
+    root's own sequence, reproduces the pilot."""
     keys: list[tuple[int, int]] = []
     jobs: list[Job] = []
     for root in roots:
-        for w, seeds in arm_seeds(root, reps, tuple(windows), skip).items():
+        for w, seeds in arm_seeds(root, reps, tuple(windows), stream=stream).items():
             keys += [(root, w)] * len(seeds)
             jobs += [Job(window_overrides(w), s, days, recruitment=True) for s in seeds]
     by_root: dict[int, Runs] = {root: {w: [] for w in windows} for root in roots}
@@ -89,6 +95,8 @@ def judge_window_rates(by_root: dict[int, Runs], days: float = RATE_DAYS) -> Cla
     tumor_cell_days); the reference window (100) must be among the arms."""
     lo_m, hi_m = RATE_MARGIN
     arms = tuple(next(iter(by_root.values())))
+    if RATE_REFERENCE not in arms:
+        raise ValueError(f"window_rates: the windows must include the reference {RATE_REFERENCE}; got {arms}")
     res = ClaimResult("window_rates",
                       f"ratio(W / {RATE_REFERENCE}) of CD8 influx per tumor cell-day and CD8 kills, W in "
                       f"{tuple(w for w in arms if w != RATE_REFERENCE)}, {days:g} days: 90% CI inside "

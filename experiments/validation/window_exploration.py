@@ -37,7 +37,7 @@ READ_OUTS = {**WINDOW_RATE_METRICS, "kills_per_tumor_cell_day": lambda r: r["kil
 
 def pilot(workers: int = 1, reps: int = PILOT_REPS) -> dict[str, dict[str, tuple[float, float]]]:
     """Per window, each read-out's (mean, CV) over ``reps`` runs of :data:`PILOT_ROOT`."""
-    runs = window_runs([PILOT_ROOT], reps, workers, skip=0)[PILOT_ROOT]
+    runs = window_runs([PILOT_ROOT], reps, workers, stream=None)[PILOT_ROOT]  # the seeds the pilot ran
     out: dict[str, dict[str, tuple[float, float]]] = {}
     for w, rs in runs.items():
         out[str(w)] = {}

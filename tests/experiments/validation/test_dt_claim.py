@@ -107,6 +107,7 @@ def test_the_rate_claim_takes_seeds_no_earlier_dt_run_used():
 def test_the_replication_takes_hosts_neither_earlier_dt_claim_used_and_is_judged_alike(monkeypatch):
     earlier = dt_arm_seeds(1, DT_REPLICATES + DT_RATE_REPLICATES)
     used = {s for seeds in earlier.values() for s in seeds}
+    own = dt_arm_seeds(1, 4, stream=dt_claim.DT_REPLICATION_STREAM)
     seen: list[int] = []
     rng = np.random.default_rng(6)
 
@@ -119,5 +120,5 @@ def test_the_replication_takes_hosts_neither_earlier_dt_claim_used_and_is_judged
     monkeypatch.setattr(dt_claim, "run_jobs", fake_runs)
     res = claim_dt_immune_rates_replication([1], reps=4)
     assert len(seen) == 12 and not used & set(seen)
-    assert seen[:4] == dt_arm_seeds(1, DT_REPLICATES + DT_RATE_REPLICATES + 4)[0.5][-4:]
+    assert seen[:4] == own[0.5] and seen[4:8] == own[0.25]  # its own stream, interleaved by dt
     assert res.name == "dt_immune_rates_replication" and len(res.pooled["checks"]) == 4

@@ -8,8 +8,8 @@ import pytest
 
 from experiments.validation import osm_claims
 from experiments.validation.immune_claims import CLAIMS
-from experiments.validation.immunity_stats import replicate_seeds
-from experiments.validation.osm_claims import OSM_CLAIMS, OSM_SEED_OFFSET, claim_osm, judge_osm, osm_arms
+from experiments.validation.core import replicate_seeds as stream_seeds
+from experiments.validation.osm_claims import OSM_CLAIMS, OSM_STREAM, claim_osm, judge_osm, osm_arms
 
 
 def _runs(rng, ratios: dict[str, float], roots: int = 5, pairs: int = 40, sd: float = 0.3) -> dict:
@@ -71,7 +71,7 @@ def test_arms_and_paired_fresh_hosts(monkeypatch):
     monkeypatch.setattr(osm_claims, "run_jobs", fake)
     by_root = osm_claims.osm_runs([4], 3)
     seeds = [j.seed for j in jobs_seen]
-    assert seeds == [s for s in replicate_seeds(4, OSM_SEED_OFFSET + 3)[OSM_SEED_OFFSET:] for _ in range(3)]
+    assert seeds == [s for s in stream_seeds(4, 3, stream=OSM_STREAM) for _ in range(3)]  # paired: 3 arms a host
     assert all(j.track for j in jobs_seen) and [len(v) for v in by_root[4].values()] == [3, 3, 3]
 
 
@@ -81,3 +81,9 @@ def test_smoke_run_goes_through_the_pipeline_and_is_registered():
     assert [r.name for r in results] == list(OSM_CLAIMS)
     for r in results:
         assert r.pooled["n_pairs"] == 3 and r.pooled["control_mean"] > 0 and np.isfinite(r.p_value)
+
+
+def test_an_arm_without_any_tumor_is_a_clear_error():
+    runs = {0: {arm: [{"burden": 0.0, "expected_escapes": 0.0}] * 3 for arm in ("on", "off", "anti")}}
+    with pytest.raises(ValueError, match=r"the mean burden of an arm is 0\.0; a ratio of means needs both arms > 0"):
+        judge_osm(runs, "osm_growth")

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from experiments.validation.bone_claims import BONE_HOSTS, BONE_SEED_OFFSET, DEFICIENT_HOSTS, DEFICIENT_SEED_OFFSET
+from experiments.validation.core import replicate_seeds as stream_seeds
+from experiments.validation.course_4t1 import STREAM as COURSE_STREAM
+from experiments.validation.dt_claim import DT_RATE_REPLICATES, DT_RATE_REPLICATES_2, DT_REPLICATES, DT_VALUES
+from experiments.validation.dt_claim import DT_REPLICATION_STREAM, dt_arm_seeds
 from experiments.validation.immunity_stats import arm_seeds, replicate_seeds
-from experiments.validation.immune_claims import CLAIMS, WINDOW_REPLICATES
+from experiments.validation.immune_claims import CLAIMS, CONTROL_REPLICATES, WINDOW_REPLICATES
+from experiments.validation.lung_h4 import STREAM as LUNG_STREAM
+from experiments.validation.osm_claims import OSM_PAIRS, OSM_STREAM
 from experiments.validation.window_claim import (
     RATE_REFERENCE,
-    RATE_SKIP,
+    RATE_STREAM,
     RATE_WINDOWS,
+    WINDOW_RATE_REPLICATES,
     WINDOW_RATE_METRICS,
     claim_window_rates,
     judge_window_rates,
@@ -59,13 +67,44 @@ def test_criterion_needs_80_percent_of_roots():
     assert not noisy.holds  # too few runs to show equivalence: fails, not "no difference"
 
 
-def test_hosts_are_fresh_and_independent_per_window():
-    root = 20261129
-    used = set(replicate_seeds(root, WINDOW_REPLICATES))  # window_equivalence's hosts (every window)
-    seeds = arm_seeds(root, 5, RATE_WINDOWS, RATE_SKIP)
+def test_hosts_are_independent_per_window_and_prefix_stable():
+    seeds = arm_seeds(20261129, 5, RATE_WINDOWS, stream=RATE_STREAM)
     flat = [s for w in RATE_WINDOWS for s in seeds[w]]
-    assert len(flat) == len(set(flat)) == 15 and not used & set(flat)
-    assert arm_seeds(root, 8, RATE_WINDOWS, RATE_SKIP)[60][:5] == seeds[60]  # prefix-stable in reps
+    assert len(flat) == len(set(flat)) == 15
+    assert arm_seeds(20261129, 8, RATE_WINDOWS, stream=RATE_STREAM)[60][:5] == seeds[60]
+    assert arm_seeds(20261129, 5, RATE_WINDOWS) != seeds  # not the root's own sequence
+
+
+def _seed_sets(root: int) -> dict[str, set[int]]:
+    """Every judged claim's hosts of one root, at its registered size (seeds only: no runs)."""
+    own = replicate_seeds(root, 1000)  # the root's own sequence, shared by the first claims
+    flat = lambda arms: {s for seeds in arms.values() for s in seeds}  # noqa: E731
+    return {
+        "immune_control": set(own[:CONTROL_REPLICATES]),
+        "window_equivalence": set(own[:WINDOW_REPLICATES]),
+        "dt_immune_outcomes": flat(dt_arm_seeds(root, DT_REPLICATES)),
+        "dt_immune_rates": flat(dt_arm_seeds(root, DT_RATE_REPLICATES, skip=DT_REPLICATES)),
+        "bone": set(own[BONE_SEED_OFFSET:BONE_SEED_OFFSET + BONE_HOSTS]),
+        "bone_deficient_more": set(own[DEFICIENT_SEED_OFFSET:DEFICIENT_SEED_OFFSET + DEFICIENT_HOSTS]),
+        "course_4t1": set(stream_seeds(root, 200, stream=COURSE_STREAM)),
+        "lung_h4": set(stream_seeds(root, 200, stream=LUNG_STREAM)),
+        "window_rates": flat(arm_seeds(root, WINDOW_RATE_REPLICATES, RATE_WINDOWS, stream=RATE_STREAM)),
+        "osm": set(stream_seeds(root, OSM_PAIRS, stream=OSM_STREAM)),
+        "dt_immune_rates_replication": flat(dt_arm_seeds(root, DT_RATE_REPLICATES_2, stream=DT_REPLICATION_STREAM)),
+    }
+
+
+def test_the_seventh_session_claims_share_no_host_with_any_other_claim():
+    # a review found the first registrations of these claims reusing earlier claims' hosts (the 60-site
+    # window arm reran the dt claims' dt-0.5 runs exactly); each now has a seed stream of its own
+    for root in (20261129, 1, 4):
+        sets = _seed_sets(root)
+        for new in ("window_rates", "osm", "dt_immune_rates_replication"):
+            for other, seeds in sets.items():
+                if other != new:
+                    assert not sets[new] & seeds, (root, new, other)
+    assert len(sets["window_rates"]) == 3 * WINDOW_RATE_REPLICATES and len(sets["osm"]) == OSM_PAIRS
+    assert len(DT_VALUES) * DT_RATE_REPLICATES_2 == len(sets["dt_immune_rates_replication"])
 
 
 def test_smoke_run_goes_through_the_pipeline_and_is_registered():
