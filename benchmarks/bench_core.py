@@ -317,8 +317,6 @@ def main(argv=None) -> int:
 
     if not args.quick and not args.no_target:
         print("\ntarget run: default model on 200^2 for 30 simulated days, tumor seeded at ~10,000 cells (a quarter of the lattice)")
-        from model import Parameters
-
         target = run_child("model", 200, 30.0, quarter_radius(200, 200))
         target["case"] = "target 200^2 x 30 d"
         rows.append(target)

@@ -61,10 +61,12 @@ def specs(n: int, seed: int = 2024, days: float = DAYS) -> list[RunSpec]:
 def run_cost(tree: Path, runs: int, days: float = DAYS) -> float:
     """Mean CPU seconds per run of the checkout ``tree``, timed by ``run_cost.py`` in a fresh process."""
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run_cost.py"), "--tree", str(tree),
-                          "--runs", str(runs), "--days", str(days)], capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"run_cost.py failed on {tree}")
-    return float(re.search(r"cpu_s_per_run=([\d.]+)", out.stdout).group(1))
+                          "--runs", str(runs), "--days", str(days)], capture_output=True, text=True, timeout=3600)
+    found = re.search(r"cpu_s_per_run=([\d.]+)", out.stdout)
+    if out.returncode or not found:
+        tail = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "no cpu_s_per_run line"
+        raise SystemExit(f"run_cost.py failed on {tree} (exit {out.returncode}): {tail}")
+    return float(found.group(1))
 
 
 def compare(other: Path, rounds: int, runs: int, days: float = DAYS) -> int:

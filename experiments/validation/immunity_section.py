@@ -115,7 +115,8 @@ def to_check(verdict: Mapping[str, Any], family: int, smoke: bool) -> Check:
         id=f"imm.{verdict['claim']}",
         section=SECTION,
         claim=_CLAIM.get(verdict["claim"], verdict["claim"]),
-        reference="pre-registered criterion (experiments/validation/immunity.py, committed before the judged run)",
+        reference=("pre-registered criterion (listed in experiments/validation/immunity.py with the module that "
+                   "holds it; committed before the judged run)"),
         statistic=statistic,
         value=value,
         ci=ci,
