@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,10 +46,6 @@ BENCH_DIR = BENCH.parent
 
 def _run_script(name: str, *args: str) -> str:
     """Run one benchmark script in a fresh interpreter (they patch modules for timing)."""
-    import os
-    import subprocess
-    import sys
-
     root = BENCH_DIR.parent
     env = {**os.environ, "PYTHONPATH": str(root)}
     out = subprocess.run([sys.executable, str(BENCH_DIR / name), *args], check=True, capture_output=True,
@@ -66,9 +65,6 @@ def test_hal_comparable_script_runs():
 
 
 def test_hal_checkout_that_is_not_one_fails_before_anything_runs(tmp_path):
-    import subprocess
-    import sys
-
     out = subprocess.run([sys.executable, str(BENCH_DIR / "bench_hal.py"), "--ticks", "5", "--hal-checkout", str(tmp_path)],
                          capture_output=True, text=True, cwd=BENCH_DIR.parent, timeout=600)
     assert out.returncode == 1 and out.stdout == ""
