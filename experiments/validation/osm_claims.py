@@ -42,8 +42,8 @@ experiments.validation.osm_exploration --pilot``): paired ratios (95% CI) osm_gr
 (1.12-1.84), osm_spread 2.04 (1.62-2.56), anti_osm_growth 0.85 (0.68-1.07), anti_osm_spread 0.59
 (0.47-0.74); per-pair SD of the log ratio 0.61-0.66 (pairing helps little: the 18-day burden
 varies ~2-fold between hosts). Planning ratios: 1.3, 1.5, 0.85 and 0.75 (weaker than the pilot's
-estimates, which may flatter them, except anti-OSM growth, planned at the pilot's own 0.85). ``osm_exploration --power`` at ``OSM_PAIRS`` = 200
-pairs per root: per-root power ~1.00 for three claims and 0.96 for anti_osm_growth (P(>= 4 of 5
+estimates, which may flatter them, except anti-OSM growth, planned at the pilot's own 0.85).
+``osm_exploration --power`` at ``OSM_PAIRS`` = 200 pairs per root: per-root power ~1.00 for three claims and 0.96 for anti_osm_growth (P(>= 4 of 5
 roots) 0.99); if anti-OSM lowers the burden by only 10% (notebook 05's point estimate), its
 per-root power is 0.68 and P(>= 4 of 5) 0.49, so that claim can fail for power at this size.
 3,000 runs (tracked, ~1.3 CPU-s each at 60 x 60: ~65 CPU-minutes).
