@@ -71,7 +71,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from .immunity_stats import ClaimResult, Job, arm_seeds, equivalence_checks, holds_in_roots, run_jobs, window_overrides
+from .immunity_stats import ClaimResult, Job, arm_seeds, judge_equivalence, run_jobs, window_overrides
 
 __all__ = ["DT_VALUES", "DT_REFERENCE", "DT_DAYS", "DT_WINDOW", "DT_REPLICATES", "DT_MARGIN", "DT_METRICS",
            "DT_RATE_REPLICATES", "DT_RATE_REPLICATES_2", "DT_REPLICATION_STREAM", "DT_RATE_METRICS", "dt_arm_seeds", "judge_dt",
@@ -121,18 +121,7 @@ def judge_dt(by_root: dict[int, Runs], days: float = DT_DAYS, window: int = DT_W
                       f"ratio(dt / {DT_REFERENCE} h) of {what}, dt in "
                       f"{DT_VALUES[:-1]}, {window}x{window}, {days:g} days: 90% CI inside [{lo_m}, {hi_m}], "
                       "pooled and in >= 80% of root seeds")
-    pooled: Runs = {}
-    for root, runs in by_root.items():
-        for dt, rs in runs.items():
-            pooled.setdefault(dt, []).extend(rs)
-        v, _ = equivalence_checks(runs, DT_REFERENCE, metrics, DT_MARGIN)
-        res.per_root.append({"root": root, "checks": v, "holds": all(c["holds"] for c in v.values())})
-    v, pvals = equivalence_checks(pooled, DT_REFERENCE, metrics, DT_MARGIN)
-    pooled_holds = all(c["holds"] for c in v.values())
-    res.pooled = {"checks": v, "n_per_dt": len(pooled[DT_REFERENCE]), "holds": pooled_holds}
-    res.p_value = max(pvals)  # intersection-union: all sub-checks must hold
-    res.holds = pooled_holds and holds_in_roots(res.per_root)
-    return res
+    return judge_equivalence(res, by_root, DT_REFERENCE, metrics, DT_MARGIN, "n_per_dt")
 
 
 def judge_dt_rates(by_root: dict[int, Runs], days: float = DT_DAYS, window: int = DT_WINDOW,

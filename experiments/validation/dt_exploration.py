@@ -28,7 +28,7 @@ import numpy as np
 
 from ..safeio import atomic_write
 from .dt_claim import DT_DAYS, DT_RATE_METRICS, DT_VALUES, DT_WINDOW, judge_dt_rates
-from .immunity_stats import Job, p_holds_in_roots, ratio_ci_unpaired, replicate_seeds, run_jobs, window_overrides
+from .immunity_stats import Job, lognormal_runs, p_holds_in_roots, ratio_ci_unpaired, replicate_seeds, run_jobs, window_overrides
 
 __all__ = ["ARMS", "RATE_PILOT_ROOT", "RATE_PILOT_CVS", "explore", "rate_pilot", "simulate_rate_power", "main"]
 
@@ -78,8 +78,7 @@ def simulate_rate_power(runs_per_arm: int, ratio_at_half_hour: float = 1.0, repe
     rng = np.random.default_rng(seed)
 
     def draw(cv: float, mean: float) -> np.ndarray:
-        s = np.sqrt(np.log1p(cv**2))
-        return mean * rng.lognormal(-s * s / 2, s, runs_per_arm)
+        return lognormal_runs(rng, cv, mean, runs_per_arm)
 
     ok = []
     for _ in range(repeats):

@@ -22,7 +22,7 @@ from .probes import record_recruitment
 
 __all__ = ["ROOT_SEEDS", "HOLDS_FRACTION", "ALPHA", "ClaimResult", "Job", "replicate_seeds", "arm_seeds", "ratio_ci_unpaired",
            "ratio_ci_paired", "risk_difference_ci", "risk_ratio_ci", "holm", "holds_in_roots", "p_holds_in_roots",
-           "equivalence_checks", "window_overrides", "outcomes", "run_jobs"]
+           "equivalence_checks", "judge_equivalence", "lognormal_runs", "window_overrides", "outcomes", "run_jobs"]
 
 ROOT_SEEDS: tuple[int, ...] = (20261129, 1, 2, 3, 4)
 HOLDS_FRACTION = 0.8
@@ -159,6 +159,33 @@ def equivalence_checks(runs: Mapping[Any, list[dict[str, float]]], reference: An
             p2 = stats.t.sf((math.log(hi_m) - math.log(r)) / se, df)
             pvals.append(float(max(p1, p2)))
     return out, pvals
+
+
+def judge_equivalence(res: ClaimResult, by_root: Mapping[int, Mapping[Any, list[dict[str, float]]]], reference: Any,
+                      metrics: Mapping[str, Any], margin: tuple[float, float], count_key: str) -> ClaimResult:
+    """Fill ``res`` with an equivalence claim's verdict: :func:`equivalence_checks` per root and on the
+    pooled runs (``count_key``: the pooled runs per arm). It holds when every pooled CI is inside the
+    margin and every sub-check holds in >= 80% of the roots; its p-value is the largest pooled TOST
+    p-value (intersection-union: every sub-check must hold)."""
+    pooled: dict[Any, list[dict[str, float]]] = {}
+    for root, runs in by_root.items():
+        for arm, rs in runs.items():
+            pooled.setdefault(arm, []).extend(rs)
+        v, _ = equivalence_checks(runs, reference, metrics, margin)
+        res.per_root.append({"root": root, "checks": v, "holds": all(c["holds"] for c in v.values())})
+    v, pvals = equivalence_checks(pooled, reference, metrics, margin)
+    pooled_holds = all(c["holds"] for c in v.values())
+    res.pooled = {"checks": v, count_key: len(pooled[reference]), "holds": pooled_holds}
+    res.p_value = max(pvals)
+    res.holds = pooled_holds and holds_in_roots(res.per_root)
+    return res
+
+
+def lognormal_runs(rng: np.random.Generator, cv: float, mean: float, n: int) -> np.ndarray:
+    """``n`` log-normal values with mean ``mean`` and coefficient of variation ``cv``: the synthetic runs of
+    the power simulations that sized the equivalence claims."""
+    s = np.sqrt(np.log1p(cv**2))
+    return mean * rng.lognormal(-s * s / 2, s, n)
 
 
 def risk_difference_ci(x1: int, n1: int, x0: int, n0: int, level: float = 0.95) -> tuple[float, float, float]:

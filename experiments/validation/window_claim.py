@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from .immunity_stats import ClaimResult, Job, arm_seeds, equivalence_checks, holds_in_roots, run_jobs, window_overrides
+from .immunity_stats import ClaimResult, Job, arm_seeds, judge_equivalence, run_jobs, window_overrides
 
 __all__ = ["RATE_WINDOWS", "RATE_REFERENCE", "RATE_DAYS", "RATE_MARGIN", "RATE_STREAM", "WINDOW_RATE_REPLICATES",
            "WINDOW_RATE_METRICS", "window_runs", "judge_window_rates", "claim_window_rates"]
@@ -101,18 +101,7 @@ def judge_window_rates(by_root: dict[int, Runs], days: float = RATE_DAYS) -> Cla
                       f"ratio(W / {RATE_REFERENCE}) of CD8 influx per tumor cell-day and CD8 kills, W in "
                       f"{tuple(w for w in arms if w != RATE_REFERENCE)}, {days:g} days: 90% CI inside "
                       f"[{lo_m}, {hi_m}], pooled and in >= 80% of root seeds")
-    pooled: Runs = {}
-    for root, runs in by_root.items():
-        for w, rs in runs.items():
-            pooled.setdefault(w, []).extend(rs)
-        v, _ = equivalence_checks(runs, RATE_REFERENCE, WINDOW_RATE_METRICS, RATE_MARGIN)
-        res.per_root.append({"root": root, "checks": v, "holds": all(c["holds"] for c in v.values())})
-    v, pvals = equivalence_checks(pooled, RATE_REFERENCE, WINDOW_RATE_METRICS, RATE_MARGIN)
-    pooled_holds = all(c["holds"] for c in v.values())
-    res.pooled = {"checks": v, "n_per_window": len(pooled[RATE_REFERENCE]), "holds": pooled_holds}
-    res.p_value = max(pvals)  # intersection-union: every sub-check must hold
-    res.holds = pooled_holds and holds_in_roots(res.per_root)
-    return res
+    return judge_equivalence(res, by_root, RATE_REFERENCE, WINDOW_RATE_METRICS, RATE_MARGIN, "n_per_window")
 
 
 def claim_window_rates(roots: Sequence[int], reps: int = WINDOW_RATE_REPLICATES, workers: int = 1,

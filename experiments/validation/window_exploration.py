@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from ..safeio import atomic_write
-from .immunity_stats import p_holds_in_roots
+from .immunity_stats import lognormal_runs, p_holds_in_roots
 from .window_claim import RATE_WINDOWS, WINDOW_RATE_METRICS, judge_window_rates, window_runs
 
 __all__ = ["PILOT_ROOT", "PILOT_REPS", "PILOT_CVS", "pilot", "simulate_power", "main"]
@@ -55,8 +55,7 @@ def simulate_power(runs_per_window: int, ratio: float = 1.0, cvs: dict[str, dict
     rng = np.random.default_rng(seed)
 
     def draw(cv: float, mean: float) -> np.ndarray:
-        s = np.sqrt(np.log1p(cv**2))
-        return mean * rng.lognormal(-s * s / 2, s, runs_per_window)
+        return lognormal_runs(rng, cv, mean, runs_per_window)
 
     ok = []
     for _ in range(repeats):
