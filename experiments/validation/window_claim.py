@@ -7,7 +7,8 @@ Why a second window claim
 ``window_equivalence`` (in :mod:`~experiments.validation.immune_claims`) judges CD8 influx per
 tumor cell-day, 18-day burden and 18-day CD8 kills with 6 runs per window per root. It fails for
 power: its influx and kills ratios sit near 1 (pooled 0.94-1.03) but their CIs leave the margin,
-and the burden (CV ~0.5-0.8: tumors regress or escape) would need ~340 runs per window per root.
+and the burden (CV ~0.5-0.8: tumors regress or escape) would need several hundred runs per window per
+root (below).
 This claim asks the issue's question of the two low-variance read-outs, with enough runs:
 
 Claim
