@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 __all__ = [
-    "current_umask", "atomic_write", "sha256_file", "json_default", "write_json_atomic", "normalize_json",
+    "current_umask", "atomic_write", "sha256_file", "json_default", "write_json_atomic", "print_json", "normalize_json",
     "json_digest",
 ]
 
@@ -98,6 +98,16 @@ def write_json_atomic(path: str | os.PathLike, data: Any) -> Path:
     """Write ``data`` as indented JSON, atomically (see :func:`atomic_write`)."""
     text = json.dumps(data, indent=2, sort_keys=False, default=json_default)
     return atomic_write(path, lambda p: p.write_text(text))
+
+
+def print_json(data: Any, out: str | os.PathLike | None = None) -> str:
+    """Print ``data`` as JSON (indent 1) and, if ``out`` is given, write the same text there atomically:
+    the figures a sizing or exploration command prints are the figures it saves."""
+    text = json.dumps(data, indent=1)
+    if out:
+        atomic_write(out, lambda p: p.write_text(text + "\n"))
+    print(text)
+    return text
 
 
 def normalize_json(obj: Any) -> Any:

@@ -25,10 +25,8 @@ Run: ``python -m experiments.validation.bone_fit --out docs/calibration/bone_fit
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -36,6 +34,8 @@ from scipy import optimize
 
 from model.biology.bone_niche import BoneNiche, surveillance_rate
 from model.engine.parameters import BoneParameters
+
+from ..safeio import print_json
 
 __all__ = ["C9_PARENTAL", "C9_CLONES", "C9_DAYS", "C9_RATIOS", "colony_probability", "colony_ratio",
            "simulate_colony_probability", "fit_surveillance", "main"]
@@ -121,12 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                               "surveillance_basal_per_hour": base.surveillance_basal_per_hour,
                               "irf7_type1_ifn": base.irf7_type1_ifn, "detection_cells": base.detection_cells,
                               "days": C9_DAYS}
-    text = json.dumps(fit, indent=1)
-    print(text)
-    if args.out:
-        tmp = Path(args.out).with_suffix(".tmp")
-        tmp.write_text(text + "\n")
-        tmp.replace(args.out)  # written whole or not at all
+    print_json(fit, args.out)  # written whole or not at all
     return 0
 
 

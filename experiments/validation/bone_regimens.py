@@ -17,10 +17,9 @@ every 2 days; and one with the human pegylated IFN-alpha half-life (~45 h) weekl
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any, Sequence
 
-from ..safeio import atomic_write
+from ..safeio import print_json
 from .bone_claims import BONE_DAYS, bone_arm
 from .immunity_stats import ROOT_SEEDS, Job, replicate_seeds, risk_ratio_ci, run_jobs
 
@@ -79,10 +78,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--hosts", type=int, default=EXPLORATION_HOSTS)
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
-    text = json.dumps(explore(ROOT_SEEDS, args.hosts, args.workers), indent=1)
-    if args.out:
-        atomic_write(args.out, lambda tmp: tmp.write_text(text))
-    print(text)
+    print_json(explore(ROOT_SEEDS, args.hosts, args.workers), args.out)
 
 
 if __name__ == "__main__":

@@ -26,9 +26,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ..safeio import atomic_write
+from ..safeio import atomic_write, print_json
 from .dt_claim import DT_DAYS, DT_RATE_METRICS, DT_VALUES, DT_WINDOW, judge_dt_rates
-from .immunity_stats import Job, lognormal_runs, p_holds_in_roots, ratio_ci_unpaired, replicate_seeds, run_jobs, window_overrides
+from .immunity_stats import Job, lognormal_runs, ratio_ci_unpaired, replicate_seeds, run_jobs, simulated_power, window_overrides
 
 __all__ = ["ARMS", "RATE_PILOT_ROOT", "RATE_PILOT_CVS", "explore", "rate_pilot", "simulate_rate_power", "main"]
 
@@ -75,23 +75,17 @@ def simulate_rate_power(runs_per_arm: int, ratio_at_half_hour: float = 1.0, repe
                         seed: int = 1) -> tuple[float, float]:
     """(per-root power, P(holds in >= 80% of the roots)) of ``dt_immune_rates`` with log-normal runs
     at :data:`RATE_PILOT_CVS`, both rates at dt 0.5 h scaled by ``ratio_at_half_hour``."""
-    rng = np.random.default_rng(seed)
-
-    def draw(cv: float, mean: float) -> np.ndarray:
-        return lognormal_runs(rng, cv, mean, runs_per_arm)
-
-    ok = []
-    for _ in range(repeats):
-        runs: dict[float, list[dict[str, float]]] = {}
+    def make_runs(rng: np.random.Generator) -> dict[float, list[dict[str, float]]]:
+        runs = {}
         for dt in DT_VALUES:
             scale = ratio_at_half_hour if dt == 0.5 else 1.0
-            kills = draw(RATE_PILOT_CVS["kills_per_cd8_day"][dt], scale)
-            influx = draw(RATE_PILOT_CVS["influx_per_tumor_cell_day"][dt], scale)
+            kills = lognormal_runs(rng, RATE_PILOT_CVS["kills_per_cd8_day"][dt], scale, runs_per_arm)
+            influx = lognormal_runs(rng, RATE_PILOT_CVS["influx_per_tumor_cell_day"][dt], scale, runs_per_arm)
             runs[dt] = [{"kills_cd8": k, "cd8_mean": 1.0, "days": 1.0, "cd8_recruited": f, "tumor_cell_days": 1.0}
                         for k, f in zip(kills, influx)]
-        ok.append(bool(judge_dt_rates({0: runs}).per_root[0]["holds"]))
-    p = float(np.mean(ok))
-    return p, p_holds_in_roots(p)
+        return runs
+
+    return simulated_power(make_runs, judge_dt_rates, repeats, seed)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,10 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "| ratio 0.93 at dt 0.5: %.2f, %.2f" % simulate_rate_power(n, 0.93))
         return 0
     if args.rate_pilot:
-        text = json.dumps(rate_pilot(args.workers), indent=1)
-        if args.out:
-            atomic_write(args.out, lambda tmp: tmp.write_text(text))
-        print(text)
+        print_json(rate_pilot(args.workers), args.out)
         return 0
     out = explore(args.workers)
     for arm in ARMS:

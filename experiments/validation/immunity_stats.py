@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from scipy import stats
@@ -22,7 +22,7 @@ from .probes import record_recruitment
 
 __all__ = ["ROOT_SEEDS", "HOLDS_FRACTION", "ALPHA", "ClaimResult", "Job", "replicate_seeds", "arm_seeds", "ratio_ci_unpaired",
            "ratio_ci_paired", "risk_difference_ci", "risk_ratio_ci", "holm", "holds_in_roots", "p_holds_in_roots",
-           "equivalence_checks", "judge_equivalence", "lognormal_runs", "window_overrides", "outcomes", "run_jobs"]
+           "equivalence_checks", "judge_equivalence", "lognormal_runs", "simulated_power", "window_overrides", "outcomes", "run_jobs"]
 
 ROOT_SEEDS: tuple[int, ...] = (20261129, 1, 2, 3, 4)
 HOLDS_FRACTION = 0.8
@@ -186,6 +186,16 @@ def lognormal_runs(rng: np.random.Generator, cv: float, mean: float, n: int) -> 
     the power simulations that sized the equivalence claims."""
     s = np.sqrt(np.log1p(cv**2))
     return mean * rng.lognormal(-s * s / 2, s, n)
+
+
+def simulated_power(make_runs: Callable[[np.random.Generator], Mapping[Any, list[dict[str, float]]]],
+                    judge: Callable[[dict[int, Any]], ClaimResult], repeats: int = 400,
+                    seed: int = 1) -> tuple[float, float]:
+    """(per-root power, P(holds in >= 80% of the roots)) of a claim: ``repeats`` synthetic roots, each
+    ``make_runs(rng)`` (``{arm: [run, ...]}``) judged alone by the claim's own ``judge``."""
+    rng = np.random.default_rng(seed)
+    p = float(np.mean([bool(judge({0: make_runs(rng)}).per_root[0]["holds"]) for _ in range(repeats)]))
+    return p, p_holds_in_roots(p)
 
 
 def risk_difference_ci(x1: int, n1: int, x0: int, n0: int, level: float = 0.95) -> tuple[float, float, float]:

@@ -17,7 +17,7 @@ from typing import Sequence
 
 from scipy import stats
 
-from ..safeio import atomic_write
+from ..safeio import print_json
 from .immunity_stats import p_holds_in_roots
 from .osm_claims import OSM_CLAIMS, judge_osm, osm_runs
 
@@ -58,10 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.power and not args.plan:
         ap.error("--power needs --plan '{\"claim\": [ratio, sd_log_per_pair], ...}'")
     if args.pilot:
-        text = json.dumps(pilot(args.workers), indent=1)
-        if args.out:
-            atomic_write(args.out, lambda tmp: tmp.write_text(text))
-        print(text)
+        print_json(pilot(args.workers), args.out)
     if args.power:
         plan = json.loads(args.plan)
         for n in (int(x) for x in args.power.split(",")):

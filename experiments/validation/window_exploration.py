@@ -12,13 +12,12 @@ and ``--power 40,60,80``.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Sequence
 
 import numpy as np
 
-from ..safeio import atomic_write
-from .immunity_stats import lognormal_runs, p_holds_in_roots
+from ..safeio import print_json
+from .immunity_stats import lognormal_runs, simulated_power
 from .window_claim import RATE_WINDOWS, WINDOW_RATE_METRICS, judge_window_rates, window_runs
 
 __all__ = ["PILOT_ROOT", "PILOT_REPS", "PILOT_CVS", "pilot", "simulate_power", "main"]
@@ -52,22 +51,17 @@ def simulate_power(runs_per_window: int, ratio: float = 1.0, cvs: dict[str, dict
     """(per-root power, P(holds in >= 80% of the roots)) of ``window_rates`` with log-normal runs at the
     pilot's CVs, both rates in the 200-site window scaled by ``ratio``."""
     cvs = cvs or PILOT_CVS
-    rng = np.random.default_rng(seed)
 
-    def draw(cv: float, mean: float) -> np.ndarray:
-        return lognormal_runs(rng, cv, mean, runs_per_window)
-
-    ok = []
-    for _ in range(repeats):
-        runs: dict[int, list[dict[str, float]]] = {}
+    def make_runs(rng: np.random.Generator) -> dict[int, list[dict[str, float]]]:
+        runs = {}
         for w in RATE_WINDOWS:
             scale = ratio if w == 200 else 1.0
-            influx = draw(cvs["influx_per_tumor_cell_day"][w], scale)
-            kills = draw(cvs["kills_cd8"][w], scale)
+            influx = lognormal_runs(rng, cvs["influx_per_tumor_cell_day"][w], scale, runs_per_window)
+            kills = lognormal_runs(rng, cvs["kills_cd8"][w], scale, runs_per_window)
             runs[w] = [{"cd8_recruited": f, "kills_cd8": k, "tumor_cell_days": 1.0} for f, k in zip(influx, kills)]
-        ok.append(bool(judge_window_rates({0: runs}).per_root[0]["holds"]))
-    p = float(np.mean(ok))
-    return p, p_holds_in_roots(p)
+        return runs
+
+    return simulated_power(make_runs, judge_window_rates, repeats, seed)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,10 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--power", default=None, help="comma-separated runs per window: print the claim's power")
     args = ap.parse_args(argv)
     if args.pilot:
-        text = json.dumps(pilot(args.workers), indent=1)
-        if args.out:
-            atomic_write(args.out, lambda tmp: tmp.write_text(text))
-        print(text)
+        print_json(pilot(args.workers), args.out)
     if args.power:
         for n in (int(x) for x in args.power.split(",")):
             print(n, "ratio 1: per-root %.2f, >= 80%% of roots %.2f" % simulate_power(n),
