@@ -60,10 +60,13 @@ def peak_rss_mib() -> float:
 # =========================================================================== the model
 
 
-def bench_model(size: int, days: float, radius: float | None = None, seed: int = 1, field_bits: int = 64) -> dict:
+def bench_model(size: int, days: float, radius: float | None = None, seed: int = 1, field_bits: int = 64,
+                field_every: int = 1, field_voxel: int = 1) -> dict:
     """Run the default model on ``size`` x ``size`` for ``days``; runs in a child process.
 
-    ``field_bits=32`` runs the field transforms in single precision (``lattice.field_precision_bits``)."""
+    ``field_bits=32`` runs the field transforms in single precision (``lattice.field_precision_bits``);
+    ``field_every=k`` steps the fields every k steps (``lattice.field_update_every_steps``);
+    ``field_voxel=v`` solves them on voxels of v x v sites (``lattice.field_voxel_sites``)."""
     import model.engine.tissue as tissue_module
     from model import TumorImmuneModel
 
@@ -81,7 +84,8 @@ def bench_model(size: int, days: float, radius: float | None = None, seed: int =
     try:
         t0, c0 = time.perf_counter(), time.process_time()
         m = TumorImmuneModel(rng=seed, lattice__width_sites=size, lattice__height_sites=size,
-                             tumor__initial_radius_sites=radius, lattice__field_precision_bits=field_bits)
+                             tumor__initial_radius_sites=radius, lattice__field_precision_bits=field_bits,
+                             lattice__field_update_every_steps=field_every, lattice__field_voxel_sites=field_voxel)
         setup, setup_cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
         tissue_module.LatticeGrid = original_grid
@@ -101,7 +105,8 @@ def bench_model(size: int, days: float, radius: float | None = None, seed: int =
     run, cpu = time.perf_counter() - t0, time.process_time() - c0
     immune = sum(len(pop) for cls, pop in m.populations.items() if cls.layer == "immune")
     return {
-        "case": f"model {size}^2" + (" f32" if field_bits == 32 else ""),
+        "case": f"model {size}^2" + (" f32" if field_bits == 32 else "") + (f" every{field_every}" if field_every > 1 else "")
+                + (f" voxel{field_voxel}" if field_voxel > 1 else ""),
         "size": size,
         "days": days,
         "steps": n_steps,
@@ -232,13 +237,14 @@ def bench_baseline(size: int, days: float, n_tcells: int, scan_first: bool, seed
 # =========================================================================== driver
 
 
-def run_child(kind: str, size: int, days: float, extra: float | None = None, field_bits: int = 64) -> dict:
+def run_child(kind: str, size: int, days: float, extra: float | None = None, field_bits: int = 64,
+              field_every: int = 1, field_voxel: int = 1) -> dict:
     """Run one case in a fresh interpreter and return its row."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", kind, str(size), str(days)]
     if extra is not None:
         cmd.append(str(extra))
         if kind == "model":
-            cmd.append(str(field_bits))
+            cmd += [str(field_bits), str(field_every), str(field_voxel)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT,
                          env={**os.environ, "PYTHONHASHSEED": "0"})
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -270,6 +276,10 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=None, help="also write all rows to this JSON file")
     ap.add_argument("--field-bits", type=int, default=64, choices=(32, 64),
                     help="lattice.field_precision_bits for the per-size model rows (default 64)")
+    ap.add_argument("--field-every", type=int, default=1,
+                    help="lattice.field_update_every_steps for the per-size model rows (default 1: every step)")
+    ap.add_argument("--field-voxel", type=int, default=1,
+                    help="lattice.field_voxel_sites for the per-size model rows (default 1: fields per site)")
     ap.add_argument("--_child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -277,7 +287,9 @@ def main(argv=None) -> int:
         kind, size, days, *rest = args._child
         if kind == "model":
             radius = float(rest[0]) if rest and float(rest[0]) > 0 else None
-            row = bench_model(int(size), float(days), radius, field_bits=int(rest[1]) if len(rest) > 1 else 64)
+            row = bench_model(int(size), float(days), radius, field_bits=int(rest[1]) if len(rest) > 1 else 64,
+                              field_every=int(rest[2]) if len(rest) > 2 else 1,
+                              field_voxel=int(rest[3]) if len(rest) > 3 else 1)
         else:
             row = bench_baseline(int(size), float(days), int(float(rest[0])), scan_first=kind == "baseline-scan")
         print(json.dumps(row))
@@ -293,7 +305,7 @@ def main(argv=None) -> int:
     rows = []
     for size in sizes:
         days = args.days if args.days is not None else table.get(size, 1.0)
-        row = run_child("model", size, days, -1.0, args.field_bits)
+        row = run_child("model", size, days, -1.0, args.field_bits, args.field_every, args.field_voxel)
         rows.append(row)
         print(fmt_row(row), flush=True)
 

@@ -88,13 +88,14 @@ def instrument(totals: dict[str, float]) -> list[str]:
     return found
 
 
-def measure(size: int, days: float, quiescent: bool, seed: int = 1) -> dict:
+def measure(size: int, days: float, quiescent: bool, seed: int = 1, field_bits: int = 64, field_voxel: int = 1) -> dict:
     """Run one case (in a child process) and return per-step phase costs in ms."""
     totals: dict[str, float] = {}
     labels = instrument(totals)
     from model import TumorImmuneModel
 
-    kwargs = dict(lattice__width_sites=size, lattice__height_sites=size)
+    kwargs = dict(lattice__width_sites=size, lattice__height_sites=size, lattice__field_precision_bits=field_bits,
+                  lattice__field_voxel_sites=field_voxel)
     if quiescent:
         kwargs.update(tumor__initial_radius_sites=2.0 * size, cd8__recruitment_per_vessel_per_hour=0.0,
                       treg__recruitment_per_vessel_per_hour=0.0, neutrophil__recruitment_per_vessel_per_hour=0.0,
@@ -122,6 +123,8 @@ def measure(size: int, days: float, quiescent: bool, seed: int = 1) -> dict:
     return {
         "size": size,
         "quiescent": quiescent,
+        "field_bits": field_bits,
+        "field_voxel": field_voxel,
         "steps": n_steps,
         "setup_cpu_s": setup,
         "ms_per_step": 1e3 * step_cpu / n_steps,
@@ -132,8 +135,9 @@ def measure(size: int, days: float, quiescent: bool, seed: int = 1) -> dict:
     }
 
 
-def run_child(size: int, days: float, quiescent: bool) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", str(size), str(days), str(int(quiescent))]
+def run_child(size: int, days: float, quiescent: bool, field_bits: int = 64, field_voxel: int = 1) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", str(size), str(days), str(int(quiescent)),
+           str(field_bits), str(field_voxel)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT,
                          env={**os.environ, "PYTHONHASHSEED": "0"})
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -160,20 +164,24 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="100,200,500,1000")
     ap.add_argument("--days", type=float, default=None, help="measured days per size (after one warm-up day)")
     ap.add_argument("--quiescent", action="store_true", help="also time a full, contact-inhibited lattice")
+    ap.add_argument("--field-bits", type=int, choices=(32, 64), default=64,
+                    help="precision of the field transforms (lattice.field_precision_bits)")
+    ap.add_argument("--field-voxel", type=int, default=1, help="lattice.field_voxel_sites (1: fields per site)")
     ap.add_argument("--json", default=None)
-    ap.add_argument("--_child", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--_child", nargs=5, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args._child:
-        size, days, q = args._child
-        print(json.dumps(measure(int(size), float(days), bool(int(q)))))
+        size, days, q, bits, voxel = args._child
+        print(json.dumps(measure(int(size), float(days), bool(int(q)), field_bits=int(bits), field_voxel=int(voxel))))
         return 0
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         days = args.days if args.days is not None else DEFAULT_DAYS.get(size, 0.25)
-        rows.append(run_child(size, days, False))
+        rows.append(run_child(size, days, False, args.field_bits, args.field_voxel))
         if args.quiescent:
-            rows.append(run_child(size, days, True))
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; process CPU time per step, after a warm-up day")
+            rows.append(run_child(size, days, True, args.field_bits, args.field_voxel))
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; process CPU time per step, after a warm-up day; "
+          f"float{args.field_bits} field transforms" + (f", fields on {args.field_voxel}^2-site voxels" if args.field_voxel > 1 else ""))
     print("Q = lattice filled with tumor cells, no immune influx (contact-inhibited core)")
     print_table(rows)
     if args.json:

@@ -164,6 +164,7 @@ class TumorImmuneModel(mesa.Model):
             {name: getattr(self.p.fields, name) for name in FIELD_NAMES},
             self.random,
             single_precision_fields=lp.field_precision_bits == 32,
+            field_voxel_sites=lp.field_voxel_sites,
         )
         # the tissue's parts, under the names rules, tests and notebooks use
         self.lattice = self.tissue.lattice

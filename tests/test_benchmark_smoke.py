@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import os
 import subprocess
@@ -35,6 +36,11 @@ def test_model_case_reports_all_columns(bench):
     assert bench.fmt_row(row).startswith("model 40^2")
 
 
+def test_model_case_takes_the_field_modes(bench):
+    row = bench.bench_model(40, 0.1, field_bits=32, field_every=2, field_voxel=2)
+    assert row["case"] == "model 40^2 f32 every2 voxel2" and row["cpu_s_per_day"] > 0
+
+
 @pytest.mark.parametrize("scan_first", [False, True])
 def test_plain_mesa_baseline_runs(bench, scan_first):
     row = bench.bench_baseline(30, 0.1, n_tcells=5, scan_first=scan_first)
@@ -57,6 +63,29 @@ def test_phase_split_script_runs():
     out = _run_script("bench_phases.py", "--sizes", "40", "--days", "0.1", "--quiescent")
     for label in ("fields", "tumor: division", "CD8 T-cells", "= step", "Q 40^2"):
         assert label in out, label
+
+
+def test_phase_split_script_takes_the_field_modes():
+    out = _run_script("bench_phases.py", "--sizes", "40", "--days", "0.1", "--field-bits", "32", "--field-voxel", "2")
+    assert "float32 field transforms, fields on 2^2-site voxels" in out and "= step" in out
+
+
+def test_field_modes_script_reports_each_mode_against_the_exact_one(tmp_path):
+    out = _run_script("bench_field_modes.py", "--size", "20", "--days", "0.1", "--seeds", "2",
+                      "--modes", "32x1,64x1v2", "--json", str(tmp_path / "m.json"))
+    res = json.loads((tmp_path / "m.json").read_text())
+    assert list(res["modes"]) == ["64x1", "32x1", "64x1v2"]
+    exact = res["modes"]["64x1"]
+    assert all(e == 0 for e in exact["field_rel_l2_after_1h"].values() if e == e)  # NaN: a field with no mass yet
+    assert all(r[0] == 1.0 for r in exact["outcome_ratio_gmean_ci95"].values() if r[0] == r[0])
+    assert 0 < res["modes"]["64x1v2"]["field_rel_l2_after_1h"]["cytokine"] < 0.1
+    assert "64x1v2" in out
+
+
+def test_field_modes_script_refuses_a_malformed_mode():
+    out = subprocess.run([sys.executable, str(BENCH_DIR / "bench_field_modes.py"), "--modes", "16x1"],
+                         capture_output=True, text=True, cwd=BENCH_DIR.parent)
+    assert out.returncode != 0 and "--modes: '16x1' is not BITSxK[vV]" in out.stderr
 
 
 def test_hal_comparable_script_runs():

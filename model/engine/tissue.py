@@ -21,7 +21,9 @@ from .kernels import add_at_sites
 from .lattice import Lattice
 from .map_kernels import claim_sites
 from .mesa_grid import LatticeGrid
+from .parameters import ParameterError
 from .population import ONE_BY_ONE_BELOW, Population
+from .voxels import VoxelField
 
 __all__ = ["Tissue", "LAYERS"]
 
@@ -42,6 +44,8 @@ class Tissue:
             ``decay_per_hour``, ``cell_uptake_per_hour``).
         random: the model's Python ``random.Random`` (Mesa grids shuffle with it).
         single_precision_fields: float32 field transforms (see :class:`DiffusionField`).
+        field_voxel_sites: 1 solves the fields per site; k > 1 on voxels of k x k sites
+            (:class:`.voxels.VoxelField`; ``lattice.field_voxel_sites``).
     """
 
     def __init__(
@@ -53,7 +57,12 @@ class Tissue:
         fields: Mapping[str, Any],
         random: Any,
         single_precision_fields: bool = False,
+        field_voxel_sites: int = 1,
     ) -> None:
+        if field_voxel_sites > 1 and (width % field_voxel_sites or height % field_voxel_sites):
+            raise ParameterError(f"lattice.field_voxel_sites = {field_voxel_sites} must divide lattice.width_sites "
+                                 f"({width}) and lattice.height_sites ({height}); allowed here: "
+                                 f"{[k for k in range(1, 17) if width % k == 0 and height % k == 0]}")
         self.lattice = Lattice(width, height)
         # A Mesa OrthogonalMooreGrid whose Cell objects are built on first use and whose
         # cell.agents asks the populations: on 1000 x 1000 building every cell up front
@@ -73,10 +82,16 @@ class Tissue:
         # lattices their transforms run in stacked buffers, one transform call for all fields
         # (step_together); on large ones a stacked transform gains nothing (the work dominates)
         self.field_stacks = (stacked_buffers(len(fields), (width, height), single_precision_fields)
-                             if n_sites <= _STACK_FIELDS_UP_TO else None)
-        self.fields: dict[str, DiffusionField] = {}
+                             if n_sites <= _STACK_FIELDS_UP_TO and field_voxel_sites == 1 else None)
+        self.fields: dict[str, DiffusionField | VoxelField] = {}
         for i, (name, fp) in enumerate(fields.items()):
             layer = self.grid.create_property_layer(name, default_value=0.0, dtype=float)
+            if field_voxel_sites > 1:
+                self.fields[name] = VoxelField(name, (width, height), site_size_um, fp.diffusion_um2_per_min,
+                                               fp.decay_per_hour, fp.cell_uptake_per_hour, storage=layer.data,
+                                               single_precision=single_precision_fields,
+                                               voxel_sites=field_voxel_sites)
+                continue
             self.fields[name] = DiffusionField(
                 name,
                 (width, height),
@@ -261,4 +276,8 @@ class Tissue:
             written = self._secreted[name]
             sites.append(None if written is None else (np.concatenate(written) if written else _NO_SITES))
             sources.append(self.sources[name].reshape(shape))
+        if any(isinstance(f, VoxelField) for f in self.fields.values()):
+            for f, src, at in zip(self.fields.values(), sources, sites):
+                f.step(dt_hours, src, uptake, at)
+            return
         step_together(list(self.fields.values()), dt_hours, sources, uptake, sites, self.field_stacks)
