@@ -28,6 +28,7 @@ from .immunity_stats import (
     window_overrides,
 )
 from .osm_claims import claim_osm
+from .voxel_claim import claim_voxel_fields
 from .window_claim import claim_window_rates
 
 __all__ = ["WINDOWS", "WINDOW_DAYS", "WINDOW_REPLICATES", "EQUIVALENCE_MARGIN", "CONTROL_DAYS",
@@ -117,6 +118,7 @@ CLAIMS: dict[str, Callable[..., Any]] = {
     "dt_immune_rates": claim_dt_immune_rates,
     "dt_immune_rates_replication": claim_dt_immune_rates_replication,
     "osm": claim_osm,
+    "voxel_fields": claim_voxel_fields,
 }
 
 

@@ -64,7 +64,7 @@ Claims
 
 ``dt_immune_rates_replication`` (seventh session, 2026-11-30, after ``dt_immune_rates`` failed
     3/5 roots and before its own run; in :mod:`experiments.validation.dt_claim`)
-    ``dt_immune_rates`` again on fresh hosts, 60 runs per arm per root.
+    ``dt_immune_rates`` again on fresh hosts, 75 runs per arm per root.
 ``osm_growth``, ``osm_spread``, ``anti_osm_growth``, ``anti_osm_spread`` (seventh session,
     2026-11-30, before any judged run; claim group ``osm``; criteria and sizing in
     :mod:`experiments.validation.osm_claims`) the OSM directions at default rates in the
@@ -74,6 +74,12 @@ Claims
     CD8 influx per tumor cell-day and 18-day CD8 kills in 60 and 200 vs 100 sites, ratio of
     means 90% CI inside [0.9, 1.1], pooled and in >= 80% of root seeds; 150 fresh runs per
     window per root.
+``voxel_fields`` (eighth session, 2026-11-30, before its judged run; issue 15; criterion and
+    sizing in :mod:`experiments.validation.voxel_claim`)
+    the fast field mode (``lattice.field_voxel_sites = 2``, float32 transforms) against
+    per-site float64 fields, 100x100, 18 days: CD8 influx per tumor cell-day and CD8 kills,
+    ratio of means 90% CI inside [0.9, 1.1], pooled and in >= 80% of root seeds; 150 fresh
+    hosts per arm per root.
 
 Sizing: the burden CV at 100x100, 21 days is ~0.15-0.25 (pilot, seeds 0-2);
 with a true ratio of 1.5 and CV 0.25, 6 pairs per root seed give a 90% lower

@@ -36,6 +36,7 @@ SMOKE: dict[str, dict[str, Any]] = {
     "dt_immune_rates": {"days": 4.0, "window": 30},  # T-cells must have arrived for a rate per CD8-day
     "dt_immune_rates_replication": {"days": 4.0, "window": 30},
     "osm": {"days": 3.0, "window": 40},
+    "voxel_fields": {"days": 3.0, "window": 40},
 }
 """Smoke sizes of the quick report (keyword arguments of each claim; criteria unchanged)."""
 
@@ -71,6 +72,7 @@ _CLAIM = {
     "osm_spread": "neutrophil oncostatin M raises tumor-cell escape into vessels (default host and rates)",
     "anti_osm_growth": "an anti-OSM antibody lowers tumor growth (default host and rates)",
     "anti_osm_spread": "an anti-OSM antibody lowers tumor-cell escape into vessels (default host and rates)",
+    "voxel_fields": "the fast field mode (2 x 2-site voxels, float32) keeps CD8 influx per tumor cell-day and kills",
 }
 
 
