@@ -58,8 +58,10 @@ def parse_modes(text: str) -> list[tuple[int, int, int]]:
         bits, sep, rest = item.strip().partition("x")
         every, _, voxel = rest.partition("v")
         voxel = voxel or "1"
-        if not sep or bits not in ("32", "64") or not (every.isdigit() and voxel.isdigit()) or min(int(every), int(voxel)) < 1:
-            raise SystemExit(f"--modes: '{item}' is not BITSxK[vV] with BITS 32 or 64, K >= 1 and V >= 1 (e.g. 32x2, 64x1v2)")
+        numbers = every.isdigit() and voxel.isdigit()
+        if not sep or bits not in ("32", "64") or not numbers or min(int(every), int(voxel)) < 1:
+            raise SystemExit(f"--modes: '{item}' is not BITSxK[vV] with BITS 32 or 64, K >= 1 and V >= 1 "
+                             "(e.g. 32x2, 64x1v2)")
         mode = (int(bits), int(every), int(voxel))
         if mode not in modes:
             modes.append(mode)
@@ -104,14 +106,16 @@ def run_outcomes(size: int, seed: int, mode: tuple[int, int, int], days: float) 
     return out
 
 
-def log_ratio_interval(ratios: np.ndarray) -> tuple[float, float, float]:
-    """Geometric mean of ``ratios`` and its 95% t-interval (log scale); NaN when undefined."""
+def log_ratio_interval(ratios: np.ndarray) -> tuple[float, float, float, int]:
+    """Geometric mean of ``ratios``, its 95% t-interval (log scale; NaN when undefined) and how many
+    ratios were left out for being 0, infinite or undefined (a seed with no kills in one mode)."""
     ok = ratios[np.isfinite(ratios) & (ratios > 0)]
+    dropped = int(ratios.size - ok.size)
     if ok.size < 2:
-        return (float(ok[0]) if ok.size else math.nan, math.nan, math.nan)
+        return (float(ok[0]) if ok.size else math.nan, math.nan, math.nan, dropped)
     logs = np.log(ok)
     half = stats.t.ppf(0.975, ok.size - 1) * logs.std(ddof=1) / math.sqrt(ok.size)
-    return float(np.exp(logs.mean())), float(np.exp(logs.mean() - half)), float(np.exp(logs.mean() + half))
+    return float(np.exp(logs.mean())), float(np.exp(logs.mean() - half)), float(np.exp(logs.mean() + half)), dropped
 
 
 def measure(size: int, days: float, seeds: list[int], modes: list[tuple[int, int, int]]) -> dict:
@@ -147,11 +151,12 @@ def print_result(res: dict) -> None:
     print(f"{'mode':<8}" + "".join(f"{name:>14}" for name in FIELD_NAMES))
     for mode, r in res["modes"].items():
         print(f"{mode:<9}" + "".join(f"{r['field_rel_l2_after_1h'][n]:>14.2e}" for n in FIELD_NAMES))
-    print("end-of-run ratio to 64x1 over the seeds: geometric mean (95% t-interval, log scale)")
+    print("end-of-run ratio to 64x1 over the seeds: geometric mean (95% t-interval, log scale); "
+          "[-n]: n seeds left out (a ratio of 0 or undefined)")
     print(f"{'mode':<8}{'cpu_s/day':>10}" + "".join(f"{key:>24}" for key in READOUTS))
     for mode, r in res["modes"].items():
-        cells = "".join(f"{g:>8.3f} ({lo:.3f}-{hi:.3f})" for g, lo, hi in
-                        (r["outcome_ratio_gmean_ci95"][k] for k in READOUTS))
+        cells = "".join(f"{g:>8.3f} ({lo:.3f}-{hi:.3f})" + (f"[-{n}]" if n else "")
+                        for g, lo, hi, n in (r["outcome_ratio_gmean_ci95"][k] for k in READOUTS))
         print(f"{mode:<8}{r['cpu_s_per_day']:>10.3f}{cells}")
 
 

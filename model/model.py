@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
 import mesa
 import numpy as np
@@ -70,7 +70,7 @@ from .engine.reductions import array_mean
 from .engine.rule_kernels import contact_and_engaged
 from .engine.tissue import Tissue
 from .scenarios import get_scenario, register_model_class
-from .therapy import RuleModifiers, Treatment, TreatmentError, is_number
+from .therapy import RuleModifiers, is_number, treatment_list
 
 __all__ = ["TumorImmuneModel", "FIELD_NAMES", "CELL_TYPES", "TUMOR_DEATH_CAUSES"]
 
@@ -153,8 +153,6 @@ class TumorImmuneModel(mesa.Model):
         self.duration_days = duration_days
 
         lp = self.p.lattice
-        if lp.field_precision_bits not in (32, 64):
-            raise ParameterError(f"lattice.field_precision_bits = {lp.field_precision_bits!r} must be 32 or 64")
         self.dt = float(lp.dt_hours)
         self.tissue = Tissue(
             lp.width_sites,
@@ -163,7 +161,7 @@ class TumorImmuneModel(mesa.Model):
             CELL_TYPES,
             {name: getattr(self.p.fields, name) for name in FIELD_NAMES},
             self.random,
-            single_precision_fields=lp.field_precision_bits == 32,
+            field_precision_bits=lp.field_precision_bits,
             field_voxel_sites=lp.field_voxel_sites,
         )
         # the tissue's parts, under the names rules, tests and notebooks use
@@ -187,16 +185,7 @@ class TumorImmuneModel(mesa.Model):
         self.lung = LungNiche(self.rng.spawn(1)[0])
         self._clone_counter = 1
         self.modifiers = RuleModifiers()
-        if treatments is not None and (isinstance(treatments, (str, Mapping)) or not isinstance(treatments, Iterable)):
-            raise TreatmentError(f"treatments = {treatments!r} must be a list of Treatment objects")
-        self.treatments = list(treatments or [])
-        for i, t in enumerate(self.treatments):
-            if not isinstance(t, Treatment):
-                raise TreatmentError(
-                    f"treatments[{i}] = {t!r} must be a Treatment object, e.g. make_treatment({t!r})"
-                    if isinstance(t, str) else
-                    f"treatments[{i}] = {t!r} must be a Treatment object (see make_treatment)"
-                )
+        self.treatments = treatment_list(treatments)
         for t in self.treatments:
             t.bind(self)
 

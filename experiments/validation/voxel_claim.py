@@ -29,10 +29,10 @@ draws from; the two arms take alternate seeds (unpaired: same-seed runs diverge 
 that goes the other way, so pairing would add nothing but dependence).
 
 Sizing (pilot 2026-11-30 on root 780, not a claim root, 16 hosts per arm:
-``python -m experiments.validation.voxel_claim --pilot --workers 2``, ~1 CPU-minute): per-run CV of
+``python -m experiments.validation.voxel_exploration --pilot --workers 2``, ~1 CPU-minute): per-run CV of
 influx per tumor cell-day 0.23 (per-site) and 0.20 (fast), of CD8 kills 0.21 and 0.22; of the
 burden 0.86 and 0.65. Simulating this module's judge with log-normal runs at those CVs
-(``--power``): 100 hosts per arm per root give per-root power 0.79 (P(>= 4 of 5 roots) 0.72), 120
+(``voxel_exploration --power``): 100 hosts per arm per root give per-root power 0.79 (P(>= 4 of 5 roots) 0.72), 120
 give 0.87 (0.88), 150 give 0.98 (1.00); at a true ratio of 0.97 or 1.03, 150 hosts give 0.79 and
 0.74 per root; a true ratio of 0.92 fails (0.05). ``VOXEL_HOSTS`` = 150: 1,500 runs, ~35
 CPU-minutes. Said before the run: the pilot's ratios (16 hosts a side, not a verdict) were influx
@@ -41,28 +41,16 @@ CPU-minutes. Said before the run: the pilot's ratios (16 hosts a side, not a ver
 
 from __future__ import annotations
 
-import argparse
 from typing import Any, Sequence
 
 import numpy as np
 
-from ..safeio import print_json
-from .immunity_stats import (
-    ClaimResult,
-    Job,
-    arm_seeds,
-    judge_equivalence,
-    lognormal_runs,
-    ratio_ci_unpaired,
-    run_jobs,
-    simulated_power,
-    window_overrides,
-)
+from .immunity_stats import (ClaimResult, Job, arm_seeds, judge_equivalence, ratio_ci_unpaired, run_jobs,
+                             window_overrides)
 from .window_claim import WINDOW_RATE_METRICS
 
 __all__ = ["VOXEL_ARMS", "VOXEL_REFERENCE", "VOXEL_WINDOW", "VOXEL_DAYS", "VOXEL_MARGIN", "VOXEL_STREAM",
-           "VOXEL_HOSTS", "PILOT_ROOT", "PILOT_HOSTS", "PILOT_CVS", "voxel_runs", "judge_voxel_fields",
-           "claim_voxel_fields", "pilot", "simulate_power", "main"]
+           "VOXEL_HOSTS", "voxel_runs", "judge_voxel_fields", "claim_voxel_fields"]
 
 VOXEL_REFERENCE = "per_site"
 VOXEL_ARMS: dict[str, dict[str, Any]] = {
@@ -74,14 +62,6 @@ VOXEL_DAYS = 18.0
 VOXEL_MARGIN = (0.9, 1.1)
 VOXEL_STREAM = 4204  # SeedSequence([root, 4204]): no other claim draws from it
 VOXEL_HOSTS = 150  # per arm per root; see the module docstring's sizing
-PILOT_ROOT = 780  # not a claim root (777-779 sized other claims)
-PILOT_HOSTS = 16
-# per-run CVs per arm from the pilot (filled in from ``--pilot`` before the judged run)
-PILOT_CVS: dict[str, dict[str, float]] = {
-    "influx_per_tumor_cell_day": {"per_site": 0.23, "fast": 0.20},
-    "kills_cd8": {"per_site": 0.21, "fast": 0.22},
-}
-
 Runs = dict[str, list[dict[str, float]]]
 
 
@@ -120,52 +100,3 @@ def claim_voxel_fields(roots: Sequence[int], reps: int = VOXEL_HOSTS, workers: i
     """Run every root's two arms on fresh hosts and judge them (:func:`judge_voxel_fields`); smoke runs
     may pass a smaller (even) window and fewer days."""
     return judge_voxel_fields(voxel_runs(roots, reps, workers, days, window), days)
-
-
-def pilot(workers: int = 1, hosts: int = PILOT_HOSTS) -> dict[str, dict[str, tuple[float, float]]]:
-    """Per arm, each read-out's (mean, CV) over ``hosts`` runs of :data:`PILOT_ROOT` (its own stream seeds)."""
-    runs = voxel_runs([PILOT_ROOT], hosts, workers)[PILOT_ROOT]
-    read_outs = {**WINDOW_RATE_METRICS, "burden": lambda r: r["burden"]}
-    out: dict[str, dict[str, tuple[float, float]]] = {}
-    for arm, rs in runs.items():
-        out[arm] = {}
-        for name, f in read_outs.items():
-            v = np.array([f(r) for r in rs], dtype=float)
-            out[arm][name] = (float(v.mean()), float(v.std(ddof=1) / v.mean()) if v.mean() else float("nan"))
-    return out
-
-
-def simulate_power(hosts: int, ratio: float = 1.0, repeats: int = 400, seed: int = 1) -> tuple[float, float]:
-    """(per-root power, P(holds in >= 80% of the roots)) with log-normal runs at :data:`PILOT_CVS`, both
-    read-outs of the fast arm scaled by ``ratio``."""
-    def make_runs(rng: np.random.Generator) -> Runs:
-        runs = {}
-        for arm in VOXEL_ARMS:
-            scale = ratio if arm != VOXEL_REFERENCE else 1.0
-            influx = lognormal_runs(rng, PILOT_CVS["influx_per_tumor_cell_day"][arm], scale, hosts)
-            kills = lognormal_runs(rng, PILOT_CVS["kills_cd8"][arm], scale, hosts)
-            runs[arm] = [{"cd8_recruited": f, "kills_cd8": k, "tumor_cell_days": 1.0} for f, k in zip(influx, kills)]
-        return runs
-
-    return simulated_power(make_runs, judge_voxel_fields, repeats, seed)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the sizing pilot or print the power table (the judged run goes through ``immunity --claims``)."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--out", default=None, help="write the pilot's figures as JSON")
-    ap.add_argument("--pilot", action="store_true", help="run the sizing pilot (root 780)")
-    ap.add_argument("--power", default=None, help="comma-separated hosts per arm: print the claim's power")
-    args = ap.parse_args(argv)
-    if args.pilot:
-        print_json(pilot(args.workers), args.out)
-    if args.power:
-        for n in (int(x) for x in args.power.split(",")):
-            print(n, "ratio 1: per-root %.2f, >= 80%% of roots %.2f" % simulate_power(n),
-                  "| ratio 0.92: %.2f, %.2f" % simulate_power(n, 0.92))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

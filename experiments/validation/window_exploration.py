@@ -11,13 +11,12 @@ and ``--power 40,60,80``.
 
 from __future__ import annotations
 
-import argparse
 from typing import Sequence
 
 import numpy as np
 
-from ..safeio import print_json
 from .immunity_stats import lognormal_runs, simulated_power
+from .sizing_cli import sizing_main
 from .window_claim import RATE_WINDOWS, WINDOW_RATE_METRICS, judge_window_rates, window_runs
 
 __all__ = ["PILOT_ROOT", "PILOT_REPS", "PILOT_CVS", "pilot", "simulate_power", "main"]
@@ -66,19 +65,10 @@ def simulate_power(runs_per_window: int, ratio: float = 1.0, cvs: dict[str, dict
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the pilot or print the power table."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--out", default=None, help="write the pilot's figures as JSON")
-    ap.add_argument("--pilot", action="store_true", help="run the sizing pilot")
-    ap.add_argument("--power", default=None, help="comma-separated runs per window: print the claim's power")
-    args = ap.parse_args(argv)
-    if args.pilot:
-        print_json(pilot(args.workers), args.out)
-    if args.power:
-        for n in (int(x) for x in args.power.split(",")):
-            print(n, "ratio 1: per-root %.2f, >= 80%% of roots %.2f" % simulate_power(n),
-                  "| ratio 0.93 at 200 sites: %.2f, %.2f" % simulate_power(n, 0.93))
-    return 0
+    return sizing_main(argv, __doc__.splitlines()[0], pilot,
+                       lambda n: "ratio 1: per-root %.2f, >= 80%% of roots %.2f" % simulate_power(n)
+                       + " | ratio 0.93 at 200 sites: %.2f, %.2f" % simulate_power(n, 0.93),
+                       power_help="comma-separated runs per window: print the claim's power")
 
 
 if __name__ == "__main__":

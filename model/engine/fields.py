@@ -48,7 +48,7 @@ try:  # scipy.fft's own DCT engine (ducc), called without scipy.fft's per-call a
 except ImportError:  # pragma: no cover - another scipy layout: scipy.fft is used instead
     _ducc_dct = None
 
-__all__ = ["DiffusionField", "dct_in_place", "idct_in_place", "DIRECT_TRANSFORMS", "stacked_buffers", "step_together"]
+__all__ = ["FieldValues", "DiffusionField", "dct_in_place", "idct_in_place", "DIRECT_TRANSFORMS", "stacked_buffers", "step_together"]
 
 _NO_SOURCE = np.zeros((0, 0))
 # a pickled field's marker for "the back buffer of its slot" (see DiffusionField.__getstate__)
@@ -111,7 +111,47 @@ def idct_in_place(a: np.ndarray) -> np.ndarray:
     return fft.idctn(a, type=2, norm="ortho", workers=1, overwrite_x=True)  # pragma: no cover
 
 
-class DiffusionField:
+class FieldValues:
+    """What every field offers on its per-site ``values`` (a float64 array, the Mesa property layer):
+    adding, reading, totals and the finiteness checks. A subclass's ``step`` sets ``_stepped_finite``
+    (True/False from its own count of what it wrote, None when it made none)."""
+
+    values: np.ndarray
+    _stepped_finite: bool | None = None
+
+    def add(self, amount: float | np.ndarray) -> None:
+        """Add a uniform (or per-site) amount, e.g. a systemic drug entering the tissue."""
+        np.maximum(self.values + amount, 0.0, out=self.values)
+
+    def at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Field values at lattice coordinates."""
+        return self.values[x, y]
+
+    def is_finite(self) -> bool:
+        """Whether every value is finite (no NaN or inf); one pass, no temporary array."""
+        return count_nonfinite(self.values.reshape(-1).view(np.uint64)) == 0
+
+    def is_finite_after_step(self) -> bool:
+        """:meth:`is_finite`, for use right after ``step``: the step's own count when it
+        made one (its last pass over the values counts NaN and inf), else the full check."""
+        if self._stepped_finite is None:
+            return self.is_finite()
+        return self._stepped_finite
+
+    def total(self) -> float:
+        """Sum over all sites (field units x sites)."""
+        return float(self.values.sum())
+
+    def mean(self) -> float:
+        """Mean over all sites."""
+        return float(self.values.mean())
+
+    def max(self) -> float:
+        """Largest value (``float(values.max())``, by the same reduction without numpy's wrapper)."""
+        return float(np.maximum.reduce(self.values, axis=None))
+
+
+class DiffusionField(FieldValues):
     """One diffusion-decay-source field stored as a 2D numpy array.
 
     Args:
@@ -323,37 +363,6 @@ class DiffusionField:
         if info != 0:  # pragma: no cover - the preconditioned, rescaled system is well conditioned
             raise RuntimeError(f"field '{self.name}': implicit uptake solve did not converge (info={info})")
         self.values[...] = np.maximum(np.ldexp(u, exponent).reshape(shape), 0.0)
-
-    # --------------------------------------------------------------- helpers
-    def add(self, amount: float | np.ndarray) -> None:
-        """Add a uniform (or per-site) amount, e.g. a systemic drug entering the tissue."""
-        np.maximum(self.values + amount, 0.0, out=self.values)
-
-    def at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Field values at lattice coordinates."""
-        return self.values[x, y]
-
-    def is_finite(self) -> bool:
-        """Whether every value is finite (no NaN or inf); one pass, no temporary array."""
-        return count_nonfinite(self.values.reshape(-1).view(np.uint64)) == 0
-
-    def is_finite_after_step(self) -> bool:
-        """:meth:`is_finite`, for use right after :meth:`step`: the step's own count when it
-        made one (its last pass over the values counts NaN and inf), else the full check."""
-        if self._stepped_finite is None:
-            return self.is_finite()
-        return self._stepped_finite
-
-    def total(self) -> float:
-        """Sum over all sites (field units x sites)."""
-        return float(self.values.sum())
-
-    def mean(self) -> float:
-        return float(self.values.mean())
-
-    def max(self) -> float:
-        """Largest value (``float(values.max())``, by the same reduction without numpy's wrapper)."""
-        return float(np.maximum.reduce(self.values, axis=None))
 
     def max_after_step(self) -> float:
         """:meth:`max`, for use right after :meth:`step` with nothing written into the values

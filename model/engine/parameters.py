@@ -104,7 +104,7 @@ class LatticeParameters:
     field_update_every_steps: int = param(1, "steps", 1, 100, "choice: fields change slower than cells; >1 trades accuracy for speed")
     collect_every_steps: int = param(1, "steps", 1, 10_000, "choice: data-collector sampling interval")
     field_precision_bits: int = param(64, "bits", 32, 64, "choice: 32 runs the field transforms in float32 (7 digits), about half their cost on large lattices; 32 or 64")
-    field_voxel_sites: int = param(1, "sites", 1, 16, "choice: 1 solves the fields per site; k > 1 solves them on voxels of k x k sites, each cell reading its voxel's mean (PhysiCell's BioFVM sets its 20 um diffusion mesh apart from the cells the same way; Ghaffarizadeh et al. 2016), about k^2 times fewer transform points on large lattices; k must divide the lattice's width and height")
+    field_voxel_sites: int = param(1, "sites", 1, 16, "choice: 1 solves the fields per site; k > 1 solves them on voxels of k x k sites, interpolated bilinearly between voxel centres onto the sites (PhysiCell's BioFVM sets its 20 um diffusion mesh apart from the cells the same way; Ghaffarizadeh et al. 2016), about k^2 times fewer transform points on large lattices; k must divide the lattice's width and height")
 
 
 @dataclass

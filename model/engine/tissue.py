@@ -43,7 +43,7 @@ class Tissue:
         fields: field name -> its parameters (``diffusion_um2_per_min``,
             ``decay_per_hour``, ``cell_uptake_per_hour``).
         random: the model's Python ``random.Random`` (Mesa grids shuffle with it).
-        single_precision_fields: float32 field transforms (see :class:`DiffusionField`).
+        field_precision_bits: 64, or 32 for float32 field transforms (see :class:`DiffusionField`).
         field_voxel_sites: 1 solves the fields per site; k > 1 on voxels of k x k sites
             (:class:`.voxels.VoxelField`; ``lattice.field_voxel_sites``).
     """
@@ -56,9 +56,12 @@ class Tissue:
         cell_types: Iterable[type],
         fields: Mapping[str, Any],
         random: Any,
-        single_precision_fields: bool = False,
+        field_precision_bits: int = 64,
         field_voxel_sites: int = 1,
     ) -> None:
+        if field_precision_bits not in (32, 64):
+            raise ParameterError(f"lattice.field_precision_bits = {field_precision_bits!r} must be 32 or 64")
+        single_precision_fields = field_precision_bits == 32
         if field_voxel_sites > 1 and (width % field_voxel_sites or height % field_voxel_sites):
             raise ParameterError(f"lattice.field_voxel_sites = {field_voxel_sites} must divide lattice.width_sites "
                                  f"({width}) and lattice.height_sites ({height}); allowed here: "

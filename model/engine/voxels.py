@@ -3,9 +3,10 @@
 The field's equation is the one of :class:`.fields.DiffusionField`, solved exactly on a
 coarser mesh whose spacing is ``k`` sites: as in PhysiCell's BioFVM, where the diffusion
 mesh (20 um voxels by default) is set apart from the cells. On 1000 x 1000 sites a 2 x 2
-voxel makes each transform work on a quarter of the points. It changes results (the concentration is resolved to ``k`` sites
-instead of one), so it is opt-in, and its accuracy is measured by
-``benchmarks/bench_field_modes.py``.
+voxel makes each transform work on a quarter of the points. It changes results (the
+concentration is resolved to ``k`` sites instead of one), so it is opt-in; its accuracy is
+measured by ``benchmarks/bench_field_modes.py`` and judged by the claim ``voxel_fields``
+(:mod:`experiments.validation.voxel_claim`).
 
 Coupling to the lattice, each step:
 
@@ -27,15 +28,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .fields import DiffusionField
+from .fields import DiffusionField, FieldValues
 from .voxel_kernels import axis_weights, block_mean_at_sites, block_mean_into, interpolate_into, matches_interpolation
 
 __all__ = ["VoxelField"]
 
 
-class VoxelField:
-    """A :class:`.fields.DiffusionField` on voxels of ``voxel_sites`` x ``voxel_sites`` sites,
-    with the same public methods, whose ``values`` are per site.
+class VoxelField(FieldValues):
+    """A :class:`.fields.DiffusionField` on voxels of ``voxel_sites`` x ``voxel_sites`` sites, with
+    the same public methods (:class:`.fields.FieldValues`), whose ``values`` are per site.
 
     Args:
         name, shape, site_size_um, diffusion_um2_per_min, decay_per_hour, uptake_per_hour,
@@ -79,12 +80,21 @@ class VoxelField:
         self._stepped_finite: bool | None = None
         # per axis: the two voxels each site lies between, and the weight of the second
         self._weights = (*axis_weights(shape[0], k), *axis_weights(shape[1], k))
+        block_mean_into(self.values, k, self.voxels.values)  # what the storage holds already
         interpolate_into(self.voxels.values, *self._weights, self.values)
 
     def _take_written_values(self) -> None:
-        """Average into the voxels whatever was written into the per-site values since the last step."""
-        if not matches_interpolation(self.voxels.values, *self._weights, self.values):
-            block_mean_into(self.values, self.voxel_sites, self.voxels.values)
+        """Add to the voxels the per-voxel mean of whatever was written into the per-site values since
+        the last step. Only the difference from the interpolation is averaged in: averaging the whole
+        interpolated field would not give the voxel values back (it would smooth the field once more),
+        so untouched voxels stay exactly as they were and a uniform ``add`` is exact."""
+        if matches_interpolation(self.voxels.values, *self._weights, self.values):
+            return
+        interpolated = np.empty_like(self.values)
+        interpolate_into(self.voxels.values, *self._weights, interpolated)
+        delta = np.empty(self.voxels.shape)
+        block_mean_into(self.values - interpolated, self.voxel_sites, delta)
+        np.maximum(self.voxels.values + delta, 0.0, out=self.voxels.values)
 
     def step(
         self,
@@ -116,36 +126,8 @@ class VoxelField:
         self.voxels.step(dt_hours, source, uptake)
         self._stepped_finite = interpolate_into(self.voxels.values, *self._weights, self.values) == 0
 
-    # --------------------------------------------------------------- helpers (as DiffusionField)
-    def add(self, amount: float | np.ndarray) -> None:
-        """Add a uniform (or per-site) amount; averaged into the voxels at the next step."""
-        np.maximum(self.values + amount, 0.0, out=self.values)
-
-    def at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Field values at lattice coordinates (interpolated between voxel centres)."""
-        return self.values[x, y]
-
-    def is_finite(self) -> bool:
-        """Whether every value is finite."""
-        return bool(np.isfinite(self.values).all())
-
-    def is_finite_after_step(self) -> bool:
-        """:meth:`is_finite`, from the last step's own count when it made one."""
-        return self.is_finite() if self._stepped_finite is None else self._stepped_finite
-
-    def total(self) -> float:
-        """Sum over all sites (field units x sites)."""
-        return float(self.values.sum())
-
-    def mean(self) -> float:
-        return float(self.values.mean())
-
-    def max(self) -> float:
-        """Largest value."""
-        return float(np.maximum.reduce(self.values, axis=None))
-
     def max_after_step(self) -> float:
-        """:meth:`max` (the per-site values' maximum; named as :class:`.fields.DiffusionField`'s)."""
+        """:meth:`max` (named as :meth:`.fields.DiffusionField.max_after_step`, which the model calls)."""
         return self.max()
 
     def __repr__(self) -> str:

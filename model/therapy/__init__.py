@@ -3,7 +3,7 @@
 Private modules are re-exported here, so ``from model.therapy import Radiotherapy`` works.
 """
 
-from .base import CONTINUOUS, MAX_DOSES, SCHEDULE_RANGES, Treatment, TreatmentError, is_number
+from .base import CONTINUOUS, MAX_DOSES, SCHEDULE_RANGES, Treatment, TreatmentError, is_number, treatment_list
 from .cytotoxic import Chemotherapy, Radiotherapy, Surgery
 from .immunotherapy import (
     AdoptiveCellTransfer,
@@ -25,6 +25,7 @@ __all__ = [
     "MAX_DOSES",
     "SCHEDULE_RANGES",
     "is_number",
+    "treatment_list",
     "RuleModifiers",
     "combine_fraction",
     "CheckpointBlockade",

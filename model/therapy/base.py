@@ -34,7 +34,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterable, Mapping
 
 import mesa
 import numpy as np
@@ -42,7 +42,7 @@ import numpy as np
 from ..engine.parameters import ParameterError
 from .rules import RuleModifiers
 
-__all__ = ["Treatment", "TreatmentError", "CONTINUOUS", "is_number", "SCHEDULE_RANGES", "MAX_DOSES"]
+__all__ = ["Treatment", "TreatmentError", "CONTINUOUS", "is_number", "SCHEDULE_RANGES", "MAX_DOSES", "treatment_list"]
 
 
 class TreatmentError(ParameterError):
@@ -282,3 +282,19 @@ class Treatment:
 
     def effect(self, model: mesa.Model, m: RuleModifiers, c: float) -> None:
         """Continuous effect of concentration ``c`` on this step's rules (default: none)."""
+
+
+def treatment_list(treatments: Any) -> list[Treatment]:
+    """``treatments`` (None or an iterable of :class:`Treatment` objects) as a list; anything else is
+    refused with a :class:`TreatmentError` naming the bad entry (a model's ``treatments`` argument)."""
+    if treatments is not None and (isinstance(treatments, (str, Mapping)) or not isinstance(treatments, Iterable)):
+        raise TreatmentError(f"treatments = {treatments!r} must be a list of Treatment objects")
+    out = list(treatments or [])
+    for i, t in enumerate(out):
+        if not isinstance(t, Treatment):
+            raise TreatmentError(
+                f"treatments[{i}] = {t!r} must be a Treatment object, e.g. make_treatment({t!r})"
+                if isinstance(t, str) else
+                f"treatments[{i}] = {t!r} must be a Treatment object (see make_treatment)"
+            )
+    return out

@@ -74,6 +74,25 @@ def test_written_values_are_taken_into_the_voxels():
     assert f.total() == pytest.approx(8.0 + 400.0, rel=1e-12)
 
 
+def test_a_write_changes_only_the_voxels_it_touched():
+    rng = np.random.default_rng(4)
+    f = VoxelField("x", (24, 24), SITE, D, 0.3, voxel_sites=2)
+    f.step(0.5, rng.random((24, 24)))
+    before = f.voxels.values.copy()
+    f.values[20, 3] += 5.0
+    f.add(0.25)  # a uniform add moves every voxel by exactly that amount
+    f.step(0.0)  # dt 0: only the write is taken in
+    changed = np.argwhere(~np.isclose(f.voxels.values, before + 0.25, rtol=0, atol=1e-12))
+    assert changed.tolist() == [[10, 1]]
+    assert f.voxels.values[10, 1] == pytest.approx(before[10, 1] + 0.25 + 5.0 / 4, rel=1e-12)
+
+
+def test_storage_values_are_kept_at_construction():
+    store = np.full((8, 8), 3.0)
+    f = VoxelField("x", (8, 8), SITE, D, 0.0, storage=store, voxel_sites=2)
+    assert f.values is store and f.total() == pytest.approx(192.0, rel=1e-14)
+
+
 def test_uptake_applies_to_the_voxels_fraction_in_the_mask():
     shape = (20, 20)
     mask = np.zeros(shape, dtype=bool)
