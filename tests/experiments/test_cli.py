@@ -86,6 +86,21 @@ def test_compare_end_to_end(tmp_path, capsys):
         _figure_ok(fig_dir, name)
 
 
+def test_compare_in_the_fast_field_mode_and_refusal_before_writing(tmp_path, capsys):
+    out = tmp_path / "fast"
+    rc = main(["compare", "untreated", "--replicates", "1", "--out", str(out), "--workers", "1", "--no-figures",
+               "--set", "lattice.field_voxel_sites=2", "--set", "lattice.field_precision_bits=32", *SMALL_CLI])
+    assert rc == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["experiment"]["scenarios"]["untreated"]["parameters"]["lattice.field_voxel_sites"] == 2
+    assert pd.read_parquet(out / "timeseries.parquet")["cytokine_mean"].iloc[-1] > 0
+    bad = tmp_path / "bad"
+    rc = main(["compare", "untreated", "--replicates", "1", "--out", str(bad), "--workers", "1",
+               "--set", "lattice.field_voxel_sites=3", *SMALL_CLI])
+    assert rc != 0 and not bad.exists()
+    assert "lattice.field_voxel_sites = 3 must divide lattice.width_sites" in capsys.readouterr().err
+
+
 def test_sweep_end_to_end(tmp_path, capsys):
     out = tmp_path / "sweep"
     rc = main(

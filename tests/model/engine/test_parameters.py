@@ -87,6 +87,14 @@ def test_replace_rejects_bad_value_naming_field_and_range(case, name, value, wor
         assert w in msg, msg
 
 
+def test_voxels_that_do_not_divide_the_lattice_are_refused_in_validation():
+    # checked with the ranges (not only where the tissue is built), so a command refuses before it writes
+    with pytest.raises(ParameterError, match=r"lattice.field_voxel_sites = 3 must divide lattice.width_sites \(200\)"):
+        Parameters().replace({"lattice.field_voxel_sites": 3})
+    ok = Parameters().replace({"lattice.field_voxel_sites": 4, "lattice.width_sites": 60, "lattice.height_sites": 40})
+    assert ok.lattice.field_voxel_sites == 4
+
+
 @pytest.mark.parametrize("case,name,value,words", BAD_VALUES[:6], ids=[c[0] for c in BAD_VALUES[:6]])
 def test_validate_catches_values_set_by_attribute(case, name, value, words):
     p = Parameters()
