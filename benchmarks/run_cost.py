@@ -23,13 +23,30 @@ from pathlib import Path
 SIZE, DAYS = 100, 30.0
 
 
+def parse_overrides(items: list[str]) -> dict[str, float | int]:
+    """``["a.b=2", "c.d=0.5"]`` -> ``{"a.b": 2, "c.d": 0.5}`` (numbers only: the benchmark's overrides)."""
+    out: dict[str, float | int] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        try:
+            out[key.strip()] = int(value) if value.strip().lstrip("-").isdigit() else float(value)
+        except ValueError:
+            raise SystemExit(f"--set {item!r}: expected KEY=NUMBER, e.g. lattice.field_voxel_sites=2") from None
+        if not sep or not key.strip():
+            raise SystemExit(f"--set {item!r}: expected KEY=NUMBER, e.g. lattice.field_voxel_sites=2")
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tree", type=Path, default=Path(__file__).resolve().parents[1],
                     help="the checkout to time (default: this one)")
     ap.add_argument("--runs", type=int, default=5, help="runs of different seeds (7, 8, ...)")
     ap.add_argument("--days", type=float, default=DAYS)
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                    help="a parameter override on top of the benchmark's (e.g. lattice.field_voxel_sites=2)")
     args = ap.parse_args(argv)
+    extra = parse_overrides(args.overrides)
     tree = args.tree.expanduser().resolve()
     if not (tree / "experiments" / "runner.py").is_file() and not (tree / "experiments" / "runner").is_dir():
         raise SystemExit(f"--tree {tree}: not a checkout of this project (no experiments/runner)")
@@ -41,7 +58,7 @@ def main(argv=None) -> int:
     def spec(seed: int, days: float) -> RunSpec:
         sc = get_scenario("untreated")
         sc.duration_days = days
-        sc.overrides = {**sc.overrides, "lattice.width_sites": SIZE, "lattice.height_sites": SIZE}
+        sc.overrides = {**sc.overrides, "lattice.width_sites": SIZE, "lattice.height_sites": SIZE, **extra}
         return RunSpec("r0", {"replicate": 0}, sc.to_dict(), seed, (0,))
 
     execute_run(spec(1, 1.0))  # imports, compiled kernels, caches

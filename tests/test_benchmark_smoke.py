@@ -110,3 +110,12 @@ def test_ensemble_ratio_against_another_checkout_runs():
 def test_ensemble_script_runs():
     out = _run_script("bench_ensemble.py", "--runs", "2", "--workers", "2", "--days", "0.5")
     assert "runs/hour" in out
+
+
+def test_ensemble_script_takes_overrides_and_refuses_a_bad_one():
+    out = _run_script("bench_ensemble.py", "--runs", "1", "--workers", "1", "--days", "0.25", "--cpu-runs", "1",
+                      "--set", "lattice.field_voxel_sites=2", "--set", "lattice.field_precision_bits=32")
+    assert "lattice.field_voxel_sites=2 lattice.field_precision_bits=32" in out and "runs/hour" in out
+    bad = subprocess.run([sys.executable, str(BENCH_DIR / "run_cost.py"), "--runs", "1", "--days", "0.1",
+                          "--set", "lattice.field_voxel_sites"], capture_output=True, text=True, cwd=BENCH_DIR.parent)
+    assert bad.returncode != 0 and "expected KEY=NUMBER" in bad.stderr
