@@ -27,6 +27,7 @@ from .immunity_stats import (
     run_jobs,
     window_overrides,
 )
+from .irf7_primary_claim import claim_irf7_primary_growth
 from .osm_claims import claim_osm
 from .voxel_claim import claim_voxel_fields
 from .window_claim import claim_window_rates
@@ -119,6 +120,7 @@ CLAIMS: dict[str, Callable[..., Any]] = {
     "dt_immune_rates_replication": claim_dt_immune_rates_replication,
     "osm": claim_osm,
     "voxel_fields": claim_voxel_fields,
+    "irf7_primary_growth": claim_irf7_primary_growth,
 }
 
 

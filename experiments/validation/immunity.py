@@ -80,6 +80,10 @@ Claims
     per-site float64 fields, 100x100, 18 days: CD8 influx per tumor cell-day and CD8 kills,
     ratio of means 90% CI inside [0.9, 1.1], pooled and in >= 80% of root seeds; 150 fresh
     hosts per arm per root.
+``irf7_primary_growth`` (eighth session, 2026-11-30, before its judged run; criterion and sizing in
+    :mod:`experiments.validation.irf7_primary_claim`)
+    day-18 primary burden, IRF7 silenced / intact, 60x60: paired ratio of means, 95% CI inside
+    [0.8, 1.2], pooled and in >= 80% of root seeds; 400 fresh paired hosts per root.
 
 Sizing: the burden CV at 100x100, 21 days is ~0.15-0.25 (pilot, seeds 0-2);
 with a true ratio of 1.5 and CV 0.25, 6 pairs per root seed give a 90% lower

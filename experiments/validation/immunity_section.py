@@ -37,6 +37,7 @@ SMOKE: dict[str, dict[str, Any]] = {
     "dt_immune_rates_replication": {"days": 4.0, "window": 30},
     "osm": {"days": 3.0, "window": 40},
     "voxel_fields": {"days": 3.0, "window": 40},
+    "irf7_primary_growth": {"days": 3.0, "window": 40},
 }
 """Smoke sizes of the quick report (keyword arguments of each claim; criteria unchanged)."""
 
@@ -53,6 +54,7 @@ _STAT = {
     "osm_spread": ("ratio", "paired ratio of expected escapes, OSM on / off [95% CI]"),
     "anti_osm_growth": ("ratio", "paired ratio of day-18 burden, anti-OSM / untreated [95% CI]"),
     "anti_osm_spread": ("ratio", "paired ratio of expected escapes, anti-OSM / untreated [95% CI]"),
+    "irf7_primary_growth": ("ratio", "paired ratio of day-18 primary burden, IRF7 silenced / intact [95% CI]"),
 }
 _CLAIM = {
     "immune_control": "an immunodeficient host carries a larger tumor than an immunocompetent one",
@@ -73,6 +75,7 @@ _CLAIM = {
     "anti_osm_growth": "an anti-OSM antibody lowers tumor growth (default host and rates)",
     "anti_osm_spread": "an anti-OSM antibody lowers tumor-cell escape into vessels (default host and rates)",
     "voxel_fields": "the fast field mode (2 x 2-site voxels, float32) keeps CD8 influx per tumor cell-day and kills",
+    "irf7_primary_growth": "IRF7 silencing leaves primary tumor growth unchanged (within +-20%)",
 }
 
 

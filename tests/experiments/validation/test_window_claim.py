@@ -14,6 +14,7 @@ from experiments.validation.immunity_stats import arm_seeds, replicate_seeds
 from experiments.validation.immune_claims import CLAIMS, CONTROL_REPLICATES, WINDOW_REPLICATES
 from experiments.validation.lung_h4 import STREAM as LUNG_STREAM
 from experiments.validation.osm_claims import OSM_PAIRS, OSM_STREAM
+from experiments.validation.irf7_primary_claim import IRF7_PAIRS, IRF7_STREAM
 from experiments.validation.voxel_claim import VOXEL_ARMS, VOXEL_HOSTS, VOXEL_STREAM
 from experiments.validation.window_claim import (
     RATE_REFERENCE,
@@ -93,6 +94,7 @@ def _seed_sets(root: int) -> dict[str, set[int]]:
         "osm": set(stream_seeds(root, OSM_PAIRS, stream=OSM_STREAM)),
         "dt_immune_rates_replication": flat(dt_arm_seeds(root, DT_RATE_REPLICATES_2, stream=DT_REPLICATION_STREAM)),
         "voxel_fields": flat(arm_seeds(root, VOXEL_HOSTS, tuple(VOXEL_ARMS), stream=VOXEL_STREAM)),
+        "irf7_primary_growth": set(stream_seeds(root, IRF7_PAIRS, stream=IRF7_STREAM)),
     }
 
 
@@ -101,7 +103,7 @@ def test_the_seventh_session_claims_share_no_host_with_any_other_claim():
     # window arm reran the dt claims' dt-0.5 runs exactly); each now has a seed stream of its own
     for root in (20261129, 1, 4):
         sets = _seed_sets(root)
-        for new in ("window_rates", "osm", "dt_immune_rates_replication", "voxel_fields"):
+        for new in ("window_rates", "osm", "dt_immune_rates_replication", "voxel_fields", "irf7_primary_growth"):
             for other, seeds in sets.items():
                 if other != new:
                     assert not sets[new] & seeds, (root, new, other)

@@ -1,0 +1,123 @@
+"""Pre-registered claim ``irf7_primary_growth`` (issue 12: IRF7 silencing changes metastasis, not the primary).
+
+Written as code on 2026-11-30 (eighth session), before its judged run.
+
+Why
+---
+Bidwell et al. 2012 silenced IRF7 in 4T1 tumors: bone metastasis rose while primary growth was
+largely unchanged. The biology section's check ``bio.irf7_silencing_raises_seeding`` carries that
+as "95% CI of the change in the 18-day primary burden inside +-20%" on one root seed, and it has
+failed since the fourth session for power (``test_irf7_silencing_leaves_primary_growth_unchanged``,
+a strict xfail): 40 pairs gave +5.9% (95% CI -11.6% to +23.4%), 80 pairs +8.4% (-4.4% to +21.2%).
+Those 80 pairs were seen before this registration. This claim asks the question over five root
+seeds with hosts sized for it.
+
+Claim
+-----
+The default model (untreated, profile ``default``), the biology section's tissue (60 x 60 sites,
+initial radius 5, 18 days): the day-18 primary burden with every tumor cell IRF7-silenced
+(``tumor.irf7_silenced_fraction = 1``) over the burden with IRF7 intact, as a paired ratio of
+means (the same host seed in both arms; ``ratio_ci_paired``), has its **95% CI inside [0.8, 1.2]**
+(the check's +-20% and confidence level), pooled and in >= 80% of the root seeds. Holm p-value: the
+larger of the two one-sided pooled p-values against the margin's ends (TOST at 2.5% each, the
+test the 95% CI makes). It fails on both sides: a silenced primary that grows 20% faster or
+slower fails.
+
+Hosts: ``SeedSequence([root, 4205])`` (:data:`IRF7_STREAM`), a stream no other claim draws from.
+
+Sizing (pilot 2026-11-30 on root 781, not a claim root, 30 paired hosts on this claim's stream:
+``python -m experiments.validation.irf7_primary_exploration --pilot --workers 2``): burden CV 0.55
+(intact) and 0.52 (silenced), per-pair SD of the log ratio 0.86 (a host's two courses diverge: the
+pairing removes little), paired ratio of means 0.955 (30 pairs, not a verdict; seen before this
+registration). Simulating this module's judge at those figures (``--power``): 160 pairs per root
+give per-root power 0.29, 250 give 0.59, 350 give 0.78, **400 give 0.83 (P(>= 4 of 5 roots) 0.80)**
+at a true ratio of 1; at 1.06 (about the 80-pair estimate) 400 pairs give 0.62 per root (0.37); a
+true ratio of 1.25 fails (0.01). ``IRF7_PAIRS`` = 400: 4,000 runs, ~75 CPU-minutes. The claim can
+therefore fail for power if the true effect is near +6%; that would be reported as it comes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+from scipy import stats
+
+from .core import replicate_seeds as stream_seeds
+from .immunity_stats import ClaimResult, Job, holds_in_roots, ratio_ci_paired, run_jobs, window_overrides
+
+__all__ = ["IRF7_DAYS", "IRF7_WINDOW", "IRF7_RADIUS", "IRF7_PAIRS", "IRF7_STREAM", "IRF7_MARGIN", "IRF7_ARMS",
+           "irf7_runs", "judge_irf7_primary", "claim_irf7_primary_growth"]
+
+IRF7_DAYS = 18.0
+IRF7_WINDOW = 60
+IRF7_RADIUS = 5.0
+IRF7_MARGIN = (0.8, 1.2)
+IRF7_STREAM = 4205  # SeedSequence([root, 4205]): no other claim draws from it
+IRF7_PAIRS = 400  # per root; see the module docstring's sizing
+IRF7_ARMS: dict[str, dict[str, Any]] = {"intact": {}, "silenced": {"tumor.irf7_silenced_fraction": 1.0}}
+
+Runs = dict[int, dict[str, list[dict[str, float]]]]
+
+
+def irf7_runs(roots: Sequence[int], pairs: int, workers: int = 1, days: float = IRF7_DAYS,
+              window: int = IRF7_WINDOW, stream: int = IRF7_STREAM) -> Runs:
+    """``{root: {arm: [outcomes]}}``; the i-th run of both arms of a root shares its host seed (paired)."""
+    tissue = {**window_overrides(window), "tumor.initial_radius_sites": IRF7_RADIUS}
+    keys: list[tuple[int, str]] = []
+    jobs: list[Job] = []
+    for root in roots:
+        for seed in stream_seeds(root, pairs, stream=stream):
+            for arm, extra in IRF7_ARMS.items():
+                keys.append((root, arm))
+                jobs.append(Job({**tissue, **extra}, seed, days))
+    by_root: Runs = {root: {arm: [] for arm in IRF7_ARMS} for root in roots}
+    for (root, arm), out in zip(keys, run_jobs(jobs, workers)):
+        by_root[root][arm].append(out)
+    return by_root
+
+
+def _verdict(silenced: list[dict[str, float]], intact: list[dict[str, float]]) -> tuple[dict[str, Any], float]:
+    """The paired ratio, its 95% CI, whether it lies inside the margin, and the TOST p-value."""
+    a = np.array([r["burden"] for r in silenced], dtype=float)
+    b = np.array([r["burden"] for r in intact], dtype=float)
+    if not (a.mean() > 0 and b.mean() > 0):
+        raise ValueError(f"irf7_primary_growth: the mean burden of an arm is {float(min(a.mean(), b.mean()))!r}; "
+                         "a ratio of means needs both arms > 0 (too short a run or too small a window?)")
+    r, lo, hi, se = ratio_ci_paired(a, b, level=0.95)
+    lo_m, hi_m = IRF7_MARGIN
+    if se > 0:
+        p = float(max(stats.t.sf((math.log(r) - math.log(lo_m)) / se, a.size - 1),
+                      stats.t.sf((math.log(hi_m) - math.log(r)) / se, a.size - 1)))
+    else:  # identical pairs: the ratio is exact
+        p = 0.0 if lo_m < r < hi_m else 1.0
+    v = {"ratio": r, "ci95": [lo, hi], "n_pairs": int(a.size), "silenced_mean": float(a.mean()),
+         "intact_mean": float(b.mean()), "holds": bool(lo >= lo_m and hi <= hi_m)}
+    return v, p
+
+
+def judge_irf7_primary(by_root: Runs, days: float = IRF7_DAYS) -> ClaimResult:
+    """The pre-registered verdict from paired runs ``{root: {"intact": [...], "silenced": [...]}}``."""
+    lo_m, hi_m = IRF7_MARGIN
+    res = ClaimResult("irf7_primary_growth",
+                      f"day-{days:g} primary burden, IRF7 silenced / intact (paired ratio of means, default host): "
+                      f"95% CI inside [{lo_m}, {hi_m}], pooled and in >= 80% of root seeds")
+    pooled: dict[str, list[dict[str, float]]] = {arm: [] for arm in IRF7_ARMS}
+    for root, runs in by_root.items():
+        v, _ = _verdict(runs["silenced"], runs["intact"])
+        res.per_root.append({"root": root, **v})
+        for arm in IRF7_ARMS:
+            pooled[arm].extend(runs[arm])
+    v, p = _verdict(pooled["silenced"], pooled["intact"])
+    res.pooled = v
+    res.p_value = p
+    res.holds = v["holds"] and holds_in_roots(res.per_root)
+    return res
+
+
+def claim_irf7_primary_growth(roots: Sequence[int], reps: int = IRF7_PAIRS, workers: int = 1,
+                              days: float = IRF7_DAYS, window: int = IRF7_WINDOW) -> ClaimResult:
+    """Run every root's paired hosts and judge them (:func:`judge_irf7_primary`); smoke runs may pass a
+    smaller window and fewer days."""
+    return judge_irf7_primary(irf7_runs(roots, reps, workers, days, window), days)
