@@ -45,7 +45,9 @@ if str(ROOT) not in sys.path:
 
 from experiments.runner import RunSpec, execute_run, run_all  # noqa: E402
 from model import get_scenario  # noqa: E402
-from run_cost import parse_overrides  # noqa: E402  (benchmarks/, the script's own folder)
+if str(Path(__file__).resolve().parent) not in sys.path:  # run_cost.py sits beside this script
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_cost import parse_overrides  # noqa: E402
 
 SIZE, DAYS = 100, 30.0
 

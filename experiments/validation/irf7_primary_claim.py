@@ -5,12 +5,14 @@ Written as code on 2026-11-30 (eighth session), before its judged run.
 Why
 ---
 Bidwell et al. 2012 silenced IRF7 in 4T1 tumors: bone metastasis rose while primary growth was
-largely unchanged. The biology section's check ``bio.irf7_silencing_raises_seeding`` carries that
-as "95% CI of the change in the 18-day primary burden inside +-20%" on one root seed, and it has
-failed since the fourth session for power (``test_irf7_silencing_leaves_primary_growth_unchanged``,
-a strict xfail): 40 pairs gave +5.9% (95% CI -11.6% to +23.4%), 80 pairs +8.4% (-4.4% to +21.2%).
-Those 80 pairs were seen before this registration. This claim asks the question over five root
-seeds with hosts sized for it.
+largely unchanged. The biology section's seeding check (``bio.irf7_silencing_raises_seeding``,
+which judges seeding and holds) reports the primary burden's change beside it, and the test
+``test_irf7_silencing_leaves_primary_growth_unchanged`` (a strict xfail since the fourth session)
+asks of that change "95% CI of the paired difference over the control mean inside +-20%" on one
+root: not established, with 40 pairs +5.9% (95% CI -11.6% to +23.4%) and 80 pairs +8.4% (-4.4% to
++21.2%); those were seen before this registration. This claim asks the question over five root
+seeds with hosts sized for it, as a paired ratio of means (the same quantity, with a delta-method
+interval).
 
 Claim
 -----
@@ -26,14 +28,18 @@ slower fails.
 Hosts: ``SeedSequence([root, 4205])`` (:data:`IRF7_STREAM`), a stream no other claim draws from.
 
 Sizing (pilot 2026-11-30 on root 781, not a claim root, 30 paired hosts on this claim's stream:
-``python -m experiments.validation.irf7_primary_exploration --pilot --workers 2``): burden CV 0.55
-(intact) and 0.52 (silenced), per-pair SD of the log ratio 0.86 (a host's two courses diverge: the
-pairing removes little), paired ratio of means 0.955 (30 pairs, not a verdict; seen before this
-registration). Simulating this module's judge at those figures (``--power``): 160 pairs per root
-give per-root power 0.29, 250 give 0.59, 350 give 0.78, **400 give 0.83 (P(>= 4 of 5 roots) 0.80)**
-at a true ratio of 1; at 1.06 (about the 80-pair estimate) 400 pairs give 0.62 per root (0.37); a
-true ratio of 1.25 fails (0.01). ``IRF7_PAIRS`` = 400: 4,000 runs, ~75 CPU-minutes. The claim can
-therefore fail for power if the true effect is near +6%; that would be reported as it comes.
+``python -m experiments.validation.irf7_primary_exploration --pilot``): burden CV 0.55 (intact) and
+0.52 (silenced), correlation of a host's two burdens 0.44, per-pair SD of the log ratio 0.86 (a few
+hosts whose tumor nearly cleared in one arm), paired ratio of means 0.955 (30 pairs, not a verdict;
+seen before this registration). ``IRF7_PAIRS`` = 400: 4,000 runs, ~75 CPU-minutes.
+
+Power, amended before any result (the judged run was already going; size and criterion unchanged):
+the registration's first power model multiplied each intact burden by a log-normal pair factor of
+SD 0.86, which gave the silenced arm a CV of 1.3 against the pilot's 0.52 and put 400 pairs at
+0.83 per root. A review found it; the model now draws each arm at its own pilot CV with the
+pilot's correlation (``--power``), which reproduces the one-root history (80 pairs: 95% half-width
+~12.6% against the 12.8% observed). At 400 pairs per root: per-root power 1.00 at a true ratio of
+1, 0.98 at 1.06 (about the 80-pair estimate), 0.86 at 1.10, 0.30 at 1.15, 0.00 at 1.25.
 """
 
 from __future__ import annotations

@@ -354,8 +354,8 @@ class Parameters:
         k = lat.field_voxel_sites
         if not problems and k > 1 and (lat.width_sites % k or lat.height_sites % k):
             # checked here, not only where the tissue is built, so a command fails before it writes anything
-            problems.append(f"lattice.field_voxel_sites = {k!r} must divide lattice.width_sites ({lat.width_sites}) "
-                            f"and lattice.height_sites ({lat.height_sites})")
+            problems.append(f"lattice.field_voxel_sites = {int(k)} must divide lattice.width_sites "
+                            f"({int(lat.width_sites)}) and lattice.height_sites ({int(lat.height_sites)})")
         if problems:
             raise ParameterError("invalid parameter: " + "; ".join(problems))
         # integer leaves may arrive as floats from TOML/sliders: normalise

@@ -98,7 +98,7 @@ def _seed_sets(root: int) -> dict[str, set[int]]:
     }
 
 
-def test_the_seventh_session_claims_share_no_host_with_any_other_claim():
+def test_the_claims_with_own_streams_share_no_host_with_any_other_claim():
     # a review found the first registrations of these claims reusing earlier claims' hosts (the 60-site
     # window arm reran the dt claims' dt-0.5 runs exactly); each now has a seed stream of its own
     for root in (20261129, 1, 4):
@@ -109,7 +109,7 @@ def test_the_seventh_session_claims_share_no_host_with_any_other_claim():
                     assert not sets[new] & seeds, (root, new, other)
     assert len(sets["window_rates"]) == 3 * WINDOW_RATE_REPLICATES and len(sets["osm"]) == OSM_PAIRS
     assert len(DT_VALUES) * DT_RATE_REPLICATES_2 == len(sets["dt_immune_rates_replication"])
-    assert len(sets["voxel_fields"]) == 2 * VOXEL_HOSTS
+    assert len(sets["voxel_fields"]) == 2 * VOXEL_HOSTS and len(sets["irf7_primary_growth"]) == IRF7_PAIRS
 
 
 def test_smoke_run_goes_through_the_pipeline_and_is_registered():
