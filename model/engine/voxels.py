@@ -119,9 +119,8 @@ class VoxelField(FieldValues):
             source = self._source if has_source else None
         uptake = None
         if uptake_mask is not None and self.uptake_per_hour > 0:
-            block_mean_into(np.asarray(uptake_mask).reshape(self.shape).view(np.uint8)
-                            if np.asarray(uptake_mask).dtype == bool else np.asarray(uptake_mask).reshape(self.shape),
-                            k, self._uptake)
+            mask = np.asarray(uptake_mask).reshape(self.shape)
+            block_mean_into(mask.view(np.uint8) if mask.dtype == bool else mask, k, self._uptake)
             uptake = self._uptake
         self.voxels.step(dt_hours, source, uptake)
         self._stepped_finite = interpolate_into(self.voxels.values, *self._weights, self.values) == 0
