@@ -124,7 +124,8 @@ def test_irf7_silencing_leaves_primary_growth_unchanged(shared):
     much between seeds (CI -34% to +36% at 8) that +-20% cannot be resolved there (post hoc,
     2026-11-30; 32 replicates gave -1.5%, CI -18% to +15%). After the C9 fit (fourth session) the
     interval leaves the margin at 40 and at 80 replicates (xfail reason); the size stays 40, and a
-    pass (a strict-xfail failure) means the claim needs re-reading."""
+    pass (a strict-xfail failure) means the claim needs re-reading. The question is answered over
+    five roots by the claim ``irf7_primary_growth`` (400 pairs per root; holds, eighth session)."""
     budget = replace(TEST, replicates=40)
     data = shared("bio-irf7-primary-40", lambda: vb.run_arms(budget, ["default", "irf7_silenced"]))
     c = {c.id: c for c in vb.analyse(budget, data)}["bio.irf7_silencing_raises_seeding"]
