@@ -101,7 +101,7 @@ class LatticeParameters:
     site_size_um: float = param(20.0, "um", 5.0, 50.0, "one tumor cell; PhysiCell cancer_immune, Kather et al. 2017 (15-20 um)")
     dt_hours: float = param(0.5, "h", 1 / 60, 2.0, "choice: 0.5 h step; sub-step T-cell contacts are resolved as a per-step hazard")
     vessel_fraction: float = param(0.01, "fraction of sites", 0.0, 0.2, "choice: ~1 capillary per 100 sites gives 100-200 um spacing (O2 diffusion limit)")
-    field_update_every_steps: int = param(1, "steps", 1, 100, "choice: fields change slower than cells; >1 trades accuracy for speed")
+    field_update_every_steps: int = param(1, "steps", 1, 100, "choice: fields change slower than cells; >1 trades accuracy for speed, but each update uses only its own step's sources: at 2 the first hour's interferon fields are 24-26% off (benchmarks/bench_field_modes.py), so lattice.field_voxel_sites is the cheaper field mode to use")
     collect_every_steps: int = param(1, "steps", 1, 10_000, "choice: data-collector sampling interval")
     field_precision_bits: int = param(64, "bits", 32, 64, "choice: 32 runs the field transforms in float32 (7 digits), about half their cost on large lattices; 32 or 64")
     field_voxel_sites: int = param(1, "sites", 1, 16, "choice: 1 solves the fields per site; k > 1 solves them on voxels of k x k sites, interpolated bilinearly between voxel centres onto the sites (PhysiCell's BioFVM sets its 20 um diffusion mesh apart from the cells the same way; Ghaffarizadeh et al. 2016), about k^2 times fewer transform points on large lattices; k must divide the lattice's width and height")
@@ -350,12 +350,10 @@ class Parameters:
             expected = _leaf_type(owner, f)
             if expected is int and isinstance(value, float) and not value.is_integer():
                 problems.append(f"{path} = {value!r} must be a whole number")
-        lat = self.lattice
-        k = lat.field_voxel_sites
-        if not problems and k > 1 and (lat.width_sites % k or lat.height_sites % k):
-            # checked here, not only where the tissue is built, so a command fails before it writes anything
-            problems.append(f"lattice.field_voxel_sites = {int(k)} must divide lattice.width_sites "
-                            f"({int(lat.width_sites)}) and lattice.height_sites ({int(lat.height_sites)})")
+        if not problems:
+            # the lattice's cross-field rules are checked with the ranges, not where the tissue is built,
+            # so a command refuses its input before it writes anything
+            problems += _lattice_problems(self.lattice)
         if problems:
             raise ParameterError("invalid parameter: " + "; ".join(problems))
         # integer leaves may arrive as floats from TOML/sliders: normalise
@@ -401,6 +399,20 @@ class Parameters:
     def from_dict(cls, flat: Mapping[str, Any]) -> "Parameters":
         """Build from a flat ``{dotted_name: value}`` mapping (inverse of :meth:`to_dict`)."""
         return cls().replace(flat)
+
+
+def _lattice_problems(lat: "LatticeParameters") -> list[str]:
+    """What the lattice's ranges cannot say: the field precision is one of two values, and a field
+    voxel must divide the lattice."""
+    problems = []
+    if lat.field_precision_bits not in (32, 64):
+        problems.append(f"lattice.field_precision_bits = {lat.field_precision_bits!r} must be 32 or 64")
+    w, h, k = int(lat.width_sites), int(lat.height_sites), int(lat.field_voxel_sites)
+    if k > 1 and (w % k or h % k):
+        allowed = [v for v in range(1, 17) if w % v == 0 and h % v == 0]
+        problems.append(f"lattice.field_voxel_sites = {k} must divide lattice.width_sites ({w}) and "
+                        f"lattice.height_sites ({h}); allowed here: {allowed}")
+    return problems
 
 
 def _leaf_type(owner, f):

@@ -21,7 +21,6 @@ from .kernels import add_at_sites
 from .lattice import Lattice
 from .map_kernels import claim_sites
 from .mesa_grid import LatticeGrid
-from .parameters import ParameterError
 from .population import ONE_BY_ONE_BELOW, Population
 from .voxels import VoxelField
 
@@ -59,13 +58,8 @@ class Tissue:
         field_precision_bits: int = 64,
         field_voxel_sites: int = 1,
     ) -> None:
-        if field_precision_bits not in (32, 64):
-            raise ParameterError(f"lattice.field_precision_bits = {field_precision_bits!r} must be 32 or 64")
+        # both values come checked from Parameters.validate (32 or 64; a voxel that divides the lattice)
         single_precision_fields = field_precision_bits == 32
-        if field_voxel_sites > 1 and (width % field_voxel_sites or height % field_voxel_sites):
-            raise ParameterError(f"lattice.field_voxel_sites = {field_voxel_sites} must divide lattice.width_sites "
-                                 f"({width}) and lattice.height_sites ({height}); allowed here: "
-                                 f"{[k for k in range(1, 17) if width % k == 0 and height % k == 0]}")
         self.lattice = Lattice(width, height)
         # A Mesa OrthogonalMooreGrid whose Cell objects are built on first use and whose
         # cell.agents asks the populations: on 1000 x 1000 building every cell up front

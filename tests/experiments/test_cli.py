@@ -99,6 +99,10 @@ def test_compare_in_the_fast_field_mode_and_refusal_before_writing(tmp_path, cap
                "--set", "lattice.field_voxel_sites=3", *SMALL_CLI])
     assert rc != 0 and not bad.exists()
     assert "lattice.field_voxel_sites = 3 must divide lattice.width_sites" in capsys.readouterr().err
+    rc = main(["compare", "untreated", "--replicates", "1", "--out", str(bad), "--workers", "1",
+               "--set", "lattice.field_precision_bits=48", *SMALL_CLI])
+    assert rc != 0 and not bad.exists()
+    assert "lattice.field_precision_bits = 48 must be 32 or 64" in capsys.readouterr().err
 
 
 def test_sweep_end_to_end(tmp_path, capsys):

@@ -89,8 +89,11 @@ def test_replace_rejects_bad_value_naming_field_and_range(case, name, value, wor
 
 def test_voxels_that_do_not_divide_the_lattice_are_refused_in_validation():
     # checked with the ranges (not only where the tissue is built), so a command refuses before it writes
-    with pytest.raises(ParameterError, match=r"lattice.field_voxel_sites = 3 must divide lattice.width_sites \(200\)"):
+    with pytest.raises(ParameterError, match=r"lattice.field_voxel_sites = 3 must divide lattice.width_sites \(200\)"
+                                             r".*allowed here: \[1, 2, 4, 5, 8, 10\]"):
         Parameters().replace({"lattice.field_voxel_sites": 3})
+    with pytest.raises(ParameterError, match="lattice.field_precision_bits = 48 must be 32 or 64"):
+        Parameters().replace({"lattice.field_precision_bits": 48})
     ok = Parameters().replace({"lattice.field_voxel_sites": 4, "lattice.width_sites": 60, "lattice.height_sites": 40})
     assert ok.lattice.field_voxel_sites == 4
 
