@@ -14,7 +14,9 @@ module                 section
 ``immune_claims``      window equivalence, immune control, claim registry, Holm
 ``bone_claims``        the four bone-niche claims
 ``dt_claim``           dt-halving of immune outcomes and rates (``dt_immune_outcomes``, ``dt_immune_rates``)
-``window_claim``       window independence of CD8 influx and kills (``window_rates``)
+``window_claim``       window independence of CD8 influx and kills (``window_rates``) and of the
+                       burden (``window_burden``)
+``journal``            resumable claim runs (``--journal FILE``)
 ``osm_claims``         oncostatin M at default settings in the immune host (``osm_*``, ``anti_osm_*``)
 ``*_exploration``      pilots and power simulations that sized those claims (not judged)
 ``immunity_stats``     their statistics, seeds and pipeline read-outs

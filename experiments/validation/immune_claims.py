@@ -30,7 +30,7 @@ from .immunity_stats import (
 from .irf7_primary_claim import claim_irf7_primary_growth
 from .osm_claims import claim_osm
 from .voxel_claim import claim_voxel_fields
-from .window_claim import claim_window_rates
+from .window_claim import claim_window_burden, claim_window_rates
 
 __all__ = ["WINDOWS", "WINDOW_DAYS", "WINDOW_REPLICATES", "EQUIVALENCE_MARGIN", "CONTROL_DAYS",
            "CONTROL_REPLICATES", "CONTROL_MIN_RATIO", "CONTROL_WINDOW", "WINDOW_METRICS", "claim_immune_control",
@@ -113,6 +113,7 @@ CLAIMS: dict[str, Callable[..., Any]] = {
     "immune_control": claim_immune_control,
     "window_equivalence": claim_window_equivalence,
     "window_rates": claim_window_rates,
+    "window_burden": claim_window_burden,
     "bone": claim_bone,
     "bone_deficient_more": claim_bone_deficient_more,
     "dt_immune_outcomes": claim_dt_immune_outcomes,

@@ -74,6 +74,11 @@ Claims
     CD8 influx per tumor cell-day and 18-day CD8 kills in 60 and 200 vs 100 sites, ratio of
     means 90% CI inside [0.9, 1.1], pooled and in >= 80% of root seeds; 150 fresh runs per
     window per root.
+``window_burden`` (ninth session, 2026-11-30, before its judged run; criterion and sizing in
+    :mod:`experiments.validation.window_claim`)
+    the day-18 tumor burden in 60 and 200 vs 100 sites, ratio of means 90% CI inside [0.9, 1.1],
+    pooled and in >= 80% of root seeds; 1000 fresh runs per window per root (~8 CPU-hours, run
+    under ``--journal`` and resumed).
 ``voxel_fields`` (eighth session, 2026-11-30, before its judged run; issue 15; criterion and
     sizing in :mod:`experiments.validation.voxel_claim`)
     the fast field mode (``lattice.field_voxel_sites = 2``, float32 transforms) against
@@ -103,6 +108,8 @@ line); the report section is :mod:`experiments.validation.immunity_section`.
 Usage::
 
     python -m experiments.validation.immunity --claims immune_control --roots 5 --workers 2 --out F.json
+
+``--journal FILE`` makes a long claim run resumable (:mod:`experiments.validation.journal`).
 """
 
 from __future__ import annotations
@@ -139,6 +146,7 @@ from .immunity_stats import (
     risk_difference_ci,
     risk_ratio_ci,
 )
+from .journal import journal_runs
 
 __all__ = ["ROOT_SEEDS", "HOLDS_FRACTION", "ALPHA", "WINDOWS", "WINDOW_DAYS", "WINDOW_REPLICATES",
            "EQUIVALENCE_MARGIN", "CONTROL_DAYS", "CONTROL_REPLICATES", "CONTROL_MIN_RATIO", "CONTROL_WINDOW",
@@ -155,8 +163,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=None, help="replicates per root seed (default: the claim's)")
     ap.add_argument("--workers", type=int, default=1, help="worker processes of the run pipeline")
     ap.add_argument("--out", default=None, help="write the JSON verdicts here")
+    ap.add_argument("--journal", default=None, metavar="FILE",
+                    help="journal each finished run here and resume from it: a stopped run, started again "
+                         "with the same FILE, runs only what is missing (experiments.validation.journal)")
     args = ap.parse_args(argv)
-    report = run_claims(args.claims.split(","), ROOT_SEEDS[: args.roots], args.reps, args.workers)
+    with journal_runs(args.journal):
+        report = run_claims(args.claims.split(","), ROOT_SEEDS[: args.roots], args.reps, args.workers)
     text = json.dumps(report, indent=1, default=float)
     print(text)
     if args.out:  # atomically: a stopped run leaves no half-written verdicts

@@ -29,6 +29,7 @@ SMOKE: dict[str, dict[str, Any]] = {
     "immune_control": {"days": 3.0, "window": 40},
     "window_equivalence": {"days": 2.0, "windows": (60, 100)},
     "window_rates": {"days": 3.0, "windows": (60, 100)},  # T-cells must have arrived for an influx
+    "window_burden": {"days": 2.0, "windows": (60, 100)},
     # the scenarios' interferon schedules dose until day 20 (daily: 21), so the bone arms need > 21 days
     "bone": {"days": 22.0, "window": 24},
     "bone_deficient_more": {"days": 22.0, "window": 24},
@@ -60,6 +61,7 @@ _CLAIM = {
     "immune_control": "an immunodeficient host carries a larger tumor than an immunocompetent one",
     "window_equivalence": "immune dose and outcomes do not depend on the tissue window",
     "window_rates": "CD8 influx per tumor cell-day and CD8 kills do not depend on the tissue window",
+    "window_burden": "the day-18 tumor burden does not depend on the tissue window (within +-10%)",
     "bone_silencing": "IRF7 silencing raises bone metastasis",
     "bone_interferon": "interferon dosing protects IRF7-silenced tumors from bone metastasis",
     "bone_restoration": "IRF7 restoration protects from bone metastasis",

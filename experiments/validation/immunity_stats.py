@@ -18,6 +18,7 @@ from scipy import stats
 
 from .core import Series, run_specs, validation_spec
 from .core import replicate_seeds as stream_seeds
+from .journal import active_journal
 from .probes import record_recruitment
 
 __all__ = ["ROOT_SEEDS", "HOLDS_FRACTION", "ALPHA", "ClaimResult", "Job", "replicate_seeds", "arm_seeds", "ratio_ci_unpaired",
@@ -107,7 +108,17 @@ def outcomes(run: Series, days: float) -> dict[str, float]:
 
 
 def run_jobs(jobs: Sequence[Job], workers: int = 1) -> list[dict[str, float]]:
-    """Run ``jobs`` through the shared pipeline (parallel workers); their :func:`outcomes`, in order."""
+    """Run ``jobs`` through the shared pipeline (parallel workers); their :func:`outcomes`, in order.
+
+    Inside :func:`~experiments.validation.journal.journal_runs` the runs are journaled and a job already
+    in the journal (same job, same code) is read back instead of run again."""
+    journal = active_journal()
+    if journal is not None:
+        return journal.run(jobs, lambda part: _run_jobs(part, workers))
+    return _run_jobs(jobs, workers)
+
+
+def _run_jobs(jobs: Sequence[Job], workers: int) -> list[dict[str, float]]:
     specs = [validation_spec(dict(j.overrides), j.seed, j.days, treatments=j.treatments, track=j.track,
                              probe=record_recruitment if j.recruitment else None) for j in jobs]
     return [outcomes(r, j.days) for r, j in zip(run_specs(specs, workers), jobs)]

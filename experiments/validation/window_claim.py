@@ -48,6 +48,34 @@ those CVs and a true ratio of 1 (``--power``): 100 runs per window per root give
 pilot's ratios (12 runs a side, not a verdict) were influx 1.30 (60/100) and 1.25 (200/100),
 kills 1.00 and 0.93; its 100-site tumors happened to grow larger (mean burden 828 against 667
 and 459), which lowers a rate per tumor cell-day.
+
+``window_burden`` (registered 2026-11-30, ninth session, before its judged run)
+--------------------------------------------------------------------------------
+The issue's third read-out, the day-18 tumor burden (``burden``: tumor cells at day 18), asked with
+the same model, windows, reference, margin and rules as ``window_rates``: for W in (60, 200) the
+ratio of mean burdens W / 100 (unpaired, log-scale delta method, Welch df) must have its 90% CI
+inside [0.9, 1.1], pooled over the roots AND in >= 80% of the root seeds (two sub-checks per root);
+Holm p-value: the larger pooled TOST p-value. This claim replaces nothing: ``window_equivalence``
+(6 runs per window per root) keeps its failing verdict.
+
+Seeds: fresh hosts from ``SeedSequence([root, 4206])`` (:data:`BURDEN_STREAM`), the three windows
+interleaved as in ``window_rates``; a test checks that no host is any other claim's.
+
+Sizing (pilot 2026-11-30: root 782, not a claim root, stream 4299, 40 runs per window;
+``python -m experiments.validation.window_burden_exploration --pilot``, saved in
+``docs/validation-issue12/pilot-window-burden.json``): mean day-18 burden 779 / 625 / 608 cells and
+per-run CV 0.62 / 0.65 / 0.65 in the 60 / 100 / 200 windows (2 of 40 runs eliminated the tumor in
+each of the larger windows). Power by resampling the pilot's own runs at a common mean (their skew
+and zeros kept) and judging them with :func:`judge_window_burden` (``--power``): 800 runs per window
+per root give per-root power 0.80 (P(>= 4 of 5 roots) 0.73), 1000 give 0.88 (0.88), 1200 give 0.95
+(0.98); a true ratio of 0.93 in the 200 window passes a root with probability 0.29 at 1000, and
+one on the margin (0.9 or 1.1) with 0.03-0.04 (the delta-method interval holds its level for these
+skewed burdens at this size).
+``WINDOW_BURDEN_REPLICATES`` = 1000: 15,000 runs, ~5.7 CPU-s per 60 + 100 + 200 triple, ~8
+CPU-hours, more than one session on two cores, so it runs under ``--journal`` and is resumed
+(:mod:`experiments.validation.journal`); the verdict is computed once, from all 15,000 runs.
+Said before the run: the pilot's ratios (40 runs a side, not a verdict) were 1.25 (60/100) and
+0.97 (200/100); at CV 0.65 and 40 runs a 60/100 ratio of 1.25 is within ~1.6 standard errors of 1.
 """
 
 from __future__ import annotations
@@ -57,7 +85,8 @@ from typing import Callable, Sequence
 from .immunity_stats import ClaimResult, Job, arm_seeds, judge_equivalence, run_jobs, window_overrides
 
 __all__ = ["RATE_WINDOWS", "RATE_REFERENCE", "RATE_DAYS", "RATE_MARGIN", "RATE_STREAM", "WINDOW_RATE_REPLICATES",
-           "WINDOW_RATE_METRICS", "window_runs", "judge_window_rates", "claim_window_rates"]
+           "WINDOW_RATE_METRICS", "window_runs", "judge_window_rates", "claim_window_rates", "BURDEN_STREAM",
+           "WINDOW_BURDEN_REPLICATES", "WINDOW_BURDEN_METRICS", "judge_window_burden", "claim_window_burden"]
 
 RATE_WINDOWS = (60, 100, 200)
 RATE_REFERENCE = 100
@@ -112,3 +141,30 @@ def claim_window_rates(roots: Sequence[int], reps: int = WINDOW_RATE_REPLICATES,
     ``windows`` must contain 100 (the reference); smoke runs may pass smaller windows with 100 kept.
     """
     return judge_window_rates(window_runs(roots, reps, workers, days, windows), days)
+
+
+# --- window_burden (ninth session, 2026-11-30; registered before its judged run) -------------------
+
+BURDEN_STREAM = 4206  # SeedSequence([root, 4206]): no other claim draws from it
+WINDOW_BURDEN_REPLICATES = 1000
+WINDOW_BURDEN_METRICS: dict[str, Callable[[dict[str, float]], float]] = {"burden": lambda r: r["burden"]}
+
+
+def judge_window_burden(by_root: dict[int, Runs], days: float = RATE_DAYS) -> ClaimResult:
+    """The pre-registered ``window_burden`` verdict from runs ``{root: {W: [outcomes]}}`` (each: burden)."""
+    lo_m, hi_m = RATE_MARGIN
+    arms = tuple(next(iter(by_root.values())))
+    if RATE_REFERENCE not in arms:
+        raise ValueError(f"window_burden: the windows must include the reference {RATE_REFERENCE}; got {arms}")
+    res = ClaimResult("window_burden",
+                      f"ratio(W / {RATE_REFERENCE}) of the day-{days:g} tumor burden, W in "
+                      f"{tuple(w for w in arms if w != RATE_REFERENCE)}: 90% CI inside [{lo_m}, {hi_m}], "
+                      "pooled and in >= 80% of root seeds")
+    return judge_equivalence(res, by_root, RATE_REFERENCE, WINDOW_BURDEN_METRICS, RATE_MARGIN, "n_per_window")
+
+
+def claim_window_burden(roots: Sequence[int], reps: int = WINDOW_BURDEN_REPLICATES, workers: int = 1,
+                        days: float = RATE_DAYS, windows: Sequence[int] = RATE_WINDOWS) -> ClaimResult:
+    """Run every root's window arms on fresh hosts (:data:`BURDEN_STREAM`) and judge the burden
+    (:func:`judge_window_burden`). Long (~8 CPU-hours): run it inside ``--journal`` to resume."""
+    return judge_window_burden(window_runs(roots, reps, workers, days, windows, stream=BURDEN_STREAM), days)

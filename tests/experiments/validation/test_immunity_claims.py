@@ -87,7 +87,8 @@ def test_bone_arms_come_from_the_builtin_scenarios():
 
 def test_immunity_section_smoke_size_gives_checks(shared):
     checks = shared("immunity_section_smoke", lambda: immunity_section.run(TEST, None, quick=True))
-    assert [c.id for c in checks] == ["imm.immune_control", "imm.window_equivalence", "imm.window_rates", "imm.bone_silencing",
+    assert [c.id for c in checks] == ["imm.immune_control", "imm.window_equivalence", "imm.window_rates",
+                                      "imm.window_burden", "imm.bone_silencing",
                                       "imm.bone_interferon", "imm.bone_restoration", "imm.bone_interferon_daily",
                                       "imm.bone_deficient", "imm.bone_deficient_daily", "imm.bone_deficient_restoration",
                                       "imm.dt_immune_outcomes", "imm.dt_immune_rates",

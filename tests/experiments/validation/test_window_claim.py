@@ -1,5 +1,5 @@
-"""The window_rates claim (experiments/validation/window_claim.py): its criterion on synthetic runs
-(no simulations) and its fresh seeds."""
+"""The window_rates and window_burden claims (experiments/validation/window_claim.py): their criteria on
+synthetic runs (no simulations) and their fresh seeds."""
 
 from __future__ import annotations
 
@@ -17,12 +17,16 @@ from experiments.validation.osm_claims import OSM_PAIRS, OSM_STREAM
 from experiments.validation.irf7_primary_claim import IRF7_PAIRS, IRF7_STREAM
 from experiments.validation.voxel_claim import VOXEL_ARMS, VOXEL_HOSTS, VOXEL_STREAM
 from experiments.validation.window_claim import (
+    BURDEN_STREAM,
     RATE_REFERENCE,
     RATE_STREAM,
     RATE_WINDOWS,
     WINDOW_RATE_REPLICATES,
+    WINDOW_BURDEN_REPLICATES,
     WINDOW_RATE_METRICS,
+    claim_window_burden,
     claim_window_rates,
+    judge_window_burden,
     judge_window_rates,
 )
 
@@ -95,6 +99,7 @@ def _seed_sets(root: int) -> dict[str, set[int]]:
         "dt_immune_rates_replication": flat(dt_arm_seeds(root, DT_RATE_REPLICATES_2, stream=DT_REPLICATION_STREAM)),
         "voxel_fields": flat(arm_seeds(root, VOXEL_HOSTS, tuple(VOXEL_ARMS), stream=VOXEL_STREAM)),
         "irf7_primary_growth": set(stream_seeds(root, IRF7_PAIRS, stream=IRF7_STREAM)),
+        "window_burden": flat(arm_seeds(root, WINDOW_BURDEN_REPLICATES, RATE_WINDOWS, stream=BURDEN_STREAM)),
     }
 
 
@@ -103,13 +108,15 @@ def test_the_claims_with_own_streams_share_no_host_with_any_other_claim():
     # window arm reran the dt claims' dt-0.5 runs exactly); each now has a seed stream of its own
     for root in (20261129, 1, 4):
         sets = _seed_sets(root)
-        for new in ("window_rates", "osm", "dt_immune_rates_replication", "voxel_fields", "irf7_primary_growth"):
+        for new in ("window_rates", "osm", "dt_immune_rates_replication", "voxel_fields", "irf7_primary_growth",
+                    "window_burden"):
             for other, seeds in sets.items():
                 if other != new:
                     assert not sets[new] & seeds, (root, new, other)
     assert len(sets["window_rates"]) == 3 * WINDOW_RATE_REPLICATES and len(sets["osm"]) == OSM_PAIRS
     assert len(DT_VALUES) * DT_RATE_REPLICATES_2 == len(sets["dt_immune_rates_replication"])
     assert len(sets["voxel_fields"]) == 2 * VOXEL_HOSTS and len(sets["irf7_primary_growth"]) == IRF7_PAIRS
+    assert len(sets["window_burden"]) == 3 * WINDOW_BURDEN_REPLICATES
 
 
 def test_smoke_run_goes_through_the_pipeline_and_is_registered():
@@ -118,3 +125,28 @@ def test_smoke_run_goes_through_the_pipeline_and_is_registered():
     assert [len(res.pooled["checks"]), res.pooled["n_per_window"]] == [2, 2]
     c = res.pooled["checks"]["influx_per_tumor_cell_day@40"]
     assert c["ratio"] > 0 and c["ci90"][0] < c["ratio"] < c["ci90"][1]
+
+
+def _burden_runs(rng, factor: float = 1.0, n: int = 400, cv: float = 0.1) -> dict:
+    """Burden runs, the 200-site window's scaled by ``factor`` off the others."""
+    return {w: [{"burden": 600.0 * (factor if w == 200 else 1.0) * (1 + cv * rng.standard_normal())}
+                for _ in range(n)] for w in RATE_WINDOWS}
+
+
+def test_burden_criterion_holds_inside_the_margin_and_fails_on_either_side():
+    rng = np.random.default_rng(21)
+    inside = judge_window_burden({root: _burden_runs(rng) for root in range(5)})
+    assert inside.name == "window_burden" and inside.holds and inside.p_value < 0.05
+    assert sorted(inside.pooled["checks"]) == ["burden@200", "burden@60"]
+    for factor in (0.85, 1.15):
+        out = judge_window_burden({root: _burden_runs(rng, factor) for root in range(5)})
+        assert not out.holds and not out.pooled["holds"], factor
+    noisy = judge_window_burden({root: _burden_runs(rng, n=20, cv=0.6) for root in range(5)})
+    assert not noisy.holds  # a burden CV of 0.6 at 20 runs cannot show equivalence
+
+
+def test_burden_smoke_run_is_registered_on_its_own_stream():
+    assert CLAIMS["window_burden"] is claim_window_burden
+    assert BURDEN_STREAM not in (RATE_STREAM, OSM_STREAM, VOXEL_STREAM, IRF7_STREAM, DT_REPLICATION_STREAM)
+    res = claim_window_burden([5], reps=2, days=1.0, windows=(40, 100))
+    assert list(res.pooled["checks"]) == ["burden@40"] and res.pooled["n_per_window"] == 2

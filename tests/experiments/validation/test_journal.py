@@ -1,0 +1,103 @@
+"""The resumable journal of claim runs (experiments.validation.journal)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from experiments.validation.immunity_stats import Job, run_jobs
+from experiments.validation.journal import RunJournal, active_journal, code_fingerprint, journal_runs
+
+
+def _job(seed: int, days: float = 1.0) -> Job:
+    return Job({"lattice.width_sites": 30, "lattice.height_sites": 30, "tumor.initial_radius_sites": 4.0}, seed, days)
+
+
+def _fake_runner(calls: list[int]):
+    def runner(jobs):
+        calls.append(len(jobs))
+        return [{"burden": float(j.seed), "days": j.days} for j in jobs]
+    return runner
+
+
+def test_resume_runs_only_the_missing_jobs(tmp_path):
+    path = tmp_path / "j.jsonl"
+    jobs = [_job(s) for s in range(7)]
+    calls: list[int] = []
+    first = RunJournal(path, chunk=3).run(jobs[:5], _fake_runner(calls))
+    assert calls == [3, 2]  # in chunks
+    calls.clear()
+    again = RunJournal(path, chunk=3).run(jobs, _fake_runner(calls))
+    assert calls == [2]  # only the two new jobs ran
+    assert again[:5] == first
+    assert [r["burden"] for r in again] == [float(s) for s in range(7)]  # in job order
+
+
+def test_a_job_listed_twice_runs_once(tmp_path):
+    calls: list[int] = []
+    out = RunJournal(tmp_path / "j.jsonl").run([_job(1), _job(2), _job(1)], _fake_runner(calls))
+    assert calls == [2] and out[0] == out[2]
+
+
+def test_a_line_cut_short_is_dropped_and_the_rest_kept(tmp_path):
+    path = tmp_path / "j.jsonl"
+    jobs = [_job(s) for s in range(3)]
+    RunJournal(path).run(jobs, _fake_runner([]))
+    with open(path, "a") as f:
+        f.write('{"key": "abc", "outc')  # a stop in the middle of a write
+    j = RunJournal(path)
+    assert len(j) == 3
+    assert path.read_text().endswith("\n")  # the cut line is gone, so the next append starts clean
+    calls: list[int] = []
+    j.run(jobs + [_job(9)], _fake_runner(calls))
+    assert calls == [1]
+    assert len(RunJournal(path)) == 4
+
+
+def test_a_foreign_line_is_refused_with_its_line_number(tmp_path):
+    path = tmp_path / "j.jsonl"
+    path.write_text(json.dumps({"key": "a", "outcome": {"burden": 1}}) + "\nnot json\n")
+    with pytest.raises(ValueError, match="line 2"):
+        RunJournal(path)
+
+
+def test_keys_depend_on_the_job_and_on_the_code(tmp_path):
+    j = RunJournal(tmp_path / "j.jsonl")
+    base = j.key(_job(1))
+    assert j.key(_job(1)) == base
+    assert j.key(_job(2)) != base
+    assert j.key(_job(1, days=2.0)) != base
+    assert j.key(Job(_job(1).overrides, 1, 1.0, recruitment=True)) != base
+    j.code = "other code"
+    assert j.key(_job(1)) != base  # a journal written by other code is never read as this code's
+
+
+def test_the_code_fingerprint_follows_the_sources(tmp_path):
+    for pkg in ("model", "experiments"):
+        (tmp_path / pkg).mkdir()
+        (tmp_path / pkg / "a.py").write_text("x = 1\n")
+    before = code_fingerprint(tmp_path)
+    assert code_fingerprint(tmp_path) == before
+    (tmp_path / "model" / "a.py").write_text("x = 2\n")
+    assert code_fingerprint(tmp_path) != before
+
+
+def test_bad_chunk_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="chunk"):
+        RunJournal(tmp_path / "j.jsonl", chunk=0)
+
+
+def test_run_jobs_inside_a_journal_reads_back_the_same_outcomes(tmp_path):
+    jobs = [_job(11), _job(12)]
+    plain = run_jobs(jobs)
+    path = tmp_path / "runs.jsonl"
+    with journal_runs(path) as journal:
+        assert active_journal() is journal
+        journaled = run_jobs(jobs)
+    assert active_journal() is None
+    assert journaled == plain
+    assert len(path.read_text().splitlines()) == 2
+    with journal_runs(path):  # resumed: read back, identical
+        assert run_jobs(jobs) == plain
+    assert len(path.read_text().splitlines()) == 2
