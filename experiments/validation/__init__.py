@@ -17,6 +17,7 @@ module                 section
 ``window_claim``       window independence of CD8 influx and kills (``window_rates``) and of the
                        burden (``window_burden``)
 ``journal``            resumable claim runs (``--journal FILE``)
+``ledger``             every claim's judged runs, from the committed records (docs table)
 ``osm_claims``         oncostatin M at default settings in the immune host (``osm_*``, ``anti_osm_*``)
 ``*_exploration``      pilots and power simulations that sized those claims (not judged)
 ``immunity_stats``     their statistics, seeds and pipeline read-outs

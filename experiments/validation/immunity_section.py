@@ -20,7 +20,7 @@ from .immune_claims import CLAIMS, run_claims
 from .immunity_stats import ROOT_SEEDS
 from .osm_claims import OSM_CLAIMS
 
-__all__ = ["SECTION", "SMOKE_ROOTS", "SMOKE_REPS", "SMOKE", "smoke_key", "headline", "to_check", "run"]
+__all__ = ["SECTION", "SMOKE_ROOTS", "SMOKE_REPS", "SMOKE", "CLAIM_STATEMENTS", "smoke_key", "headline", "to_check", "run"]
 
 SECTION = "Immunity: pre-registered multi-root claims (issue 12)"
 SMOKE_ROOTS = 2
@@ -57,7 +57,7 @@ _STAT = {
     "anti_osm_spread": ("ratio", "paired ratio of expected escapes, anti-OSM / untreated [95% CI]"),
     "irf7_primary_growth": ("ratio", "paired ratio of day-18 primary burden, IRF7 silenced / intact [95% CI]"),
 }
-_CLAIM = {
+CLAIM_STATEMENTS: dict[str, str] = {
     "immune_control": "an immunodeficient host carries a larger tumor than an immunocompetent one",
     "window_equivalence": "immune dose and outcomes do not depend on the tissue window",
     "window_rates": "CD8 influx per tumor cell-day and CD8 kills do not depend on the tissue window",
@@ -121,7 +121,7 @@ def to_check(verdict: Mapping[str, Any], family: int, smoke: bool) -> Check:
     return Check(
         id=f"imm.{verdict['claim']}",
         section=SECTION,
-        claim=_CLAIM.get(verdict["claim"], verdict["claim"]),
+        claim=CLAIM_STATEMENTS.get(verdict["claim"], verdict["claim"]),
         reference=("pre-registered criterion (listed in experiments/validation/immunity.py with the module that "
                    "holds it; committed before the judged run)"),
         statistic=statistic,
