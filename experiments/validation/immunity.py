@@ -77,7 +77,7 @@ Claims
 ``window_burden`` (ninth session, 2026-11-30, before its judged run; criterion and sizing in
     :mod:`experiments.validation.window_claim`)
     the day-18 tumor burden in 60 and 200 vs 100 sites, ratio of means 90% CI inside [0.9, 1.1],
-    pooled and in >= 80% of root seeds; 1000 fresh runs per window per root (~8 CPU-hours, run
+    pooled and in >= 80% of root seeds; 1200 fresh runs per window per root (~9.5 CPU-hours, run
     under ``--journal`` and resumed).
 ``voxel_fields`` (eighth session, 2026-11-30, before its judged run; issue 15; criterion and
     sizing in :mod:`experiments.validation.voxel_claim`)

@@ -9,9 +9,12 @@ the uninterrupted run would give: the same jobs, seeds and read-outs, in the sam
 
 Safety
 ------
-* Each line's key hashes the job (overrides, seed, days, treatments, probes) *and* the source of the
-  ``model`` and ``experiments`` packages, so a journal written by other code is never read as this
-  code's runs: after any code change every job runs again.
+* Each line's key hashes the job (overrides, seed, days, treatments, probes) *and* the code that
+  runs it: the source of the ``model`` and ``experiments`` packages, the versions of the numerical
+  packages, Python and the machine type (:func:`code_fingerprint`). A journal written by other code
+  is never read as this code's runs: after any change every job runs again. The fingerprint is
+  taken again before every chunk, and a run whose code changes under it stops.
+* One process at a time: the journal holds an exclusive lock on its file while open.
 * A line cut short by a stop (power loss, kill) is dropped when the journal is opened; every whole
   line before it is kept.
 * The journal records read-outs only, never a verdict; the verdict is computed from all runs at the end.
@@ -21,9 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import fcntl
 import hashlib
+import importlib.metadata
 import json
 import os
+import platform
 import sys
 import time
 from pathlib import Path
@@ -32,19 +38,32 @@ from typing import Any, Callable, Iterator, Sequence
 __all__ = ["RunJournal", "journal_runs", "active_journal", "code_fingerprint"]
 
 _PACKAGES = ("model", "experiments")
+_NUMERICS = ("numpy", "scipy", "numba", "llvmlite", "mesa", "pandas", "pyarrow")
 _ACTIVE: contextvars.ContextVar["RunJournal | None"] = contextvars.ContextVar("claim_run_journal", default=None)
 
 
 def code_fingerprint(root: Path | None = None) -> str:
-    """SHA-256 over every ``.py`` file of the ``model`` and ``experiments`` packages (paths and contents)."""
+    """SHA-256 over every ``.py`` file of the ``model`` and ``experiments`` packages (paths and contents),
+    the installed versions of the numerical packages, the Python version and the machine type."""
     root = Path(root) if root is not None else Path(__file__).resolve().parents[2]
     h = hashlib.sha256()
+    n = 0
     for pkg in _PACKAGES:
         for path in sorted((root / pkg).rglob("*.py")):
             h.update(path.relative_to(root).as_posix().encode())
             h.update(b"\0")
             h.update(path.read_bytes())
             h.update(b"\0")
+            n += 1
+    if n == 0:
+        raise FileNotFoundError(f"code_fingerprint: no .py files under {root} / {_PACKAGES}")
+    for dist in _NUMERICS:
+        try:
+            version = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            version = "absent"
+        h.update(f"{dist}=={version}\0".encode())
+    h.update(f"{sys.version}\0{platform.machine()}".encode())
     return h.hexdigest()
 
 
@@ -63,13 +82,27 @@ class RunJournal:
         self.chunk = int(chunk)
         self.code = code_fingerprint()
         self._done: dict[str, dict[str, float]] = {}
-        self._open()
-
-    def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            self.path.touch()
-            return
+        self._lock = open(self.path, "a")  # held while the journal is open: one process at a time
+        try:
+            fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise RuntimeError(f"{self.path}: another process has this journal open; one run per journal") from None
+        self._read()
+
+    def close(self) -> None:
+        """Release the journal's lock (the file stays)."""
+        if not self._lock.closed:
+            self._lock.close()
+
+    def __enter__(self) -> "RunJournal":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _read(self) -> None:
         data = self.path.read_bytes()
         whole = data[: data.rfind(b"\n") + 1]
         if len(whole) != len(data):  # a line cut short by a stop: keep every whole line before it
@@ -121,6 +154,8 @@ class RunJournal:
         todo = [i for k, i in sorted(first.items(), key=lambda kv: kv[1]) if k not in self._done]
         t0 = time.monotonic()
         for start in range(0, len(todo), self.chunk):
+            if code_fingerprint() != self.code:  # workers import from disk: never file new code's runs as old
+                raise RuntimeError(f"{self.path}: the code changed while the run was going; start it again")
             part = todo[start : start + self.chunk]
             self.record([keys[i] for i in part], runner([jobs[i] for i in part]))
             done = sum(k in self._done for k in first)
@@ -144,3 +179,5 @@ def journal_runs(path: str | os.PathLike[str] | None, chunk: int = 50) -> Iterat
         yield journal
     finally:
         _ACTIVE.reset(token)
+        if journal is not None:
+            journal.close()

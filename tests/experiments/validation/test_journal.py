@@ -46,13 +46,31 @@ def test_a_line_cut_short_is_dropped_and_the_rest_kept(tmp_path):
     RunJournal(path).run(jobs, _fake_runner([]))
     with open(path, "a") as f:
         f.write('{"key": "abc", "outc')  # a stop in the middle of a write
-    j = RunJournal(path)
-    assert len(j) == 3
-    assert path.read_text().endswith("\n")  # the cut line is gone, so the next append starts clean
-    calls: list[int] = []
-    j.run(jobs + [_job(9)], _fake_runner(calls))
-    assert calls == [1]
+    with RunJournal(path) as j:
+        assert len(j) == 3
+        assert path.read_text().endswith("\n")  # the cut line is gone, so the next append starts clean
+        calls: list[int] = []
+        j.run(jobs + [_job(9)], _fake_runner(calls))
+        assert calls == [1]
     assert len(RunJournal(path)) == 4
+
+
+def test_one_process_at_a_time(tmp_path):
+    path = tmp_path / "j.jsonl"
+    with RunJournal(path):
+        with pytest.raises(RuntimeError, match="another process"):
+            RunJournal(path)
+    RunJournal(path).close()  # free again once closed
+
+
+def test_a_code_change_during_a_run_stops_it(tmp_path):
+    with RunJournal(tmp_path / "j.jsonl", chunk=1) as j:
+        def runner(jobs):
+            j.code = "the code as it was when the journal opened"  # as if a source file changed on disk
+            return _fake_runner([])(jobs)
+        with pytest.raises(RuntimeError, match="code changed"):
+            j.run([_job(1), _job(2)], runner)
+        assert len(j) == 1  # the chunk that finished is kept
 
 
 def test_a_foreign_line_is_refused_with_its_line_number(tmp_path):
@@ -69,18 +87,30 @@ def test_keys_depend_on_the_job_and_on_the_code(tmp_path):
     assert j.key(_job(2)) != base
     assert j.key(_job(1, days=2.0)) != base
     assert j.key(Job(_job(1).overrides, 1, 1.0, recruitment=True)) != base
+    assert j.key(Job(_job(1).overrides, 1, 1.0, track=True)) != base
+    assert j.key(Job({**_job(1).overrides, "lattice.width_sites": 31}, 1, 1.0)) != base
+    assert j.key(Job(_job(1).overrides, 1, 1.0, treatments=({"type": "anti_pd1"},))) != base
     j.code = "other code"
     assert j.key(_job(1)) != base  # a journal written by other code is never read as this code's
 
 
 def test_the_code_fingerprint_follows_the_sources(tmp_path):
     for pkg in ("model", "experiments"):
-        (tmp_path / pkg).mkdir()
-        (tmp_path / pkg / "a.py").write_text("x = 1\n")
+        (tmp_path / pkg / "sub").mkdir(parents=True)
+        (tmp_path / pkg / "sub" / "a.py").write_text("x = 1\n")
     before = code_fingerprint(tmp_path)
     assert code_fingerprint(tmp_path) == before
-    (tmp_path / "model" / "a.py").write_text("x = 2\n")
-    assert code_fingerprint(tmp_path) != before
+    for pkg in ("model", "experiments"):
+        (tmp_path / pkg / "sub" / "a.py").write_text("x = 2\n")
+        assert code_fingerprint(tmp_path) != before, pkg
+        (tmp_path / pkg / "sub" / "a.py").write_text("x = 1\n")
+    assert code_fingerprint(tmp_path) == before
+    assert code_fingerprint() != code_fingerprint(tmp_path)  # the default root is this repository
+
+
+def test_no_sources_is_an_error_not_an_empty_fingerprint(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no .py files"):
+        code_fingerprint(tmp_path)
 
 
 def test_bad_chunk_is_refused(tmp_path):

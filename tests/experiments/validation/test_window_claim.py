@@ -3,7 +3,11 @@ synthetic runs (no simulations) and their fresh seeds."""
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
+
+from experiments.validation import window_claim
 
 from experiments.validation.bone_claims import BONE_HOSTS, BONE_SEED_OFFSET, DEFICIENT_HOSTS, DEFICIENT_SEED_OFFSET
 from experiments.validation.core import replicate_seeds as stream_seeds
@@ -106,7 +110,7 @@ def _seed_sets(root: int) -> dict[str, set[int]]:
 def test_the_claims_with_own_streams_share_no_host_with_any_other_claim():
     # a review found the first registrations of these claims reusing earlier claims' hosts (the 60-site
     # window arm reran the dt claims' dt-0.5 runs exactly); each now has a seed stream of its own
-    for root in (20261129, 1, 4):
+    for root in (20261129, 1, 2, 3, 4):
         sets = _seed_sets(root)
         for new in ("window_rates", "osm", "dt_immune_rates_replication", "voxel_fields", "irf7_primary_growth",
                     "window_burden"):
@@ -145,8 +149,33 @@ def test_burden_criterion_holds_inside_the_margin_and_fails_on_either_side():
     assert not noisy.holds  # a burden CV of 0.6 at 20 runs cannot show equivalence
 
 
+def test_burden_claim_runs_its_registered_hosts(monkeypatch):
+    seen = []
+
+    def fake_run_jobs(jobs, workers=1):
+        seen.extend(jobs)
+        return [{"burden": 600.0 + (j.seed % 7)} for j in jobs]
+
+    monkeypatch.setattr(window_claim, "run_jobs", fake_run_jobs)
+    assert inspect.signature(claim_window_burden).parameters["reps"].default == WINDOW_BURDEN_REPLICATES == 1200
+    claim_window_burden([1, 4], reps=3)
+    want = [(w, s) for root in (1, 4) for w, seeds in arm_seeds(root, 3, RATE_WINDOWS, stream=BURDEN_STREAM).items()
+            for s in seeds]
+    assert [(j.overrides["lattice.width_sites"], j.seed) for j in seen] == want
+    assert {j.days for j in seen} == {18.0}
+
+
 def test_burden_smoke_run_is_registered_on_its_own_stream():
     assert CLAIMS["window_burden"] is claim_window_burden
     assert BURDEN_STREAM not in (RATE_STREAM, OSM_STREAM, VOXEL_STREAM, IRF7_STREAM, DT_REPLICATION_STREAM)
     res = claim_window_burden([5], reps=2, days=1.0, windows=(40, 100))
     assert list(res.pooled["checks"]) == ["burden@40"] and res.pooled["n_per_window"] == 2
+
+
+def test_burden_hosts_are_fresh_across_all_roots():
+    roots = (20261129, 1, 2, 3, 4)
+    sets = {root: _seed_sets(root) for root in roots}
+    burden = set().union(*(sets[r]["window_burden"] for r in roots))
+    others = set().union(*(s for r in roots for name, s in sets[r].items() if name != "window_burden"))
+    assert len(burden) == len(roots) * 3 * WINDOW_BURDEN_REPLICATES
+    assert not burden & others
