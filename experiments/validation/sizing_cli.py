@@ -8,7 +8,7 @@ from typing import Any, Callable, Sequence
 
 from ..safeio import print_json
 
-__all__ = ["sizing_main"]
+__all__ = ["sizing_main", "window_power_line"]
 
 
 def sizing_main(argv: Sequence[str] | None, description: str, pilot: Callable[[int], Any],
@@ -34,3 +34,10 @@ def sizing_main(argv: Sequence[str] | None, description: str, pilot: Callable[[i
         for n in sizes:
             print(n, power_line(n))
     return 0
+
+
+def window_power_line(simulate: Callable[..., tuple[float, float]], n: int, alt: float = 0.93) -> str:
+    """The window claims' power line: ``simulate(n)`` at a true ratio of 1 and ``simulate(n, alt)`` with the
+    200-site window off by ``alt``."""
+    return ("ratio 1: per-root %.2f, >= 80%% of roots %.2f" % simulate(n)
+            + f" | ratio {alt:g} at 200 sites: " + "%.2f, %.2f" % simulate(n, alt))

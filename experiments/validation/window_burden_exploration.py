@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from .immunity_stats import simulated_power
-from .sizing_cli import sizing_main
+from .sizing_cli import sizing_main, window_power_line
 from .window_claim import RATE_WINDOWS, judge_window_burden, window_runs
 
 __all__ = ["PILOT_ROOT", "PILOT_STREAM", "PILOT_REPS", "PILOT_FILE", "pilot", "simulate_power", "main"]
@@ -59,9 +59,7 @@ def simulate_power(runs_per_window: int, ratio: float = 1.0, pilot_runs: dict[st
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the pilot or print the power table."""
-    return sizing_main(argv, __doc__.splitlines()[0], pilot,
-                       lambda n: "ratio 1: per-root %.2f, >= 80%% of roots %.2f" % simulate_power(n)
-                       + " | ratio 0.93 at 200 sites: %.2f, %.2f" % simulate_power(n, 0.93),
+    return sizing_main(argv, __doc__.splitlines()[0], pilot, lambda n: window_power_line(simulate_power, n),
                        power_help="comma-separated runs per window: print the claim's power")
 
 

@@ -129,18 +129,24 @@ def window_runs(roots: Sequence[int], reps: int, workers: int = 1, days: float =
     return by_root
 
 
-def judge_window_rates(by_root: dict[int, Runs], days: float = RATE_DAYS) -> ClaimResult:
-    """The pre-registered verdict from runs ``{root: {W: [outcomes]}}`` (each: cd8_recruited, kills_cd8,
-    tumor_cell_days); the reference window (100) must be among the arms."""
+def _judge_windows(name: str, read_outs: str, span: str, metrics: dict[str, Callable[[dict[str, float]], float]],
+                   by_root: dict[int, Runs]) -> ClaimResult:
+    """Judge ``metrics`` of the window arms against the reference window (the two window claims' rule)."""
     lo_m, hi_m = RATE_MARGIN
     arms = tuple(next(iter(by_root.values())))
     if RATE_REFERENCE not in arms:
-        raise ValueError(f"window_rates: the windows must include the reference {RATE_REFERENCE}; got {arms}")
-    res = ClaimResult("window_rates",
-                      f"ratio(W / {RATE_REFERENCE}) of CD8 influx per tumor cell-day and CD8 kills, W in "
-                      f"{tuple(w for w in arms if w != RATE_REFERENCE)}, {days:g} days: 90% CI inside "
-                      f"[{lo_m}, {hi_m}], pooled and in >= 80% of root seeds")
-    return judge_equivalence(res, by_root, RATE_REFERENCE, WINDOW_RATE_METRICS, RATE_MARGIN, "n_per_window")
+        raise ValueError(f"{name}: the windows must include the reference {RATE_REFERENCE}; got {arms}")
+    res = ClaimResult(name, f"ratio(W / {RATE_REFERENCE}) of {read_outs}, W in "
+                            f"{tuple(w for w in arms if w != RATE_REFERENCE)}{span}: 90% CI inside "
+                            f"[{lo_m}, {hi_m}], pooled and in >= 80% of root seeds")
+    return judge_equivalence(res, by_root, RATE_REFERENCE, metrics, RATE_MARGIN, "n_per_window")
+
+
+def judge_window_rates(by_root: dict[int, Runs], days: float = RATE_DAYS) -> ClaimResult:
+    """The pre-registered verdict from runs ``{root: {W: [outcomes]}}`` (each: cd8_recruited, kills_cd8,
+    tumor_cell_days); the reference window (100) must be among the arms."""
+    return _judge_windows("window_rates", "CD8 influx per tumor cell-day and CD8 kills", f", {days:g} days",
+                          WINDOW_RATE_METRICS, by_root)
 
 
 def claim_window_rates(roots: Sequence[int], reps: int = WINDOW_RATE_REPLICATES, workers: int = 1,
@@ -161,15 +167,7 @@ WINDOW_BURDEN_METRICS: dict[str, Callable[[dict[str, float]], float]] = {"burden
 
 def judge_window_burden(by_root: dict[int, Runs], days: float = RATE_DAYS) -> ClaimResult:
     """The pre-registered ``window_burden`` verdict from runs ``{root: {W: [outcomes]}}`` (each: burden)."""
-    lo_m, hi_m = RATE_MARGIN
-    arms = tuple(next(iter(by_root.values())))
-    if RATE_REFERENCE not in arms:
-        raise ValueError(f"window_burden: the windows must include the reference {RATE_REFERENCE}; got {arms}")
-    res = ClaimResult("window_burden",
-                      f"ratio(W / {RATE_REFERENCE}) of the day-{days:g} tumor burden, W in "
-                      f"{tuple(w for w in arms if w != RATE_REFERENCE)}: 90% CI inside [{lo_m}, {hi_m}], "
-                      "pooled and in >= 80% of root seeds")
-    return judge_equivalence(res, by_root, RATE_REFERENCE, WINDOW_BURDEN_METRICS, RATE_MARGIN, "n_per_window")
+    return _judge_windows("window_burden", f"the day-{days:g} tumor burden", "", WINDOW_BURDEN_METRICS, by_root)
 
 
 def claim_window_burden(roots: Sequence[int], reps: int = WINDOW_BURDEN_REPLICATES, workers: int = 1,

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from .immunity_stats import lognormal_runs, simulated_power
-from .sizing_cli import sizing_main
+from .sizing_cli import sizing_main, window_power_line
 from .window_claim import RATE_WINDOWS, WINDOW_RATE_METRICS, judge_window_rates, window_runs
 
 __all__ = ["PILOT_ROOT", "PILOT_REPS", "PILOT_CVS", "pilot", "simulate_power", "main"]
@@ -65,9 +65,7 @@ def simulate_power(runs_per_window: int, ratio: float = 1.0, cvs: dict[str, dict
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the pilot or print the power table."""
-    return sizing_main(argv, __doc__.splitlines()[0], pilot,
-                       lambda n: "ratio 1: per-root %.2f, >= 80%% of roots %.2f" % simulate_power(n)
-                       + " | ratio 0.93 at 200 sites: %.2f, %.2f" % simulate_power(n, 0.93),
+    return sizing_main(argv, __doc__.splitlines()[0], pilot, lambda n: window_power_line(simulate_power, n),
                        power_help="comma-separated runs per window: print the claim's power")
 
 

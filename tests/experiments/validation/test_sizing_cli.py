@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from experiments.validation.sizing_cli import sizing_main
+from experiments.validation.sizing_cli import sizing_main, window_power_line
 
 
 def test_pilot_is_printed_and_saved_and_power_lines_follow(tmp_path, capsys):
@@ -26,3 +26,15 @@ def test_bad_input_is_refused_naming_the_option(argv, message, capsys):
     with pytest.raises(SystemExit):
         sizing_main(argv, "d", pilot=lambda w: {}, power_line=str)
     assert message in capsys.readouterr().err
+
+
+def test_window_power_line_reports_both_ratios():
+    asked = []
+
+    def simulate(n, ratio=1.0):
+        asked.append((n, ratio))
+        return (0.9, 0.95) if ratio == 1.0 else (0.1, 0.0)
+
+    line = window_power_line(simulate, 50, alt=0.9)
+    assert asked == [(50, 1.0), (50, 0.9)]
+    assert line == "ratio 1: per-root 0.90, >= 80% of roots 0.95 | ratio 0.9 at 200 sites: 0.10, 0.00"
