@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="run the validation suite (experiments.validation)")
     p.add_argument("--out", type=Path, default=Path("results/validation"), help="output directory")
     p.add_argument("--quick", action="store_true", help="small, fast version")
+    p.add_argument("--journal", type=Path, default=None, metavar="FILE",
+                   help="journal the pre-registered claims' finished runs in FILE; the same command started "
+                        "again runs only what is missing (the full report's claims take many CPU-hours)")
     sensitivity.add_parser(sub)
     calibration.add_parser(sub)
     trial_cli.add_parser(sub)
@@ -179,7 +182,8 @@ def _validate(args) -> int:
         raise
     if not hasattr(validation, "main"):
         raise ExperimentError("experiments.validation has no main(out_dir, quick) function")
-    rc = validation.main(out_dir=Path(args.out), quick=bool(args.quick))
+    kw = {"journal": args.journal} if args.journal is not None else {}
+    rc = validation.main(out_dir=Path(args.out), quick=bool(args.quick), **kw)
     return int(rc) if isinstance(rc, int) else 0
 
 

@@ -37,6 +37,7 @@ from model import __version__ as MODEL_VERSION
 from ..files import git_commit, write_text_atomic
 from . import biology, course_4t1, growth, immunity_section, kuznetsov, lung_h4, numerics, therapy
 from .core import FULL, TEST, Budget, Check
+from .journal import journal_runs
 
 __all__ = ["main", "cli", "run_sections", "sections", "render_report", "render_summary_table", "update_docs",
            "SECTIONS", "DOCS_BEGIN", "DOCS_END"]
@@ -194,8 +195,12 @@ def update_docs(docs_path: Path, checks: Sequence[Check], meta: dict) -> None:
 # --------------------------------------------------------------------------- entry point
 
 
-def main(out_dir: Path, quick: bool = False, workers: int | None = None, docs: Path | None = None) -> int:
-    """Run the validation suite and write the report into ``out_dir``; return 0 when written."""
+def main(out_dir: Path, quick: bool = False, workers: int | None = None, docs: Path | None = None,
+         journal: Path | None = None) -> int:
+    """Run the validation suite and write the report into ``out_dir``; return 0 when written.
+
+    ``journal``: journal the pre-registered claims' runs in this file and resume from it
+    (:mod:`~experiments.validation.journal`): the full report's claims take many CPU-hours."""
     matplotlib.use("Agg")
     out_dir = Path(out_dir)
     base = TEST if quick else FULL
@@ -203,7 +208,8 @@ def main(out_dir: Path, quick: bool = False, workers: int | None = None, docs: P
     budget = dataclasses.replace(base, workers=n_workers)
     fig_dir = out_dir / "figures"
     t0 = time.perf_counter()
-    checks, timings = run_sections(budget, fig_dir, quick=quick)
+    with journal_runs(journal):
+        checks, timings = run_sections(budget, fig_dir, quick=quick)
     meta = {
         "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "version": MODEL_VERSION,
@@ -226,13 +232,18 @@ def main(out_dir: Path, quick: bool = False, workers: int | None = None, docs: P
     return 0
 
 
+JOURNAL_HELP = ("journal the pre-registered claims' finished runs in FILE; the same command started again "
+                "runs only what is missing (the full report's claims take many CPU-hours)")
+
+
 def cli(argv: Sequence[str] | None = None) -> int:
-    """``python -m experiments.validation [--out DIR] [--quick] [--workers N] [--docs [PATH]]``."""
+    """``python -m experiments.validation [--out DIR] [--quick] [--workers N] [--docs [PATH]] [--journal FILE]``."""
     ap = argparse.ArgumentParser(prog="python -m experiments.validation", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("results/validation"))
     ap.add_argument("--quick", action="store_true", help="test-size budget")
     ap.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     ap.add_argument("--docs", type=Path, nargs="?", const=Path(__file__).resolve().parents[2] / "docs" / "validation.md",
                     default=None, help="also rewrite the summary block of docs/validation.md")
+    ap.add_argument("--journal", type=Path, default=None, metavar="FILE", help=JOURNAL_HELP)
     args = ap.parse_args(argv)
-    return main(args.out, args.quick, args.workers, args.docs)
+    return main(args.out, args.quick, args.workers, args.docs, args.journal)

@@ -195,6 +195,15 @@ def test_validate_calls_the_validation_module(tmp_path, monkeypatch):
     assert calls == [(tmp_path / "v", True)]
 
 
+def test_validate_passes_the_journal(tmp_path, monkeypatch):
+    calls = []
+    fake = types.ModuleType("experiments.validation")
+    fake.main = lambda out_dir, quick, journal: calls.append((out_dir, quick, journal)) or 0
+    monkeypatch.setitem(sys.modules, "experiments.validation", fake)
+    assert main(["validate", "--out", str(tmp_path / "v"), "--journal", str(tmp_path / "j.jsonl")]) == 0
+    assert calls == [(tmp_path / "v", False, tmp_path / "j.jsonl")]
+
+
 def test_validate_without_the_module_is_a_clear_error(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "experiments.validation", None)  # import fails
     assert main(["validate", "--quick"]) == 2

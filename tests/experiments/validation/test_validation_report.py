@@ -9,6 +9,7 @@ from pathlib import Path
 from experiments import cli, validation
 from experiments.validation import report as report_module
 from experiments.validation.core import Check
+from experiments.validation.journal import active_journal
 
 
 def fake_checks(fig_dir):
@@ -51,6 +52,22 @@ def test_main_writes_report_figures_and_json(tmp_path, monkeypatch):
     assert "prose before" in text and "prose after" in text and "OLD-TABLE" not in text
     assert "| 1.5 [1, 2] cells |" in text
     assert not list((tmp_path / "out").glob(".*.tmp"))  # atomic writes leave nothing behind
+
+
+def test_main_runs_the_sections_inside_the_journal(tmp_path, monkeypatch):
+    seen = []
+
+    def section(budget, fig_dir):
+        seen.append(active_journal())
+        return fake_checks(None)
+
+    monkeypatch.setattr(report_module, "sections", lambda budget, quick: [("Fake", section)])
+    path = tmp_path / "claims.jsonl"
+    assert validation.main(tmp_path / "out", quick=True, workers=1, journal=path) == 0
+    assert seen[0] is not None and seen[0].path == path and path.exists()
+    assert active_journal() is None  # closed after the report
+    assert validation.main(tmp_path / "out2", quick=True, workers=1) == 0
+    assert seen[1] is None  # no journal unless asked
 
 
 def test_cli_validate_subcommand_calls_main(tmp_path, monkeypatch):
