@@ -23,7 +23,8 @@ from .probes import record_recruitment
 
 __all__ = ["ROOT_SEEDS", "HOLDS_FRACTION", "ALPHA", "ClaimResult", "Job", "replicate_seeds", "arm_seeds", "ratio_ci_unpaired",
            "ratio_ci_paired", "risk_difference_ci", "risk_ratio_ci", "holm", "holds_in_roots", "p_holds_in_roots",
-           "equivalence_checks", "judge_equivalence", "lognormal_runs", "simulated_power", "window_overrides", "outcomes", "run_jobs"]
+           "equivalence_checks", "judge_equivalence", "lognormal_runs", "simulated_power", "window_overrides", "outcomes", "run_jobs",
+           "paired_runs", "paired_direction", "judge_paired_direction"]
 
 ROOT_SEEDS: tuple[int, ...] = (20261129, 1, 2, 3, 4)
 HOLDS_FRACTION = 0.8
@@ -251,3 +252,55 @@ def p_holds_in_roots(per_root_power: float, n_roots: int = len(ROOT_SEEDS)) -> f
     independent root seeds (binomial): the sizing figure next to the per-root power."""
     need = math.ceil(HOLDS_FRACTION * n_roots)
     return float(stats.binom.sf(need - 1, n_roots, per_root_power))
+
+
+Arms = Mapping[str, tuple[Mapping[str, Any], tuple[Mapping[str, Any], ...]]]
+
+
+def paired_runs(roots: Sequence[int], pairs: int, arms: Arms, days: float, stream: int | None, workers: int = 1,
+                track: bool = False) -> dict[int, dict[str, list[dict[str, float]]]]:
+    """Paired hosts: every root's ``pairs`` seeds of ``stream`` (``None``: the root's own sequence) run in
+    every arm (``{arm: (overrides, treatments)}``); ``{root: {arm: [outcomes]}}``, hosts in seed order."""
+    keys: list[tuple[int, str]] = []
+    jobs: list[Job] = []
+    for root in roots:
+        seeds = replicate_seeds(root, pairs) if stream is None else stream_seeds(root, pairs, stream=stream)
+        for seed in seeds:
+            for arm, (overrides, treatments) in arms.items():
+                keys.append((root, arm))
+                jobs.append(Job(overrides, seed, days, tuple(treatments), track=track))
+    by_root: dict[int, dict[str, list[dict[str, float]]]] = {root: {arm: [] for arm in arms} for root in roots}
+    for (root, arm), out in zip(keys, run_jobs(jobs, workers)):
+        by_root[root][arm].append(out)
+    return by_root
+
+
+def paired_direction(treated: list[dict[str, float]], control: list[dict[str, float]], read_out: str, sign: int,
+                     name: str = "claim") -> dict[str, Any]:
+    """Paired ratio of means treated / control of ``read_out`` with its 95% CI; it holds when the CI lies on
+    the claimed side of 1 (``sign`` +1: above, -1: below); ``p`` is the one-sided t-test of the log ratio."""
+    a = np.array([r[read_out] for r in treated])
+    b = np.array([r[read_out] for r in control])
+    if not (a.mean() > 0 and b.mean() > 0):
+        raise ValueError(f"{name}: the mean {read_out} of an arm is {float(min(a.mean(), b.mean()))!r}; "
+                         "a ratio of means needs both arms > 0 (too short a run or too small a window?)")
+    r, lo, hi, se = ratio_ci_paired(a, b, level=0.95)
+    if se > 0:  # one-sided, in the claimed direction
+        p = float(stats.t.sf(sign * math.log(r) / se, a.size - 1))
+    else:  # identical pairs: the ratio is exact
+        p = 0.0 if sign * math.log(r) > 0 else 1.0
+    return {"ratio": r, "ci95": [lo, hi], "n_pairs": int(a.size), "treated_mean": float(a.mean()),
+            "control_mean": float(b.mean()), "holds": bool(lo > 1.0 if sign > 0 else hi < 1.0), "p": p}
+
+
+def judge_paired_direction(res: ClaimResult, by_root: Mapping[int, Mapping[str, list[dict[str, float]]]],
+                           treated: str, control: str, read_out: str, sign: int) -> ClaimResult:
+    """Fill ``res`` with a direction claim's verdict (:func:`paired_direction`) per root and on every root's
+    pairs together; it holds in >= 80% of the roots or not at all; its p-value is the pooled one."""
+    for root, arms in by_root.items():
+        res.per_root.append({"root": root, **paired_direction(arms[treated], arms[control], read_out, sign, res.name)})
+    pooled = paired_direction(sum((list(a[treated]) for a in by_root.values()), []),
+                              sum((list(a[control]) for a in by_root.values()), []), read_out, sign, res.name)
+    res.pooled, res.p_value = pooled, pooled["p"]
+    res.holds = holds_in_roots(res.per_root)
+    return res

@@ -51,15 +51,10 @@ per-root power is 0.68 and P(>= 4 of 5) 0.49, so that claim can fail for power a
 
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
-import numpy as np
-from scipy import stats
-
 from .biology_arms import schedules
-from .core import replicate_seeds as stream_seeds
-from .immunity_stats import ClaimResult, Job, holds_in_roots, ratio_ci_paired, replicate_seeds, run_jobs, window_overrides
+from .immunity_stats import ClaimResult, judge_paired_direction, paired_runs, window_overrides
 
 __all__ = ["OSM_DAYS", "OSM_WINDOW", "OSM_RADIUS", "OSM_PAIRS", "OSM_STREAM", "OSM_CLAIMS", "osm_arms",
            "osm_runs", "judge_osm", "claim_osm"]
@@ -92,34 +87,7 @@ def osm_runs(roots: Sequence[int], pairs: int, workers: int = 1, days: float = O
     """``{root: {arm: [outcomes]}}``; the i-th run of every arm of a root shares its seed (paired).
 
     ``stream``: the hosts' seed stream; ``None``, the root's own sequence, reproduces the pilot."""
-    arms = osm_arms(days, window)
-    keys: list[tuple[int, str]] = []
-    jobs: list[Job] = []
-    for root in roots:
-        seeds = replicate_seeds(root, pairs) if stream is None else stream_seeds(root, pairs, stream=stream)
-        for seed in seeds:
-            for arm, (overrides, treatments) in arms.items():
-                keys.append((root, arm))
-                jobs.append(Job(overrides, seed, days, treatments, track=True))
-    by_root: Runs = {root: {arm: [] for arm in arms} for root in roots}
-    for (root, arm), out in zip(keys, run_jobs(jobs, workers)):
-        by_root[root][arm].append(out)
-    return by_root
-
-
-def _verdict(t: list[dict[str, float]], c: list[dict[str, float]], read_out: str, sign: int) -> dict[str, Any]:
-    a = np.array([r[read_out] for r in t])
-    b = np.array([r[read_out] for r in c])
-    if not (a.mean() > 0 and b.mean() > 0):
-        raise ValueError(f"OSM claim: the mean {read_out} of an arm is {float(min(a.mean(), b.mean()))!r}; "
-                         "a ratio of means needs both arms > 0 (too short a run or too small a window?)")
-    r, lo, hi, se = ratio_ci_paired(a, b, level=0.95)
-    if se > 0:  # one-sided, in the claimed direction
-        p = float(stats.t.sf(sign * math.log(r) / se, a.size - 1))
-    else:  # identical pairs: the ratio is exact
-        p = 0.0 if sign * math.log(r) > 0 else 1.0
-    return {"ratio": r, "ci95": [lo, hi], "n_pairs": int(a.size), "treated_mean": float(a.mean()),
-            "control_mean": float(b.mean()), "holds": bool(lo > 1.0 if sign > 0 else hi < 1.0), "p": p}
+    return paired_runs(roots, pairs, osm_arms(days, window), days, stream, workers, track=True)
 
 
 def judge_osm(by_root: Runs, name: str) -> ClaimResult:
@@ -128,13 +96,7 @@ def judge_osm(by_root: Runs, name: str) -> ClaimResult:
     bound = "low > 1" if sign > 0 else "high < 1"
     res = ClaimResult(name, f"{read_out} {treated} / {control} (paired ratio of means, default host, "
                             f"{OSM_WINDOW}x{OSM_WINDOW}, {OSM_DAYS:g} days): 95% CI {bound}")
-    for root, arms in by_root.items():
-        res.per_root.append({"root": root, **_verdict(arms[treated], arms[control], read_out, sign)})
-    pooled = _verdict(sum((a[treated] for a in by_root.values()), []),
-                      sum((a[control] for a in by_root.values()), []), read_out, sign)
-    res.pooled, res.p_value = pooled, pooled["p"]
-    res.holds = holds_in_roots(res.per_root)
-    return res
+    return judge_paired_direction(res, by_root, treated, control, read_out, sign)
 
 
 def claim_osm(roots: Sequence[int], reps: int = OSM_PAIRS, workers: int = 1, days: float = OSM_DAYS,

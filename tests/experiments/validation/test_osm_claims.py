@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.validation import osm_claims
+from experiments.validation import immunity_stats, osm_claims
 from experiments.validation.immune_claims import CLAIMS
 from experiments.validation.core import replicate_seeds as stream_seeds
 from experiments.validation.osm_claims import OSM_CLAIMS, OSM_STREAM, claim_osm, judge_osm, osm_arms
@@ -68,7 +68,7 @@ def test_arms_and_paired_fresh_hosts(monkeypatch):
         jobs_seen.extend(jobs)
         return [{"burden": 1.0, "expected_escapes": 1.0} for _ in jobs]
 
-    monkeypatch.setattr(osm_claims, "run_jobs", fake)
+    monkeypatch.setattr(immunity_stats, "run_jobs", fake)  # the paired runner (immunity_stats.paired_runs)
     by_root = osm_claims.osm_runs([4], 3)
     seeds = [j.seed for j in jobs_seen]
     assert seeds == [s for s in stream_seeds(4, 3, stream=OSM_STREAM) for _ in range(3)]  # paired: 3 arms a host
