@@ -29,6 +29,7 @@ from .immunity_stats import (
 )
 from .irf7_primary_claim import claim_irf7_primary_growth
 from .osm_claims import claim_osm
+from .suppression_claims import claim_suppression
 from .voxel_claim import claim_voxel_fields
 from .window_claim import claim_window_burden, claim_window_rates
 
@@ -120,6 +121,7 @@ CLAIMS: dict[str, Callable[..., Any]] = {
     "dt_immune_rates": claim_dt_immune_rates,
     "dt_immune_rates_replication": claim_dt_immune_rates_replication,
     "osm": claim_osm,
+    "suppression": claim_suppression,
     "voxel_fields": claim_voxel_fields,
     "irf7_primary_growth": claim_irf7_primary_growth,
 }

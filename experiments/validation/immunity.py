@@ -74,6 +74,11 @@ Claims
     CD8 influx per tumor cell-day and 18-day CD8 kills in 60 and 200 vs 100 sites, ratio of
     means 90% CI inside [0.9, 1.1], pooled and in >= 80% of root seeds; 150 fresh runs per
     window per root.
+``tregs_raise_burden``, ``treg_depletion_lowers_burden``, ``cytokine_raises_burden`` (ninth session,
+    2026-11-30, before any judged run; claim group ``suppression``; criteria and sizing in
+    :mod:`experiments.validation.suppression_claims`) Tregs, their depletion and the suppressive
+    cytokine at default rates in the default host: day-18 burden, paired ratio 95% CI below 1;
+    300 paired hosts per root.
 ``window_burden`` (ninth session, 2026-11-30, before its judged run; criterion and sizing in
     :mod:`experiments.validation.window_claim`)
     the day-18 tumor burden in 60 and 200 vs 100 sites, ratio of means 90% CI inside [0.9, 1.1],

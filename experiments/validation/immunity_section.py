@@ -19,6 +19,7 @@ from .core import Budget, Check
 from .immune_claims import CLAIMS, run_claims
 from .immunity_stats import ROOT_SEEDS
 from .osm_claims import OSM_CLAIMS
+from .suppression_claims import SUPPRESSION_CLAIMS
 
 __all__ = ["SECTION", "SMOKE_ROOTS", "SMOKE_REPS", "SMOKE", "CLAIM_STATEMENTS", "smoke_key", "headline", "to_check", "run"]
 
@@ -37,6 +38,7 @@ SMOKE: dict[str, dict[str, Any]] = {
     "dt_immune_rates": {"days": 4.0, "window": 30},  # T-cells must have arrived for a rate per CD8-day
     "dt_immune_rates_replication": {"days": 4.0, "window": 30},
     "osm": {"days": 3.0, "window": 40},
+    "suppression": {"days": 4.0, "window": 40},  # the first Treg-depletion dose is on day 3
     "voxel_fields": {"days": 3.0, "window": 40},
     "irf7_primary_growth": {"days": 3.0, "window": 40},
 }
@@ -56,6 +58,9 @@ _STAT = {
     "anti_osm_growth": ("ratio", "paired ratio of day-18 burden, anti-OSM / untreated [95% CI]"),
     "anti_osm_spread": ("ratio", "paired ratio of expected escapes, anti-OSM / untreated [95% CI]"),
     "irf7_primary_growth": ("ratio", "paired ratio of day-18 primary burden, IRF7 silenced / intact [95% CI]"),
+    "tregs_raise_burden": ("ratio", "paired ratio of day-18 burden, no Treg influx / default [95% CI]"),
+    "treg_depletion_lowers_burden": ("ratio", "paired ratio of day-18 burden, Treg depletion / untreated [95% CI]"),
+    "cytokine_raises_burden": ("ratio", "paired ratio of day-18 burden, no suppressive cytokine / default [95% CI]"),
 }
 CLAIM_STATEMENTS: dict[str, str] = {
     "immune_control": "an immunodeficient host carries a larger tumor than an immunocompetent one",
@@ -78,6 +83,9 @@ CLAIM_STATEMENTS: dict[str, str] = {
     "anti_osm_spread": "an anti-OSM antibody lowers tumor-cell escape into vessels (default host and rates)",
     "voxel_fields": "the fast field mode (2 x 2-site voxels, float32) keeps CD8 influx per tumor cell-day and kills",
     "irf7_primary_growth": "IRF7 silencing leaves primary tumor growth unchanged (within +-20%)",
+    "tregs_raise_burden": "regulatory T-cells raise the tumor burden (default host and rates)",
+    "treg_depletion_lowers_burden": "Treg depletion (anti-CTLA-4 / anti-CD25) lowers the tumor burden (default host and rates)",
+    "cytokine_raises_burden": "the suppressive cytokine raises the tumor burden (default host and rates)",
 }
 
 
@@ -85,6 +93,8 @@ def smoke_key(claim: str) -> str:
     """The :data:`SMOKE` entry (a claim or the claim group it runs in) that sized ``claim``'s smoke run."""
     if claim.startswith("bone"):
         return "bone"
+    if claim in SUPPRESSION_CLAIMS:
+        return "suppression"
     return "osm" if claim in OSM_CLAIMS else claim
 
 

@@ -93,7 +93,9 @@ def test_immunity_section_smoke_size_gives_checks(shared):
                                       "imm.bone_deficient", "imm.bone_deficient_daily", "imm.bone_deficient_restoration",
                                       "imm.dt_immune_outcomes", "imm.dt_immune_rates",
                                       "imm.dt_immune_rates_replication", "imm.osm_growth", "imm.osm_spread",
-                                      "imm.anti_osm_growth", "imm.anti_osm_spread", "imm.voxel_fields",
+                                      "imm.anti_osm_growth", "imm.anti_osm_spread", "imm.tregs_raise_burden",
+                                      "imm.treg_depletion_lowers_burden", "imm.cytokine_raises_burden",
+                                      "imm.voxel_fields",
                                       "imm.irf7_primary_growth"]
     for c in checks:
         assert c.section == immunity_section.SECTION
