@@ -138,8 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("results/validation"), help="output directory")
     p.add_argument("--quick", action="store_true", help="small, fast version")
     p.add_argument("--journal", type=Path, default=None, metavar="FILE",
-                   help="journal the pre-registered claims' finished runs in FILE; the same command started "
-                        "again runs only what is missing (the full report's claims take many CPU-hours)")
+                   help="resume the long claim runs: see python -m experiments.validation --help")
     sensitivity.add_parser(sub)
     calibration.add_parser(sub)
     trial_cli.add_parser(sub)

@@ -258,14 +258,16 @@ Arms = Mapping[str, tuple[Mapping[str, Any], tuple[Mapping[str, Any], ...]]]
 
 
 def paired_runs(roots: Sequence[int], pairs: int, arms: Arms, days: float, stream: int | None, workers: int = 1,
-                track: bool = False) -> dict[int, dict[str, list[dict[str, float]]]]:
-    """Paired hosts: every root's ``pairs`` seeds of ``stream`` (``None``: the root's own sequence) run in
-    every arm (``{arm: (overrides, treatments)}``); ``{root: {arm: [outcomes]}}``, hosts in seed order."""
+                track: bool = False, skip: int = 0) -> dict[int, dict[str, list[dict[str, float]]]]:
+    """Paired hosts: every root's ``pairs`` seeds of ``stream`` (``None``: the root's own sequence), after its
+    first ``skip``, run in every arm (``{arm: (overrides, treatments)}``); ``{root: {arm: [outcomes]}}``,
+    hosts in seed order."""
     keys: list[tuple[int, str]] = []
     jobs: list[Job] = []
     for root in roots:
-        seeds = replicate_seeds(root, pairs) if stream is None else stream_seeds(root, pairs, stream=stream)
-        for seed in seeds:
+        n = skip + pairs
+        seeds = replicate_seeds(root, n) if stream is None else stream_seeds(root, n, stream=stream)
+        for seed in seeds[skip:]:
             for arm, (overrides, treatments) in arms.items():
                 keys.append((root, arm))
                 jobs.append(Job(overrides, seed, days, tuple(treatments), track=track))

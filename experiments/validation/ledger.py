@@ -1,8 +1,8 @@
 """The claims ledger: every pre-registered claim with every judged run of it, from the committed run records.
 
 docs/validation.md's summary table is one full report at one commit; the heavier claims were judged
-later, one run at a time, each from a worktree at its registration commit, and their records were
-committed under ``docs/validation-issue*/``. This module reads those records (:data:`JUDGED_RUNS`,
+later, one run at a time (from the seventh session on, each from a worktree at its registration
+commit), and their records were committed under ``docs/validation-issue*/``. This module reads those records (:data:`JUDGED_RUNS`,
 oldest first) and writes one table: each claim, its runs with verdict and roots holding, its latest
 verdict and statistic, and, where it fails, why. A claim registered but not yet judged says so.
 
@@ -68,7 +68,8 @@ JUDGED_RUNS: tuple[JudgedRun, ...] = (
     JudgedRun("validation-issue15/voxel-run1.json", "voxel run 1"),
     JudgedRun("validation-issue12/irf7-primary-run1.json", "IRF7-primary run 1"),
 )
-"""Every committed run record of a pre-registered claim, oldest first (the last one is the claim's verdict)."""
+"""Every committed run record of a pre-registered claim, oldest first (the last one holding a claim is its
+latest verdict in these records; the full reports are not among them)."""
 
 WHY_NOT: dict[str, str] = {
     "window_equivalence": "6 runs per window per root cannot show +-10% at a burden CV ~0.6; influx and kills "

@@ -199,8 +199,8 @@ def main(out_dir: Path, quick: bool = False, workers: int | None = None, docs: P
          journal: Path | None = None) -> int:
     """Run the validation suite and write the report into ``out_dir``; return 0 when written.
 
-    ``journal``: journal the pre-registered claims' runs in this file and resume from it
-    (:mod:`~experiments.validation.journal`): the full report's claims take many CPU-hours."""
+    ``journal``: journal the issue-12 claims' runs (those run through ``immunity_stats.run_jobs``) in this
+    file and resume from it (:mod:`~experiments.validation.journal`): they take many CPU-hours."""
     matplotlib.use("Agg")
     out_dir = Path(out_dir)
     base = TEST if quick else FULL
@@ -232,8 +232,8 @@ def main(out_dir: Path, quick: bool = False, workers: int | None = None, docs: P
     return 0
 
 
-JOURNAL_HELP = ("journal the pre-registered claims' finished runs in FILE; the same command started again "
-                "runs only what is missing (the full report's claims take many CPU-hours)")
+JOURNAL_HELP = ("journal the issue-12 claims' finished runs in FILE (those run through immunity_stats.run_jobs; "
+                "not the course_4t1 and H4 checks); the same command started again runs only what is missing")
 
 
 def cli(argv: Sequence[str] | None = None) -> int:

@@ -19,9 +19,9 @@ from scipy import stats
 
 from .osm_exploration import power
 from .sizing_cli import sizing_main
-from .suppression_claims import SUPPRESSION_CLAIMS, judge_suppression, suppression_runs
+from .suppression_claims import CYTOKINE_HOSTS_FACTOR, SUPPRESSION_CLAIMS, judge_suppression, suppression_runs
 
-__all__ = ["PILOT_ROOT", "PILOT_STREAM", "PILOT_PAIRS", "PLAN", "pilot", "power_line", "main"]
+__all__ = ["PILOT_ROOT", "PILOT_STREAM", "PILOT_PAIRS", "PLAN", "pilot", "claim_pairs", "power_line", "main"]
 
 PILOT_ROOT = 783  # not a claim root (777-782 sized earlier claims)
 PILOT_STREAM = 4298  # a stream no claim draws from
@@ -37,7 +37,7 @@ PLAN: dict[str, tuple[float, float]] = {
 
 def pilot(workers: int = 1, pairs: int = PILOT_PAIRS) -> dict[str, dict[str, float]]:
     """Per claim: the pilot's ratio, 95% CI and per-pair SD of the log ratio."""
-    by_root = suppression_runs([PILOT_ROOT], pairs, workers, stream=PILOT_STREAM)
+    by_root = suppression_runs([PILOT_ROOT], pairs, workers, stream=PILOT_STREAM)  # every arm on the same hosts
     out = {}
     for name in SUPPRESSION_CLAIMS:
         v = judge_suppression(by_root, name).pooled
@@ -47,9 +47,16 @@ def pilot(workers: int = 1, pairs: int = PILOT_PAIRS) -> dict[str, dict[str, flo
     return out
 
 
+def claim_pairs(name: str, pairs: int) -> int:
+    """The pairs a claim is judged on when the claims run ``pairs`` shared hosts (the cytokine claim: more)."""
+    return pairs * (CYTOKINE_HOSTS_FACTOR if name == "cytokine_raises_burden" else 1)
+
+
 def power_line(pairs: int) -> str:
-    """Per claim of :data:`PLAN`: per-root power and P(holds in >= 80% of the roots) at ``pairs`` pairs."""
-    return "pairs: " + "; ".join(f"{k} per-root %.2f, >= 80%% of roots %.2f" % power(pairs, *v) for k, v in PLAN.items())
+    """Per claim of :data:`PLAN`: per-root power and P(holds in >= 80% of the roots) with ``pairs`` shared
+    hosts per root (the cytokine claim at its own number of pairs)."""
+    return "pairs: " + "; ".join(f"{k} ({claim_pairs(k, pairs)}) per-root %.2f, >= 80%% of roots %.2f"
+                                 % power(claim_pairs(k, pairs), *v) for k, v in PLAN.items())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

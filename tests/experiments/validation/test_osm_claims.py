@@ -66,13 +66,18 @@ def test_arms_and_paired_fresh_hosts(monkeypatch):
 
     def fake(jobs, workers=1):
         jobs_seen.extend(jobs)
-        return [{"burden": 1.0, "expected_escapes": 1.0} for _ in jobs]
+        arm_of = [next(a for a, (o, t) in arms.items() if dict(j.overrides) == o and tuple(j.treatments) == t)
+                  for j in jobs]
+        return [{"burden": float(j.seed % 1000), "expected_escapes": 1.0, "arm": a} for j, a in zip(jobs, arm_of)]
 
     monkeypatch.setattr(immunity_stats, "run_jobs", fake)  # the paired runner (immunity_stats.paired_runs)
     by_root = osm_claims.osm_runs([4], 3)
     seeds = [j.seed for j in jobs_seen]
     assert seeds == [s for s in stream_seeds(4, 3, stream=OSM_STREAM) for _ in range(3)]  # paired: 3 arms a host
     assert all(j.track for j in jobs_seen) and [len(v) for v in by_root[4].values()] == [3, 3, 3]
+    for arm, outs in by_root[4].items():  # each outcome sits in its own arm, in seed order
+        assert [o["arm"] for o in outs] == [arm] * 3
+        assert [o["burden"] for o in outs] == [float(s % 1000) for s in stream_seeds(4, 3, stream=OSM_STREAM)]
 
 
 def test_smoke_run_goes_through_the_pipeline_and_is_registered():

@@ -31,16 +31,34 @@ def test_arms_are_the_default_tissue_with_one_change_each():
 
 
 def test_hosts_are_paired_and_drawn_from_the_claims_stream(monkeypatch):
+    arms = suppression_arms()
     seen = []
 
     def fake(jobs, workers=1):
         seen.extend(jobs)
-        return [{"burden": 1.0} for _ in jobs]
+        arm_of = [next(a for a, (o, t) in arms.items() if dict(j.overrides) == o and tuple(j.treatments) == t)
+                  for j in jobs]
+        return [{"burden": float(j.seed % 1000), "arm": a} for j, a in zip(jobs, arm_of)]
 
     monkeypatch.setattr(immunity_stats, "run_jobs", fake)
-    by_root = suppression_runs([2], 3)
-    assert [j.seed for j in seen] == [s for s in stream_seeds(2, 3, stream=SUPPRESSION_STREAM) for _ in range(4)]
-    assert {j.days for j in seen} == {18.0} and [len(v) for v in by_root[2].values()] == [3, 3, 3, 3]
+    by_root = suppression_runs([2], 3, cytokine_pairs=6)
+    seeds = stream_seeds(2, 6, stream=SUPPRESSION_STREAM)
+    assert [j.seed for j in seen] == [s for s in seeds[:3] for _ in range(4)] + [s for s in seeds[3:] for _ in range(2)]
+    assert {j.days for j in seen} == {18.0}
+    runs = by_root[2]
+    assert [len(runs[a]) for a in ("default", "no_tregs", "treg_depletion", "no_cytokine")] == [6, 3, 3, 6]
+    for arm, outs in runs.items():  # each outcome sits in its own arm, in seed order
+        assert [o["arm"] for o in outs] == [arm] * len(outs)
+        assert [o["burden"] for o in outs] == [float(s % 1000) for s in seeds[: len(outs)]]
+
+
+def test_treg_claims_pair_with_the_default_arms_first_hosts():
+    shared = [{"burden": 100.0 * (i + 1)} for i in range(4)]
+    by_root = {r: {"default": shared + [{"burden": 1e6}] * 4, "no_tregs": [{"burden": 0.5 * o["burden"]} for o in shared],
+                   "treg_depletion": shared, "no_cytokine": shared * 2} for r in range(5)}
+    res = judge_suppression(by_root, "tregs_raise_burden")
+    assert res.pooled["ratio"] == 0.5 and res.pooled["n_pairs"] == 20  # the extra default hosts are left out
+    assert judge_suppression(by_root, "cytokine_raises_burden").pooled["n_pairs"] == 40
 
 
 def _runs(rng, factors: dict[str, float], pairs: int = 60, sd: float = 0.3) -> dict[str, list[dict[str, float]]]:
@@ -71,5 +89,6 @@ def test_smoke_run_goes_through_the_pipeline_and_is_registered():
     assert CLAIMS["suppression"] is claim_suppression
     results = claim_suppression([5], reps=2, days=4.0, window=40)
     assert [r.name for r in results] == list(SUPPRESSION_CLAIMS)
+    assert [r.pooled["n_pairs"] for r in results] == [2, 2, 4]  # the cytokine claim on twice the hosts
     for r in results:
-        assert r.pooled["n_pairs"] == 2 and r.pooled["ratio"] > 0 and "95% CI high < 1" in r.criterion
+        assert r.pooled["ratio"] > 0 and "95% CI high < 1" in r.criterion

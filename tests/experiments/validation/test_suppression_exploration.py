@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from experiments.validation import suppression_exploration as se
+from experiments.validation.osm_exploration import power
 from experiments.validation.suppression_claims import SUPPRESSION_CLAIMS
 
 
@@ -25,7 +26,13 @@ def test_pilot_reports_each_claims_ratio_and_pair_sd(monkeypatch):
     assert 0.15 < out["cytokine_raises_burden"]["sd_log_per_pair"] < 0.45  # ~0.2 * sqrt(2)
 
 
-def test_power_line_covers_every_planned_claim():
-    line = se.power_line(150)
-    assert line.startswith("pairs: ") and all(name in line for name in se.PLAN)
+def test_power_line_gives_each_claims_power_at_its_own_pairs():
     assert set(se.PLAN) == set(SUPPRESSION_CLAIMS)
+    line = se.power_line(300)
+    for name, (ratio, sd) in se.PLAN.items():
+        n = 600 if name == "cytokine_raises_burden" else 300
+        assert se.claim_pairs(name, 300) == n
+        assert f"{name} ({n}) per-root %.2f, >= 80%% of roots %.2f" % power(n, ratio, sd) in line
+    # the registered sizing: the cytokine claim at 600 pairs, per-root 1.00, 0.94 at a ratio of 0.93
+    assert round(power(600, *se.PLAN["cytokine_raises_burden"])[0], 2) == 1.0
+    assert round(power(600, 0.93, 0.5)[0], 2) == 0.94

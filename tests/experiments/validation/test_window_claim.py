@@ -19,7 +19,7 @@ from experiments.validation.immune_claims import CLAIMS, CONTROL_REPLICATES, WIN
 from experiments.validation.lung_h4 import STREAM as LUNG_STREAM
 from experiments.validation.osm_claims import OSM_PAIRS, OSM_STREAM
 from experiments.validation.irf7_primary_claim import IRF7_PAIRS, IRF7_STREAM
-from experiments.validation.suppression_claims import SUPPRESSION_PAIRS, SUPPRESSION_STREAM
+from experiments.validation.suppression_claims import CYTOKINE_PAIRS, SUPPRESSION_STREAM
 from experiments.validation.voxel_claim import VOXEL_ARMS, VOXEL_HOSTS, VOXEL_STREAM
 from experiments.validation.window_claim import (
     BURDEN_STREAM,
@@ -105,7 +105,7 @@ def _seed_sets(root: int) -> dict[str, set[int]]:
         "voxel_fields": flat(arm_seeds(root, VOXEL_HOSTS, tuple(VOXEL_ARMS), stream=VOXEL_STREAM)),
         "irf7_primary_growth": set(stream_seeds(root, IRF7_PAIRS, stream=IRF7_STREAM)),
         "window_burden": flat(arm_seeds(root, WINDOW_BURDEN_REPLICATES, RATE_WINDOWS, stream=BURDEN_STREAM)),
-        "suppression": set(stream_seeds(root, SUPPRESSION_PAIRS, stream=SUPPRESSION_STREAM)),
+        "suppression": set(stream_seeds(root, CYTOKINE_PAIRS, stream=SUPPRESSION_STREAM)),
     }
 
 
@@ -123,7 +123,7 @@ def test_the_claims_with_own_streams_share_no_host_with_any_other_claim():
     assert len(DT_VALUES) * DT_RATE_REPLICATES_2 == len(sets["dt_immune_rates_replication"])
     assert len(sets["voxel_fields"]) == 2 * VOXEL_HOSTS and len(sets["irf7_primary_growth"]) == IRF7_PAIRS
     assert len(sets["window_burden"]) == 3 * WINDOW_BURDEN_REPLICATES
-    assert len(sets["suppression"]) == SUPPRESSION_PAIRS
+    assert len(sets["suppression"]) == CYTOKINE_PAIRS
 
 
 def test_smoke_run_goes_through_the_pipeline_and_is_registered():
