@@ -114,7 +114,8 @@ Usage::
 
     python -m experiments.validation.immunity --claims immune_control --roots 5 --workers 2 --out F.json
 
-``--journal FILE`` makes a long claim run resumable (:mod:`experiments.validation.journal`).
+``--journal FILE`` makes a long claim run resumable (:mod:`experiments.validation.journal`);
+``--journal FILE --status`` says how far it is.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ from .immunity_stats import (
     risk_difference_ci,
     risk_ratio_ci,
 )
-from .journal import journal_runs
+from .journal import journal_runs, journal_status
 
 __all__ = ["ROOT_SEEDS", "HOLDS_FRACTION", "ALPHA", "WINDOWS", "WINDOW_DAYS", "WINDOW_REPLICATES",
            "EQUIVALENCE_MARGIN", "CONTROL_DAYS", "CONTROL_REPLICATES", "CONTROL_MIN_RATIO", "CONTROL_WINDOW",
@@ -171,7 +172,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--journal", default=None, metavar="FILE",
                     help="journal each finished run here and resume from it: a stopped run, started again "
                          "with the same FILE, runs only what is missing (experiments.validation.journal)")
+    ap.add_argument("--status", action="store_true",
+                    help="with --journal: print how many runs the journal holds (not their values) and exit")
     args = ap.parse_args(argv)
+    if args.status:
+        if not args.journal:
+            ap.error("--status needs --journal FILE")
+        try:
+            print(journal_status(args.journal))
+        except FileNotFoundError as e:
+            ap.error(str(e))
+        return 0
     with journal_runs(args.journal):
         report = run_claims(args.claims.split(","), ROOT_SEEDS[: args.roots], args.reps, args.workers)
     text = json.dumps(report, indent=1, default=float)

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-__all__ = ["RunJournal", "journal_runs", "active_journal", "code_fingerprint"]
+__all__ = ["RunJournal", "journal_runs", "active_journal", "code_fingerprint", "journal_status"]
 
 _PACKAGES = ("model", "experiments")
 _NUMERICS = ("numpy", "scipy", "numba", "llvmlite", "mesa", "pandas", "pyarrow")
@@ -181,3 +181,19 @@ def journal_runs(path: str | os.PathLike[str] | None, chunk: int = 50) -> Iterat
         _ACTIVE.reset(token)
         if journal is not None:
             journal.close()
+
+
+def journal_status(path: str | os.PathLike[str]) -> str:
+    """How many finished runs the journal at ``path`` holds (never their values) and whether a run is
+    writing to it now."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such journal")
+    lines = path.read_bytes().count(b"\n")
+    with open(path, "a") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            state = "no run is writing to it"
+        except BlockingIOError:
+            state = "a run is writing to it now"
+    return f"{path}: finished runs {lines}; {state}"

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from experiments.validation.immunity_stats import Job, run_jobs
-from experiments.validation.journal import RunJournal, active_journal, code_fingerprint, journal_runs
+from experiments.validation import immunity
+from experiments.validation.journal import RunJournal, active_journal, code_fingerprint, journal_runs, journal_status
 
 
 def _job(seed: int, days: float = 1.0) -> Job:
@@ -131,3 +132,23 @@ def test_run_jobs_inside_a_journal_reads_back_the_same_outcomes(tmp_path):
     with journal_runs(path):  # resumed: read back, identical
         assert run_jobs(jobs) == plain
     assert len(path.read_text().splitlines()) == 2
+
+
+def test_status_counts_runs_and_sees_a_run_in_progress(tmp_path):
+    path = tmp_path / "j.jsonl"
+    RunJournal(path).run([_job(1), _job(2)], _fake_runner([]))
+    assert journal_status(path) == f"{path}: finished runs 2; no run is writing to it"
+    with RunJournal(path):
+        assert journal_status(path).endswith("a run is writing to it now")
+    with pytest.raises(FileNotFoundError, match="no such journal"):
+        journal_status(tmp_path / "missing.jsonl")
+
+
+def test_the_claims_command_prints_the_status_and_runs_nothing(tmp_path, capsys):
+    path = tmp_path / "j.jsonl"
+    RunJournal(path).run([_job(1)], _fake_runner([]))
+    assert immunity.main(["--journal", str(path), "--status"]) == 0
+    assert capsys.readouterr().out.strip() == f"{path}: finished runs 1; no run is writing to it"
+    with pytest.raises(SystemExit):
+        immunity.main(["--status"])
+    assert "--status needs --journal" in capsys.readouterr().err
