@@ -67,6 +67,7 @@ JUDGED_RUNS: tuple[JudgedRun, ...] = (
     JudgedRun("validation-issue12/dt-rates-replication-run1.json", "replication run 1"),
     JudgedRun("validation-issue15/voxel-run1.json", "voxel run 1"),
     JudgedRun("validation-issue12/irf7-primary-run1.json", "IRF7-primary run 1"),
+    JudgedRun("validation-issue12/suppression-run1.json", "suppression run 1"),
 )
 """Every committed run record of a pre-registered claim, oldest first (the last one holding a claim is its
 latest verdict in these records; the full reports are not among them)."""
