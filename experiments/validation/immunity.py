@@ -78,7 +78,7 @@ Claims
     2026-11-30, before any judged run; claim group ``suppression``; criteria and sizing in
     :mod:`experiments.validation.suppression_claims`) Tregs, their depletion and the suppressive
     cytokine at default rates in the default host: day-18 burden, paired ratio 95% CI below 1;
-    300 paired hosts per root.
+    300 paired hosts per root (the cytokine claim 600).
 ``window_burden`` (ninth session, 2026-11-30, before its judged run; criterion and sizing in
     :mod:`experiments.validation.window_claim`)
     the day-18 tumor burden in 60 and 200 vs 100 sites, ratio of means 90% CI inside [0.9, 1.1],
@@ -122,6 +122,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from typing import Sequence
 
 from ..safeio import atomic_write
@@ -183,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except FileNotFoundError as e:
             ap.error(str(e))
         return 0
+    if args.journal and args.out and os.path.abspath(args.journal) == os.path.abspath(args.out):
+        ap.error(f"--out {args.out} is the journal: the verdicts would replace it; give another file")
     with journal_runs(args.journal):
         report = run_claims(args.claims.split(","), ROOT_SEEDS[: args.roots], args.reps, args.workers)
     text = json.dumps(report, indent=1, default=float)

@@ -1,7 +1,7 @@
 """A resumable journal of claim runs: a claim too large for one sitting can be stopped and resumed.
 
 The heaviest pre-registered claims need thousands of runs (the 18-day burden across windows:
-~15,000, about eight CPU-hours). :func:`journal_runs` makes every
+18,000, about 9.5 CPU-hours). :func:`journal_runs` makes every
 :func:`~experiments.validation.immunity_stats.run_jobs` call inside it append each finished run's
 read-outs to a JSON Lines file, one line per run, written and flushed in chunks; a later call with
 the same file runs only the jobs it does not hold yet. A verdict from a resumed run is the verdict
@@ -89,7 +89,11 @@ class RunJournal:
         except BlockingIOError:
             self._lock.close()
             raise RuntimeError(f"{self.path}: another process has this journal open; one run per journal") from None
-        self._read()
+        try:
+            self._read()
+        except BaseException:
+            self._lock.close()
+            raise
 
     def close(self) -> None:
         """Release the journal's lock (the file stays)."""
@@ -105,10 +109,8 @@ class RunJournal:
     def _read(self) -> None:
         data = self.path.read_bytes()
         whole = data[: data.rfind(b"\n") + 1]
-        if len(whole) != len(data):  # a line cut short by a stop: keep every whole line before it
-            with open(self.path, "r+b") as f:
-                f.truncate(len(whole))
-        for n, line in enumerate(whole.decode().splitlines(), 1):
+        # every whole line must be a record before anything is cut: a file given by mistake stays intact
+        for n, line in enumerate(whole.decode(errors="replace").splitlines(), 1):
             if not line.strip():
                 continue
             try:
@@ -117,6 +119,12 @@ class RunJournal:
             except (ValueError, KeyError, TypeError, AttributeError) as e:
                 raise ValueError(f"{self.path}: line {n} is not a journal record ({e}); "
                                  "a journal holds only lines written by RunJournal") from e
+        if len(whole) != len(data):  # a line cut short by a stop: keep every whole line before it
+            tail = data[len(whole):]
+            if not whole and not tail.lstrip().startswith(b'{"key"'):
+                raise ValueError(f"{self.path}: not a journal (its first line is not a journal record)")
+            with open(self.path, "r+b") as f:
+                f.truncate(len(whole))
 
     def key(self, job: Any) -> str:
         """The job's key under this code: a hash of its fields and of :func:`code_fingerprint`."""
@@ -157,7 +165,10 @@ class RunJournal:
             if code_fingerprint() != self.code:  # workers import from disk: never file new code's runs as old
                 raise RuntimeError(f"{self.path}: the code changed while the run was going; start it again")
             part = todo[start : start + self.chunk]
-            self.record([keys[i] for i in part], runner([jobs[i] for i in part]))
+            outcomes = runner([jobs[i] for i in part])
+            if code_fingerprint() != self.code:  # changed while the chunk ran: its runs are not this code's
+                raise RuntimeError(f"{self.path}: the code changed while the run was going; start it again")
+            self.record([keys[i] for i in part], outcomes)
             done = sum(k in self._done for k in first)
             minutes = (time.monotonic() - t0) / 60.0
             print(f"journal {self.path.name}: {done} of {len(first)} runs done "
@@ -184,8 +195,8 @@ def journal_runs(path: str | os.PathLike[str] | None, chunk: int = 50) -> Iterat
 
 
 def journal_status(path: str | os.PathLike[str]) -> str:
-    """How many finished runs the journal at ``path`` holds (never their values) and whether a run is
-    writing to it now."""
+    """How many lines (finished runs, of whatever code wrote them) the journal at ``path`` holds (never
+    their values) and whether a run is writing to it now."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such journal")
@@ -196,4 +207,4 @@ def journal_status(path: str | os.PathLike[str]) -> str:
             state = "no run is writing to it"
         except BlockingIOError:
             state = "a run is writing to it now"
-    return f"{path}: finished runs {lines}; {state}"
+    return f"{path}: finished runs {lines} (of any code version); {state}"

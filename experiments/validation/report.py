@@ -232,8 +232,8 @@ def main(out_dir: Path, quick: bool = False, workers: int | None = None, docs: P
     return 0
 
 
-JOURNAL_HELP = ("journal the issue-12 claims' finished runs in FILE (those run through immunity_stats.run_jobs; "
-                "not the course_4t1 and H4 checks); the same command started again runs only what is missing")
+JOURNAL_HELP = ("journal the issue-12 claims' finished runs in FILE (those run through immunity_stats.run_jobs; no "
+                "other section's runs); the same command started again runs only what is missing")
 
 
 def cli(argv: Sequence[str] | None = None) -> int:

@@ -110,9 +110,12 @@ def suppression_runs(roots: Sequence[int], pairs: int, workers: int = 1, days: f
 
     ``cytokine_pairs`` (> ``pairs``): the ``default`` and ``no_cytokine`` arms run on that many hosts, the
     first ``pairs`` shared with the other arms and the rest (the stream's next seeds) in these two only."""
+    if cytokine_pairs is not None and cytokine_pairs < pairs:
+        raise ValueError(f"cytokine_pairs = {cytokine_pairs}: the cytokine arms run on at least the {pairs} shared "
+                         "hosts (None: the same hosts)")
     arms = suppression_arms(days, window)
     by_root = paired_runs(roots, pairs, arms, days, stream, workers)
-    extra = (cytokine_pairs or pairs) - pairs
+    extra = (cytokine_pairs if cytokine_pairs is not None else pairs) - pairs
     if extra > 0:
         more = paired_runs(roots, extra, {k: arms[k] for k in ("default", "no_cytokine")}, days, stream, workers,
                            skip=pairs)

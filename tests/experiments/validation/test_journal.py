@@ -66,19 +66,45 @@ def test_one_process_at_a_time(tmp_path):
 
 def test_a_code_change_during_a_run_stops_it(tmp_path):
     with RunJournal(tmp_path / "j.jsonl", chunk=1) as j:
+        calls = []
+
         def runner(jobs):
-            j.code = "the code as it was when the journal opened"  # as if a source file changed on disk
+            calls.append(len(jobs))
+            if len(calls) == 2:
+                j.code = "the code as it was when the journal opened"  # as if a source file changed on disk
             return _fake_runner([])(jobs)
+
         with pytest.raises(RuntimeError, match="code changed"):
-            j.run([_job(1), _job(2)], runner)
-        assert len(j) == 1  # the chunk that finished is kept
+            j.run([_job(1), _job(2), _job(3)], runner)
+        assert len(j) == 1  # the chunk that ran under the old code is kept; the one that did not is not filed
+
+
+@pytest.mark.parametrize("text", ['[{"claim": "x", "holds": true}]',  # a verdict file without a final newline
+                                  '[\n {\n  "claim": "x"\n }\n]'])  # and an indented one
+def test_a_file_that_is_not_a_journal_is_refused_and_left_intact(tmp_path, text):
+    path = tmp_path / "verdicts.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match="not a journal"):
+        RunJournal(path)
+    assert path.read_text() == text
+    with pytest.raises(ValueError, match="not a journal"):  # not "another process": no lock left behind
+        RunJournal(path)
 
 
 def test_a_foreign_line_is_refused_with_its_line_number(tmp_path):
     path = tmp_path / "j.jsonl"
-    path.write_text(json.dumps({"key": "a", "outcome": {"burden": 1}}) + "\nnot json\n")
+    text = json.dumps({"key": "a", "outcome": {"burden": 1}}) + "\nnot json\n"
+    path.write_text(text)
     with pytest.raises(ValueError, match="line 2"):
         RunJournal(path)
+    assert path.read_text() == text
+
+
+def test_the_claims_command_refuses_out_equal_to_journal(tmp_path, capsys):
+    path = tmp_path / "j.jsonl"
+    with pytest.raises(SystemExit):
+        immunity.main(["--claims", "window_burden", "--journal", str(path), "--out", str(path)])
+    assert "--out" in capsys.readouterr().err and not path.exists()
 
 
 def test_keys_depend_on_the_job_and_on_the_code(tmp_path):
@@ -137,7 +163,7 @@ def test_run_jobs_inside_a_journal_reads_back_the_same_outcomes(tmp_path):
 def test_status_counts_runs_and_sees_a_run_in_progress(tmp_path):
     path = tmp_path / "j.jsonl"
     RunJournal(path).run([_job(1), _job(2)], _fake_runner([]))
-    assert journal_status(path) == f"{path}: finished runs 2; no run is writing to it"
+    assert journal_status(path) == f"{path}: finished runs 2 (of any code version); no run is writing to it"
     with RunJournal(path):
         assert journal_status(path).endswith("a run is writing to it now")
     with pytest.raises(FileNotFoundError, match="no such journal"):
@@ -148,7 +174,7 @@ def test_the_claims_command_prints_the_status_and_runs_nothing(tmp_path, capsys)
     path = tmp_path / "j.jsonl"
     RunJournal(path).run([_job(1)], _fake_runner([]))
     assert immunity.main(["--journal", str(path), "--status"]) == 0
-    assert capsys.readouterr().out.strip() == f"{path}: finished runs 1; no run is writing to it"
+    assert capsys.readouterr().out.strip() == f"{path}: finished runs 1 (of any code version); no run is writing to it"
     with pytest.raises(SystemExit):
         immunity.main(["--status"])
     assert "--status needs --journal" in capsys.readouterr().err

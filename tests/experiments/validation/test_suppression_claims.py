@@ -4,6 +4,7 @@ criterion on synthetic runs, and a smoke run through the pipeline."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from experiments.validation import immunity_stats
 from experiments.validation.biology_arms import NO_CYTOKINE
@@ -92,3 +93,8 @@ def test_smoke_run_goes_through_the_pipeline_and_is_registered():
     assert [r.pooled["n_pairs"] for r in results] == [2, 2, 4]  # the cytokine claim on twice the hosts
     for r in results:
         assert r.pooled["ratio"] > 0 and "95% CI high < 1" in r.criterion
+
+
+def test_fewer_cytokine_hosts_than_shared_hosts_is_refused():
+    with pytest.raises(ValueError, match="cytokine_pairs = 2"):
+        suppression_runs([2], 3, cytokine_pairs=2)

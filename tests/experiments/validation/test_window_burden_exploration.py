@@ -28,3 +28,10 @@ def test_the_committed_pilot_has_every_window():
     pilot = json.loads(PILOT_FILE.read_text())
     assert sorted(pilot, key=int) == ["60", "100", "200"]
     assert all(len(v) == 40 and min(v) >= 0 for v in pilot.values())
+
+
+def test_spread_widens_the_runs_and_lowers_the_power():
+    runs = _pilot(0.5)
+    base, _ = simulate_power(900, pilot_runs=runs, repeats=200)
+    wider, _ = simulate_power(900, pilot_runs=runs, repeats=200, spread=1.5)
+    assert wider < base - 0.1
