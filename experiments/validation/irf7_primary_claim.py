@@ -50,8 +50,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import stats
 
-from .core import replicate_seeds as stream_seeds
-from .immunity_stats import ClaimResult, Job, holds_in_roots, ratio_ci_paired, run_jobs, window_overrides
+from .immunity_stats import ClaimResult, holds_in_roots, paired_runs, ratio_ci_paired, window_overrides
 
 __all__ = ["IRF7_DAYS", "IRF7_WINDOW", "IRF7_RADIUS", "IRF7_PAIRS", "IRF7_STREAM", "IRF7_MARGIN", "IRF7_ARMS",
            "irf7_runs", "judge_irf7_primary", "claim_irf7_primary_growth"]
@@ -71,17 +70,8 @@ def irf7_runs(roots: Sequence[int], pairs: int, workers: int = 1, days: float = 
               window: int = IRF7_WINDOW, stream: int = IRF7_STREAM) -> Runs:
     """``{root: {arm: [outcomes]}}``; the i-th run of both arms of a root shares its host seed (paired)."""
     tissue = {**window_overrides(window), "tumor.initial_radius_sites": IRF7_RADIUS}
-    keys: list[tuple[int, str]] = []
-    jobs: list[Job] = []
-    for root in roots:
-        for seed in stream_seeds(root, pairs, stream=stream):
-            for arm, extra in IRF7_ARMS.items():
-                keys.append((root, arm))
-                jobs.append(Job({**tissue, **extra}, seed, days))
-    by_root: Runs = {root: {arm: [] for arm in IRF7_ARMS} for root in roots}
-    for (root, arm), out in zip(keys, run_jobs(jobs, workers)):
-        by_root[root][arm].append(out)
-    return by_root
+    arms = {arm: ({**tissue, **extra}, ()) for arm, extra in IRF7_ARMS.items()}
+    return paired_runs(roots, pairs, arms, days, stream, workers)
 
 
 def _verdict(silenced: list[dict[str, float]], intact: list[dict[str, float]]) -> tuple[dict[str, Any], float]:

@@ -67,6 +67,11 @@ def code_fingerprint(root: Path | None = None) -> str:
     return h.hexdigest()
 
 
+def _floats(outcome: dict[str, Any]) -> dict[str, float]:
+    """A run's read-outs as the journal holds them (names to floats), written or read back."""
+    return {str(k): float(v) for k, v in outcome.items()}
+
+
 class RunJournal:
     """Finished runs' read-outs, keyed by job and code, in an append-only JSON Lines file.
 
@@ -115,7 +120,7 @@ class RunJournal:
                 continue
             try:
                 rec = json.loads(line)
-                self._done[str(rec["key"])] = {str(k): float(v) for k, v in rec["outcome"].items()}
+                self._done[str(rec["key"])] = _floats(rec["outcome"])
             except (ValueError, KeyError, TypeError, AttributeError) as e:
                 raise ValueError(f"{self.path}: line {n} is not a journal record ({e}); "
                                  "a journal holds only lines written by RunJournal") from e
@@ -153,23 +158,27 @@ class RunJournal:
             f.flush()
             os.fsync(f.fileno())
         for k, o in zip(keys, outcomes):
-            self._done[k] = {str(n): float(v) for n, v in o.items()}
+            self._done[k] = _floats(o)
+
+    def _check_code(self) -> None:
+        if code_fingerprint() != self.code:
+            raise RuntimeError(f"{self.path}: the code changed while the run was going; start it again")
 
     def run(self, jobs: Sequence[Any], runner: Callable[[Sequence[Any]], list[dict[str, float]]]) -> list[dict[str, float]]:
         """Every job's read-outs, running (through ``runner``, chunk by chunk) only those not yet journaled."""
         keys = [self.key(j) for j in jobs]
-        first = {k: i for i, k in reversed(list(enumerate(keys)))}  # a job listed twice runs once
-        todo = [i for k, i in sorted(first.items(), key=lambda kv: kv[1]) if k not in self._done]
+        first: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            first.setdefault(k, i)  # a job listed twice runs once
+        todo = [i for k, i in first.items() if k not in self._done]
         t0 = time.monotonic()
         for start in range(0, len(todo), self.chunk):
-            if code_fingerprint() != self.code:  # workers import from disk: never file new code's runs as old
-                raise RuntimeError(f"{self.path}: the code changed while the run was going; start it again")
+            self._check_code()  # workers import from disk: never file new code's runs as old
             part = todo[start : start + self.chunk]
             outcomes = runner([jobs[i] for i in part])
-            if code_fingerprint() != self.code:  # changed while the chunk ran: its runs are not this code's
-                raise RuntimeError(f"{self.path}: the code changed while the run was going; start it again")
+            self._check_code()  # changed while the chunk ran: its runs are not this code's
             self.record([keys[i] for i in part], outcomes)
-            done = sum(k in self._done for k in first)
+            done = len(first) - len(todo) + start + len(part)
             minutes = (time.monotonic() - t0) / 60.0
             print(f"journal {self.path.name}: {done} of {len(first)} runs done "
                   f"({start + len(part)} this call in {minutes:.1f} min)", file=sys.stderr, flush=True)
